@@ -1,0 +1,94 @@
+"""Where landing files come from: a local folder or an S3 bucket/prefix (boto3), behind one small interface.
+
+A source reads `landing/<source>/...` whichever way it is configured, e.g. `s3://bucket/prefix` or a path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+class LandingStore(Protocol):
+    """Read-only view of a landing area. Keys are '/'-separated, relative to the store root."""
+
+    def list(self, prefix: str = "", pattern: str = "*") -> list[str]: ...
+
+    def read_bytes(self, key: str) -> bytes: ...
+
+    def describe(self, key: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class LocalStore:
+    root: Path
+
+    def list(self, prefix: str = "", pattern: str = "*") -> list[str]:
+        base = self.root / prefix if prefix else self.root
+        if not base.exists():
+            return []
+        keys = []
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and fnmatch.fnmatch(path.name, pattern):
+                keys.append(path.relative_to(self.root).as_posix())
+        return keys
+
+    def read_bytes(self, key: str) -> bytes:
+        return (self.root / key).read_bytes()
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def describe(self, key: str) -> str:
+        return str(self.root / key)
+
+
+@dataclass(frozen=True)
+class S3Store:
+    """An S3 bucket/prefix read through boto3. Credentials come from the environment (boto3's chain);
+    `endpoint_url` points at a compatible server (tests use moto_server on 127.0.0.1)."""
+
+    bucket: str
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region_name: str | None = None
+
+    def _client(self):
+        import boto3  # imported here: boto3 costs ~0.5 s and most runs read local folders
+
+        return boto3.client("s3", endpoint_url=self.endpoint_url, region_name=self.region_name or "us-east-1")
+
+    def _full(self, key: str) -> str:
+        return f"{self.prefix.rstrip('/')}/{key}".lstrip("/") if self.prefix else key
+
+    def list(self, prefix: str = "", pattern: str = "*") -> list[str]:
+        client = self._client()
+        full_prefix = self._full(prefix)
+        keys: list[str] = []
+        paginator = client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):
+            for obj in page.get("Contents", []):
+                key = obj["Key"]
+                relative = key[len(self.prefix.rstrip("/")) + 1 :] if self.prefix else key
+                if fnmatch.fnmatch(relative.rsplit("/", 1)[-1], pattern) and not key.endswith("/"):
+                    keys.append(relative)
+        return sorted(keys)
+
+    def read_bytes(self, key: str) -> bytes:
+        return self._client().get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
+
+    def describe(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._full(key)}"
+
+
+def open_store(location: str | Path, *, endpoint_url: str | None = None) -> LandingStore:
+    """`s3://bucket/prefix` gives an S3Store (endpoint from the argument or FINOPS_S3_ENDPOINT_URL),
+    anything else a LocalStore."""
+    text = str(location)
+    if text.startswith("s3://"):
+        bucket, _, prefix = text[len("s3://") :].partition("/")
+        return S3Store(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url or os.environ.get("FINOPS_S3_ENDPOINT_URL"))
+    return LocalStore(Path(text))
