@@ -90,5 +90,6 @@ def open_store(location: str | Path, *, endpoint_url: str | None = None) -> Land
     text = str(location)
     if text.startswith("s3://"):
         bucket, _, prefix = text[len("s3://") :].partition("/")
-        return S3Store(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url or os.environ.get("FINOPS_S3_ENDPOINT_URL"))
+        endpoint = endpoint_url or os.environ.get("FINOPS_S3_ENDPOINT_URL")
+        return S3Store(bucket=bucket, prefix=prefix, endpoint_url=endpoint)
     return LocalStore(Path(text))

@@ -1,0 +1,65 @@
+{#- Dialect differences live here, each with a DuckDB (default) and a BigQuery version. -#}
+
+{#- Continuous percentile of a numeric column as an aggregate. -#}
+{% macro percentile_cont(expression, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'finops')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(expression, fraction) -%}
+    quantile_cont({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
+{#- BigQuery has no exact percentile aggregate; approx_quantiles over 1000 buckets is within 0.1%. -#}
+{% macro bigquery__percentile_cont(expression, fraction) -%}
+    approx_quantiles({{ expression }}, 1000)[offset({{ (fraction * 1000) | int }})]
+{%- endmacro %}
+
+{#- Calendar date (UTC) of a timestamp. -#}
+{% macro to_date(expression) -%}
+    {{ return(adapter.dispatch('to_date', 'finops')(expression)) }}
+{%- endmacro %}
+
+{% macro default__to_date(expression) -%}
+    cast({{ expression }} as date)
+{%- endmacro %}
+
+{% macro bigquery__to_date(expression) -%}
+    date({{ expression }})
+{%- endmacro %}
+
+{#- 'YYYY-MM' of a date or timestamp. -#}
+{% macro to_month(expression) -%}
+    {{ return(adapter.dispatch('to_month', 'finops')(expression)) }}
+{%- endmacro %}
+
+{% macro default__to_month(expression) -%}
+    strftime({{ expression }}, '%Y-%m')
+{%- endmacro %}
+
+{% macro bigquery__to_month(expression) -%}
+    format_date('%Y-%m', date({{ expression }}))
+{%- endmacro %}
+
+{#- Ratio as a plain decimal (not money): numerator / denominator, null when the denominator is 0. -#}
+{% macro ratio(numerator, denominator) -%}
+    {{ return(adapter.dispatch('ratio', 'finops')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__ratio(numerator, denominator) -%}
+    case when ({{ denominator }}) = 0 then null else cast({{ numerator }} as double) / ({{ denominator }}) end
+{%- endmacro %}
+
+{% macro bigquery__ratio(numerator, denominator) -%}
+    safe_divide({{ numerator }}, {{ denominator }})
+{%- endmacro %}
+
+{#- Incremental window on a date column from the vars Dagster passes; true when no window is set. -#}
+{% macro in_partition_window(date_column) -%}
+    {%- set start = var('partition_start_date') -%}
+    {%- set end = var('partition_end_date') -%}
+    {%- if start and end -%}
+        ({{ date_column }} >= cast('{{ start }}' as date) and {{ date_column }} < cast('{{ end }}' as date))
+    {%- else -%}
+        (1 = 1)
+    {%- endif -%}
+{%- endmacro %}
