@@ -1,0 +1,354 @@
+"""LLM token price cards: `rate_cards/llm/<provider>.toml`, schema-checked at load.
+
+A card gives USD per 1M tokens by kind for each model, effective from a date until the same model's next
+entry. Aliases (dated snapshot ids -> model family) are explicit entries, never prefix guesses: an id that
+is neither a model nor an alias is unpriced, and an unpriced request is quarantined, never priced at $0.
+Every price, after the batch multiplier, must be a whole number of pico-dollars per token (at most 6
+decimals per 1M tokens) so pricing can run in exact integer arithmetic.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.common import MONEY_TYPE
+
+DEFAULT_CARDS_DIR = Path(__file__).resolve().parent / "llm"
+PRICE_KINDS = ("input", "cached_input", "cache_write", "output", "reasoning")
+_CARD_KEYS = {
+    "provider",
+    "version",
+    "source",
+    "currency",
+    "cached_input_counted_in_input",
+    "reasoning_counted_in_output",
+    "batch_multiplier",
+    "prices",
+    "aliases",
+}
+_PRICE_KEYS = {"model", "effective_from", "batch_multiplier", "long_context_threshold", "long_context", *PRICE_KINDS}
+_MAX_PRICE_DECIMALS = 6  # per 1M tokens: 1e-6 USD per 1M = 1 pico-dollar per token
+
+
+class RateCardError(ValueError):
+    """A price file is wrong. The message names the file, the entry and the field, and what was expected."""
+
+
+@dataclass(frozen=True)
+class TokenPrices:
+    """USD per 1M tokens for each token kind (defaults already resolved)."""
+
+    input: Decimal
+    cached_input: Decimal
+    cache_write: Decimal
+    output: Decimal
+    reasoning: Decimal
+
+    def scaled(self, factor: Decimal) -> TokenPrices:
+        return TokenPrices(*(getattr(self, kind) * factor for kind in PRICE_KINDS))
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    provider: str
+    model: str
+    card_version: str
+    card_source: str
+    effective_from: datetime
+    effective_to: datetime | None
+    cached_input_counted_in_input: bool
+    reasoning_counted_in_output: bool
+    base: TokenPrices
+    batch_multiplier: Decimal
+    long_context_threshold: int | None
+    long_context: TokenPrices | None
+
+    def prices(self, *, is_batch: bool, long_context: bool) -> TokenPrices:
+        """The per-kind prices for one request: the long-context tier for the whole request when it applies,
+        the batch multiplier stacked on every kind (cache prices included), as Anthropic and OpenAI do."""
+        tier = self.long_context if long_context and self.long_context is not None else self.base
+        return tier.scaled(self.batch_multiplier) if is_batch else tier
+
+    def covers(self, at: datetime) -> bool:
+        return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
+
+
+@dataclass(frozen=True)
+class Alias:
+    alias: str
+    model: str
+    provider: str
+    card_version: str
+
+
+@dataclass(frozen=True)
+class RateCards:
+    prices: tuple[ModelPrice, ...]
+    aliases: tuple[Alias, ...]
+
+    def canonical_model(self, model_id: str) -> str | None:
+        known = {price.model for price in self.prices}
+        if model_id in known:
+            return model_id
+        return next((alias.model for alias in self.aliases if alias.alias == model_id), None)
+
+    def lookup(self, model_id: str, at: datetime) -> ModelPrice | None:
+        """The price in force for `model_id` at `at` (UTC), or None when unpriced."""
+        model = self.canonical_model(model_id)
+        if model is None:
+            return None
+        at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at  # cards hold naive UTC
+        return next((p for p in self.prices if p.model == model and p.covers(at)), None)
+
+    def prices_table(self) -> pa.Table:
+        """One row per model price period and batch flag, batch multiplier pre-applied (warehouse table
+        `raw_rate_cards.llm_prices`)."""
+        rows: dict[str, list] = {name: [] for name in PRICES_SCHEMA.names}
+        for price in self.prices:
+            for is_batch in (False, True):
+                base = price.prices(is_batch=is_batch, long_context=False)
+                tier = price.prices(is_batch=is_batch, long_context=True) if price.long_context else None
+                rows["provider"].append(price.provider)
+                rows["model"].append(price.model)
+                rows["card_version"].append(price.card_version)
+                rows["card_source"].append(price.card_source)
+                rows["effective_from"].append(price.effective_from)
+                rows["effective_to"].append(price.effective_to)
+                rows["is_batch"].append(is_batch)
+                rows["cached_input_counted_in_input"].append(price.cached_input_counted_in_input)
+                rows["reasoning_counted_in_output"].append(price.reasoning_counted_in_output)
+                rows["long_context_threshold_tokens"].append(price.long_context_threshold)
+                for kind in PRICE_KINDS:
+                    rows[f"{kind}_usd_per_mtok"].append(getattr(base, kind))
+                    rows[f"lc_{kind}_usd_per_mtok"].append(getattr(tier, kind) if tier else None)
+        return pa.table(rows, schema=PRICES_SCHEMA)
+
+    def aliases_table(self) -> pa.Table:
+        return pa.table(
+            {
+                "alias": [a.alias for a in self.aliases],
+                "model": [a.model for a in self.aliases],
+                "provider": [a.provider for a in self.aliases],
+                "card_version": [a.card_version for a in self.aliases],
+            },
+            schema=ALIASES_SCHEMA,
+        )
+
+
+PRICES_SCHEMA = pa.schema(
+    [
+        ("provider", pa.string()),
+        ("model", pa.string()),
+        ("card_version", pa.string()),
+        ("card_source", pa.string()),
+        ("effective_from", pa.timestamp("us")),
+        ("effective_to", pa.timestamp("us")),
+        ("is_batch", pa.bool_()),
+        ("cached_input_counted_in_input", pa.bool_()),
+        ("reasoning_counted_in_output", pa.bool_()),
+        ("long_context_threshold_tokens", pa.int64()),
+        *[(f"{kind}_usd_per_mtok", MONEY_TYPE) for kind in PRICE_KINDS],
+        *[(f"lc_{kind}_usd_per_mtok", MONEY_TYPE) for kind in PRICE_KINDS],
+    ]
+)
+ALIASES_SCHEMA = pa.schema(
+    [("alias", pa.string()), ("model", pa.string()), ("provider", pa.string()), ("card_version", pa.string())]
+)
+
+
+def _decimal(value: object, where: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        raise RateCardError(f"{where}: write prices as quoted decimal strings (got float {value!r})")
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RateCardError(f'{where}: expected a decimal string such as "2.50", got {value!r}')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise RateCardError(f'{where}: expected a decimal string such as "2.50", got {value!r}') from None
+    if not number.is_finite() or number < 0:
+        raise RateCardError(f"{where}: expected a non-negative price, got {value!r}")
+    return number
+
+
+def _timestamp(value: object, where: str) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise RateCardError(f"{where}: expected a date 'YYYY-MM-DD' or an ISO timestamp, got {value!r}") from None
+        return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    raise RateCardError(f"{where}: expected a date 'YYYY-MM-DD' or an ISO timestamp, got {value!r}")
+
+
+def _token_prices(entry: dict, where: str, fallback: TokenPrices | None = None) -> TokenPrices:
+    for required in ("input", "output"):
+        if required not in entry and fallback is None:
+            raise RateCardError(f"{where}: missing required field '{required}' (USD per 1M tokens)")
+    unknown = set(entry) - set(PRICE_KINDS)
+    if unknown:
+        raise RateCardError(f"{where}: unknown price kinds {sorted(unknown)}; expected some of {list(PRICE_KINDS)}")
+    input_price = _decimal(entry["input"], f"{where}, field 'input'") if "input" in entry else fallback.input
+    output_price = _decimal(entry["output"], f"{where}, field 'output'") if "output" in entry else fallback.output
+
+    def optional(kind: str, default: Decimal) -> Decimal:
+        return _decimal(entry[kind], f"{where}, field '{kind}'") if kind in entry else default
+
+    return TokenPrices(
+        input=input_price,
+        cached_input=optional("cached_input", input_price),
+        cache_write=optional("cache_write", input_price),
+        output=output_price,
+        reasoning=optional("reasoning", output_price),
+    )
+
+
+def _check_whole_picodollars(prices: TokenPrices, where: str) -> None:
+    for kind in PRICE_KINDS:
+        value = getattr(prices, kind)
+        if value != value.quantize(Decimal(1).scaleb(-_MAX_PRICE_DECIMALS)):
+            raise RateCardError(
+                f"{where}: {kind} price {value} (after the batch multiplier) has more than "
+                f"{_MAX_PRICE_DECIMALS} decimals per 1M tokens; exact pricing needs whole pico-dollars per token"
+            )
+
+
+def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
+    """Parse and check one card file. Effective ranges are closed later across all entries of a model."""
+    try:
+        with path.open("rb") as handle:
+            card = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise RateCardError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(card) - _CARD_KEYS
+    if unknown:
+        raise RateCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_CARD_KEYS)}")
+    for required in ("provider", "version", "source", "prices"):
+        if required not in card:
+            raise RateCardError(f"{path}: missing required top-level key '{required}'")
+    if card.get("currency", "USD") != "USD":
+        raise RateCardError(f"{path}: currency {card['currency']!r} is not supported; expected 'USD'")
+    provider, version, source = str(card["provider"]), str(card["version"]), str(card["source"])
+    cached_in_input = card.get("cached_input_counted_in_input")
+    reasoning_in_output = card.get("reasoning_counted_in_output")
+    for key, value in (
+        ("cached_input_counted_in_input", cached_in_input),
+        ("reasoning_counted_in_output", reasoning_in_output),
+    ):
+        if not isinstance(value, bool):
+            raise RateCardError(
+                f"{path}: '{key}' must be true or false (how the provider counts tokens), got {value!r}"
+            )
+    card_multiplier = _decimal(card.get("batch_multiplier", "1"), f"{path}, field 'batch_multiplier'")
+
+    prices: list[ModelPrice] = []
+    for index, entry in enumerate(card["prices"], start=1):
+        model = entry.get("model")
+        where = f"{path}, prices entry {index}" + (f" (model {model!r})" if model else "")
+        unknown = set(entry) - _PRICE_KEYS
+        if unknown:
+            raise RateCardError(f"{where}: unknown fields {sorted(unknown)}; expected some of {sorted(_PRICE_KEYS)}")
+        if not isinstance(model, str) or not model:
+            raise RateCardError(f"{where}: missing required field 'model'")
+        if "effective_from" not in entry:
+            raise RateCardError(f"{where}: missing required field 'effective_from' (date 'YYYY-MM-DD')")
+        base = _token_prices({k: entry[k] for k in PRICE_KINDS if k in entry}, where)
+        multiplier = _decimal(entry.get("batch_multiplier", card_multiplier), f"{where}, field 'batch_multiplier'")
+        threshold = entry.get("long_context_threshold")
+        long_context = None
+        if threshold is not None or "long_context" in entry:
+            if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold <= 0:
+                raise RateCardError(
+                    f"{where}, field 'long_context_threshold': expected a positive whole number of "
+                    f"prompt tokens together with a 'long_context' price table"
+                )
+            if not isinstance(entry.get("long_context"), dict):
+                raise RateCardError(f"{where}, field 'long_context': expected a table of prices per 1M tokens")
+            long_context = _token_prices(entry["long_context"], f"{where}, long_context", fallback=base)
+        price = ModelPrice(
+            provider=provider,
+            model=model,
+            card_version=version,
+            card_source=source,
+            effective_from=_timestamp(entry["effective_from"], f"{where}, field 'effective_from'"),
+            effective_to=None,
+            cached_input_counted_in_input=cached_in_input,
+            reasoning_counted_in_output=reasoning_in_output,
+            base=base,
+            batch_multiplier=multiplier,
+            long_context_threshold=threshold,
+            long_context=long_context,
+        )
+        for is_batch in (False, True):
+            for tier in (False, True):
+                _check_whole_picodollars(price.prices(is_batch=is_batch, long_context=tier), where)
+        prices.append(price)
+
+    aliases = []
+    for index, entry in enumerate(card.get("aliases", []), start=1):
+        where = f"{path}, aliases entry {index}"
+        if set(entry) != {"alias", "model"}:
+            raise RateCardError(f"{where}: expected exactly the fields 'alias' and 'model', got {sorted(entry)}")
+        aliases.append(Alias(str(entry["alias"]), str(entry["model"]), provider, version))
+    return prices, aliases
+
+
+def _close_ranges(prices: Iterable[ModelPrice]) -> list[ModelPrice]:
+    by_model: dict[str, list[ModelPrice]] = {}
+    for price in prices:
+        by_model.setdefault(price.model, []).append(price)
+    closed = []
+    for model, entries in sorted(by_model.items()):
+        entries.sort(key=lambda p: p.effective_from)
+        for current, following in zip(entries, entries[1:] + [None], strict=True):
+            if following is not None and following.effective_from == current.effective_from:
+                raise RateCardError(
+                    f"model {model!r} has two prices effective from {current.effective_from:%Y-%m-%d %H:%M} "
+                    f"(cards {current.card_version} and {following.card_version})"
+                )
+            if following is not None and following.provider != current.provider:
+                raise RateCardError(
+                    f"model {model!r} is priced by two providers: {current.provider}, {following.provider}"
+                )
+            closed.append(
+                ModelPrice(**{**current.__dict__, "effective_to": following.effective_from if following else None})
+            )
+    return closed
+
+
+def load_rate_cards(directory: Path = DEFAULT_CARDS_DIR) -> RateCards:
+    """Load every `*.toml` card in `directory`, close effective ranges, and check aliases."""
+    files = sorted(Path(directory).glob("*.toml"))
+    if not files:
+        raise RateCardError(f"{directory}: no rate card files (*.toml) found")
+    all_prices: list[ModelPrice] = []
+    all_aliases: list[Alias] = []
+    for path in files:
+        prices, aliases = load_card_file(path)
+        all_prices.extend(prices)
+        all_aliases.extend(aliases)
+    prices = _close_ranges(all_prices)
+    models = {price.model for price in prices}
+    seen: dict[str, str] = {}
+    for alias in all_aliases:
+        if alias.model not in models:
+            raise RateCardError(f"alias {alias.alias!r} points to {alias.model!r}, which no card prices")
+        if alias.alias in models:
+            raise RateCardError(f"alias {alias.alias!r} is also a priced model name; pick one")
+        if seen.get(alias.alias, alias.model) != alias.model:
+            raise RateCardError(f"alias {alias.alias!r} points to two models: {seen[alias.alias]}, {alias.model}")
+        seen[alias.alias] = alias.model
+    unique_aliases = {alias.alias: alias for alias in all_aliases}
+    return RateCards(prices=tuple(prices), aliases=tuple(unique_aliases[a] for a in sorted(unique_aliases)))
