@@ -34,19 +34,23 @@ class World:
     )
     # cloud side: one AWS account, GCP project and Azure subscription per team
     aws_accounts: dict = field(
+        hash=False,
         default_factory=lambda: {
             "support": "111111111111",
             "search": "222222222222",
             "growth": "333333333333",
             "platform": "444444444444",
-        }
+        },
     )
-    gcp_projects: dict = field(default_factory=lambda: {"search": "search-prod-4417", "platform": "ml-platform-2291"})
+    gcp_projects: dict = field(
+        hash=False, default_factory=lambda: {"search": "search-prod-4417", "platform": "ml-platform-2291"}
+    )
     azure_subscriptions: dict = field(
+        hash=False,
         default_factory=lambda: {
             "support": "6f1c2b7e-0c3a-4a51-9f0e-1a2b3c4d5e6f",
             "growth": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-        }
+        },
     )
     # model versions trained in-house (GPU jobs, training amortization)
     trained_models: tuple[str, ...] = ("support-ranker-v3", "search-embedder-v2")
