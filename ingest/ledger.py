@@ -1,0 +1,283 @@
+"""The request ledger: landing files in, one typed SQL relation out, with a reason for every bad row.
+
+Landing layout: `ledger/YYYY-MM-DD/<any name>.{jsonl,ndjson,csv,parquet}`. The folder date is the
+delivery (ingest) date and the daily partition; rows keep their own `ts`. Timestamps with an offset are
+converted to UTC; naive timestamps are taken as UTC.
+
+JSONL and CSV are read here into all-text Arrow tables (line numbers kept; a line that is not JSON is
+rejected with its line). Parquet is read by the engine directly (row number = line). The typing and
+validation rules are SQL expressions (`typed_select_sql`), so the whole batch is checked at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+
+from ingest.common import Rejected, SourceFormatError
+
+REQUIRED_FIELDS = (
+    "request_id",
+    "ts",
+    "model_id",
+    "api_version",
+    "feature_tag",
+    "input_tokens",
+    "output_tokens",
+    "duration_ms",
+)
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
+OPTIONAL_FIELDS = (
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "is_batch",
+    "team",
+    "tenant_id",
+    "environment",
+    "conversation_id",
+    "status",
+    "retry_of",
+    "cache_hit",
+    "routing_reason",
+    "total_cost_usd",
+)
+LEDGER_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
+_TEXT_FIELDS = (
+    "model_id",
+    "api_version",
+    "feature_tag",
+    "team",
+    "tenant_id",
+    "environment",
+    "conversation_id",
+    "retry_of",
+    "routing_reason",
+)
+_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+_DATE_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class LedgerFile:
+    path: Path
+    ingest_date: date
+    format: str
+
+
+def discover_ledger_files(ledger_dir: Path) -> list[LedgerFile]:
+    """Every ledger file under `ledger/YYYY-MM-DD/`, sorted. A file elsewhere, or of an unknown kind, is
+    an error (nothing is silently skipped)."""
+    files: list[LedgerFile] = []
+    if not ledger_dir.exists():
+        return files
+    for path in sorted(p for p in ledger_dir.rglob("*") if p.is_file()):
+        if path.name.startswith("."):
+            continue
+        relative = path.relative_to(ledger_dir)
+        if len(relative.parts) != 2 or not _DATE_FOLDER.match(relative.parts[0]):
+            raise SourceFormatError(path, "ledger files must sit in a delivery-date folder ledger/YYYY-MM-DD/")
+        fmt = _FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise SourceFormatError(
+                path, f"unknown ledger file type '{path.suffix}'; expected one of {sorted(_FORMATS)}"
+            )
+        try:
+            ingest_date = date.fromisoformat(relative.parts[0])
+        except ValueError:
+            raise SourceFormatError(path, f"folder '{relative.parts[0]}' is not a valid date YYYY-MM-DD") from None
+        files.append(LedgerFile(path=path, ingest_date=ingest_date, format=fmt))
+    return files
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def read_jsonl(path: Path) -> tuple[pa.Table, list[Rejected]]:
+    """All-text table of the ledger fields (+ source_line); numbers keep their exact text."""
+    columns: dict[str, list] = {name: [] for name in LEDGER_FIELDS}
+    lines: list[int] = []
+    rejected: list[Rejected] = []
+    with path.open("r", encoding="utf-8-sig") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line, parse_float=str, parse_int=str)
+            except json.JSONDecodeError as exc:
+                rejected.append(
+                    Rejected(str(path), line_number, f"malformed JSON: {exc.msg}", line.rstrip("\n")[:2000])
+                )
+                continue
+            if not isinstance(record, dict):
+                rejected.append(Rejected(str(path), line_number, "expected a JSON object per line", line[:2000]))
+                continue
+            for name in LEDGER_FIELDS:
+                columns[name].append(_text(record.get(name)))
+            lines.append(line_number)
+    table = pa.table(
+        {
+            **{name: pa.array(values, pa.string()) for name, values in columns.items()},
+            "source_line": pa.array(lines, pa.int64()),
+        }
+    )
+    return table, rejected
+
+
+def read_csv(path: Path) -> tuple[pa.Table, list[Rejected]]:
+    """All-text table of the ledger fields present in the header (+ source_line: header is line 1)."""
+    try:
+        frame = pl.read_csv(
+            path,
+            infer_schema=False,
+            row_index_name="source_line",
+            row_index_offset=2,
+            truncate_ragged_lines=True,
+        )
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise SourceFormatError(path, f"cannot read as CSV: {exc}") from None
+    frame = frame.with_columns(pl.col("source_line").cast(pl.Int64))
+    present = [name for name in LEDGER_FIELDS if name in frame.columns]
+    missing = [pl.lit(None, dtype=pl.String).alias(name) for name in LEDGER_FIELDS if name not in frame.columns]
+    frame = frame.select([*(pl.col(name) for name in present), *missing, pl.col("source_line")])
+    return frame.select([*LEDGER_FIELDS, "source_line"]).to_arrow(), []
+
+
+def read_text_file(file: LedgerFile) -> tuple[pa.Table, list[Rejected]]:
+    if file.format == "jsonl":
+        return read_jsonl(file.path)
+    if file.format == "csv":
+        return read_csv(file.path)
+    raise ValueError(f"{file.path}: {file.format} is read by the engine, not as text")
+
+
+def _is_integer_type(duck_type: str) -> bool:
+    return duck_type.upper() in {
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+    }
+
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def typed_select_sql(
+    relation: str,
+    column_types: dict[str, str],
+    *,
+    source_file: str,
+    ingest_date: date,
+    line_expression: str = "source_line",
+) -> str:
+    """SELECT over one file's relation giving the typed ledger columns, and `problem`: the first reason the
+    row cannot be loaded (null when it passes the checks that need no rate card).
+
+    `column_types` maps the ledger fields present in the file to their DuckDB types (VARCHAR for text
+    files); absent fields are null, so a missing required field is reported per row.
+    """
+
+    def col(name: str) -> str:
+        return name if name in column_types else "cast(null as varchar)"
+
+    def kind(name: str) -> str:
+        return column_types.get(name, "VARCHAR").upper()
+
+    def as_bigint(name: str) -> str:
+        if _is_integer_type(kind(name)):
+            return f"cast({col(name)} as bigint)"
+        if kind(name).startswith(("DOUBLE", "FLOAT", "DECIMAL", "REAL")):
+            return f"(case when {col(name)} = floor({col(name)}) then cast({col(name)} as bigint) end)"
+        return f"try_cast(trim(cast({col(name)} as varchar)) as bigint)"
+
+    def as_bool(name: str) -> str:
+        if kind(name) == "BOOLEAN":
+            return col(name)
+        return f"try_cast(nullif(trim(cast({col(name)} as varchar)), '') as boolean)"
+
+    def as_text(name: str) -> str:
+        return f"nullif(trim(cast({col(name)} as varchar)), '')"
+
+    if kind("ts").startswith("TIMESTAMP WITH TIME ZONE") or kind("ts") == "TIMESTAMPTZ":
+        ts = f"cast({col('ts')} as timestamp)"  # the load runs with TimeZone = UTC
+    elif kind("ts").startswith("TIMESTAMP") or kind("ts") == "DATE":
+        ts = f"cast({col('ts')} as timestamp)"  # naive: taken as UTC
+    else:
+        ts = f"cast(try_cast(nullif(trim(cast({col('ts')} as varchar)), '') as timestamptz) as timestamp)"
+    client_cost = (
+        f"try_cast({col('total_cost_usd')} as decimal(38, 9))"
+        if kind("total_cost_usd") != "VARCHAR"
+        else f"try_cast(nullif(trim({col('total_cost_usd')}), '') as decimal(38, 9))"
+    )
+
+    typed = {
+        "request_id": f"try_cast(trim(cast({col('request_id')} as varchar)) as uuid)",
+        "requested_at": ts,
+        **{name: as_text(name) for name in _TEXT_FIELDS},
+        **{name: as_bigint(name) for name in TOKEN_FIELDS},
+        "duration_ms": as_bigint("duration_ms"),
+        "is_batch": as_bool("is_batch"),
+        "cache_hit": as_bool("cache_hit"),
+        "status": f"lower({as_text('status')})",
+        "client_cost_usd": client_cost,
+    }
+    checks: list[tuple[str, str]] = []
+    for name in REQUIRED_FIELDS:
+        missing = (
+            f"{col(name)} is null" if name in column_types and kind(name) != "VARCHAR" else f"{as_text(name)} is null"
+        )
+        checks.append((missing if name in column_types else "true", f"missing required field {name}"))
+    checks += [
+        (f"{typed['request_id']} is null", "request_id is not a UUID"),
+        (f"{typed['requested_at']} is null", "ts is not a timestamp"),
+    ]
+    for name in (*TOKEN_FIELDS, "duration_ms"):
+        if name in column_types:
+            checks.append((f"{col(name)} is not null and {typed[name]} is null", f"{name} is not a whole number"))
+            checks.append((f"{typed[name]} < 0", f"{name} is negative"))
+    for name in ("is_batch", "cache_hit"):
+        if name in column_types:
+            checks.append((f"{as_text(name)} is not null and {typed[name]} is null", f"{name} is not true/false"))
+    if "status" in column_types:
+        checks.append((f"{typed['status']} not in ('ok', 'error')", "status is not ok/error"))
+    if "total_cost_usd" in column_types:
+        checks.append(
+            (
+                f"{as_text('total_cost_usd') if kind('total_cost_usd') == 'VARCHAR' else col('total_cost_usd')}"
+                f" is not null and {client_cost} is null",
+                "total_cost_usd (client) is not a decimal",
+            )
+        )
+    problem = (
+        "case\n" + "\n".join(f"        when {cond} then {_sql_str(reason)}" for cond, reason in checks) + "\n    end"
+    )
+    projections = ",\n    ".join(f"{expr} as {name}" for name, expr in typed.items())
+    return f"""
+select
+    {_sql_str(source_file)} as source_file,
+    cast({line_expression} as bigint) as source_line,
+    cast({_sql_str(ingest_date.isoformat())} as date) as ingest_date,
+    {projections},
+    {problem} as problem
+from {relation}
+"""

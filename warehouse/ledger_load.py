@@ -1,0 +1,272 @@
+"""Load ledger files into `raw_ledger.requests`: validate, price at the rate card in force at each `ts`,
+split the bad rows into quarantine, and replace the delivery days atomically.
+
+Pricing runs in exact integer arithmetic (pico-dollars per token, rounded once per request to nano-dollars)
+over the whole batch in DuckDB; the result is stored as DECIMAL(38,9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from ingest.common import Rejected
+from ingest.ledger import LedgerFile, read_text_file, typed_select_sql
+from rate_cards.pricing import card_pico_columns_sql, cost_nano_sql
+from warehouse.duckdb_store import record_load, replace_quarantine, transaction
+
+SOURCE = "ledger"
+REQUESTS_TABLE = "raw_ledger.requests"
+PRICES_TABLE = "raw_rate_cards.llm_prices"
+ALIASES_TABLE = "raw_rate_cards.llm_model_aliases"
+
+_REQUESTS_DDL = f"""
+create table if not exists {REQUESTS_TABLE} (
+    request_id varchar not null,
+    requested_at timestamp not null,
+    ingest_date date not null,
+    model_id varchar not null,
+    model varchar not null,
+    provider varchar not null,
+    api_version varchar,
+    feature_tag varchar,
+    input_tokens bigint not null,
+    output_tokens bigint not null,
+    cached_input_tokens bigint not null,
+    cache_write_tokens bigint not null,
+    reasoning_tokens bigint not null,
+    duration_ms bigint,
+    is_batch boolean not null,
+    team varchar,
+    tenant_id varchar,
+    environment varchar,
+    conversation_id varchar,
+    status varchar not null,
+    retry_of varchar,
+    cache_hit boolean,
+    routing_reason varchar,
+    prompt_tokens bigint not null,
+    is_long_context boolean not null,
+    total_cost_usd decimal(38, 9) not null,
+    client_cost_usd decimal(38, 9),
+    rate_card_version varchar not null,
+    source_file varchar not null,
+    source_line bigint not null
+)
+"""
+
+
+@dataclass(frozen=True)
+class DayLoad:
+    ingest_date: date
+    input_rows: int
+    loaded_rows: int
+    quarantined_rows: int
+
+
+def _file_relation(
+    con: duckdb.DuckDBPyConnection, file: LedgerFile, index: int
+) -> tuple[str, dict[str, str], str, list]:
+    """Register one file with the connection; returns (relation, column types, line expression, rejected)."""
+    if file.format == "parquet":
+        path = str(file.path).replace("'", "''")
+        relation = f"read_parquet('{path}', file_row_number = true)"
+        described = con.execute(f"describe select * from {relation}").fetchall()
+        types = {name: kind for name, kind, *_ in described if name != "file_row_number"}
+        return relation, types, "file_row_number + 1", []
+    table, rejected = read_text_file(file)
+    name = f"_ledger_file_{index}"
+    con.register(name, table)
+    return name, {field: "VARCHAR" for field in table.column_names if field != "source_line"}, "source_line", rejected
+
+
+def load_ledger_days(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LedgerFile], days: Sequence[date]
+) -> list[DayLoad]:
+    """Replace the ledger rows (and quarantine) of each delivery day in `days` with what `files` hold.
+
+    Files whose date is outside `days` are ignored; a day with no files is emptied. Requires the rate card
+    tables (`raw_rate_cards.*`) to be loaded. Re-running with the same files gives identical rows.
+    """
+    days = sorted(set(days))
+    files = [f for f in files if f.ingest_date in set(days)]
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("create schema if not exists raw_ledger")
+    con.execute(_REQUESTS_DDL)
+    text_rejected: list[Rejected] = []
+    selects = []
+    registered = []
+    for index, file in enumerate(files):
+        relation, types, line_expression, rejected = _file_relation(con, file, index)
+        if relation.startswith("_ledger_file_"):
+            registered.append(relation)
+        text_rejected.extend(rejected)
+        selects.append(
+            typed_select_sql(
+                relation,
+                types,
+                source_file=str(file.path),
+                ingest_date=file.ingest_date,
+                line_expression=line_expression,
+            )
+        )
+    if not selects:  # no files at all: an empty typed relation keeps the SQL below uniform
+        from ingest.ledger import LEDGER_FIELDS
+
+        selects.append(
+            typed_select_sql(
+                "(select 1 as source_line) as nothing where false",
+                dict.fromkeys(LEDGER_FIELDS, "VARCHAR"),
+                source_file="",
+                ingest_date=days[0] if days else date(1970, 1, 1),
+            )
+        )
+    day_list = ", ".join(f"date '{d.isoformat()}'" for d in days) or "null"
+    con.execute("create or replace temp table _ledger_typed as " + "\nunion all by name\n".join(selects))
+    for name in registered:
+        con.unregister(name)
+    cost = cost_nano_sql("defaulted", "card")
+    con.execute(
+        f"""
+        create or replace temp table _ledger_checked as
+        with defaulted as (
+            select
+                _ledger_typed.* replace (
+                    coalesce(cached_input_tokens, 0) as cached_input_tokens,
+                    coalesce(cache_write_tokens, 0) as cache_write_tokens,
+                    coalesce(reasoning_tokens, 0) as reasoning_tokens,
+                    coalesce(is_batch, false) as is_batch,
+                    coalesce(status, 'ok') as status
+                ),
+                coalesce(aliases.model, model_id) as model
+            from _ledger_typed
+            left join {ALIASES_TABLE} as aliases on aliases.alias = _ledger_typed.model_id
+        ),
+        card as ({card_pico_columns_sql(PRICES_TABLE)}),
+        priced as (
+            select
+                defaulted.*,
+                card.provider,
+                card.card_version as rate_card_version,
+                card.model is not null as is_priced,
+                card.cached_input_counted_in_input as cached_is_subset,
+                card.reasoning_counted_in_output as reasoning_is_subset,
+                case when card.cached_input_counted_in_input then defaulted.input_tokens
+                    else defaulted.input_tokens + defaulted.cached_input_tokens + defaulted.cache_write_tokens
+                end as prompt_tokens,
+                coalesce(card.long_context_threshold_tokens is not null and (case when card.cached_input_counted_in_input
+                    then defaulted.input_tokens else defaulted.input_tokens + defaulted.cached_input_tokens
+                    + defaulted.cache_write_tokens end) > card.long_context_threshold_tokens, false) as is_long_context,
+                {cost} as cost_nano
+            from defaulted
+            left join card
+                on card.model = defaulted.model
+                and card.is_batch = defaulted.is_batch
+                and defaulted.requested_at >= card.effective_from
+                and (card.effective_to is null or defaulted.requested_at < card.effective_to)
+        ),
+        checked as (
+            select
+                *,
+                coalesce(problem, case
+                    when not is_priced then 'unpriced model ' || model_id || ' at ' || strftime(requested_at, '%Y-%m-%d %H:%M:%S')
+                        || ' (no rate card entry or alias)'
+                    when cached_is_subset and cached_input_tokens + cache_write_tokens > input_tokens
+                        then 'cached_input_tokens exceed input_tokens'
+                    when reasoning_is_subset and reasoning_tokens > output_tokens
+                        then 'reasoning_tokens exceed output_tokens'
+                end) as invalid_reason
+            from priced
+        )
+        select
+            *,
+            case when invalid_reason is null then row_number() over (
+                partition by request_id, invalid_reason is null order by ingest_date, source_file, source_line
+            ) end as occurrence
+        from checked
+        """
+    )
+    # A request already loaded on another delivery day is a duplicate too (re-running a day is not).
+    con.execute(
+        f"""
+        create or replace temp table _ledger_loaded_elsewhere as
+        select distinct cast(request_id as uuid) as request_id, min(ingest_date) as ingest_date
+        from {REQUESTS_TABLE}
+        where ingest_date not in ({day_list})
+          and cast(request_id as uuid) in (select request_id from _ledger_checked where occurrence = 1)
+        group by all
+        """
+    )
+    with transaction(con):
+        con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
+        con.execute(
+            f"""
+            insert into {REQUESTS_TABLE} by name
+            select
+                cast(checked.request_id as varchar) as request_id,
+                requested_at, ingest_date, model_id, model, provider, api_version, feature_tag,
+                input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+                duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
+                cache_hit, routing_reason, prompt_tokens, is_long_context,
+                cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
+                    as total_cost_usd,
+                client_cost_usd, rate_card_version, source_file, source_line
+            from _ledger_checked as checked
+            anti join _ledger_loaded_elsewhere as elsewhere on elsewhere.request_id = checked.request_id
+            where checked.occurrence = 1
+            """
+        )
+        bad = con.execute(
+            """
+            select checked.ingest_date, checked.source_file, checked.source_line,
+                case
+                    when checked.invalid_reason is not null then checked.invalid_reason
+                    when elsewhere.request_id is not null
+                        then 'duplicate request_id: already loaded from delivery day ' || cast(elsewhere.ingest_date as varchar)
+                    else 'duplicate request_id: first seen in ' || first_seen.source_file || ' line '
+                        || cast(first_seen.source_line as varchar)
+                end as reason
+            from _ledger_checked as checked
+            left join _ledger_loaded_elsewhere as elsewhere
+                on elsewhere.request_id = checked.request_id and checked.occurrence = 1
+            left join _ledger_checked as first_seen
+                on first_seen.request_id = checked.request_id and first_seen.occurrence = 1 and checked.occurrence > 1
+            where checked.invalid_reason is not null or checked.occurrence > 1 or elsewhere.request_id is not null
+            order by checked.ingest_date, checked.source_file, checked.source_line
+            """
+        ).fetchall()
+        by_day: dict[date, list[Rejected]] = {day: [] for day in days}
+        for ingest_date, source_file, line, reason in bad:
+            by_day[ingest_date].append(Rejected(source_file, line, reason))
+        file_day = {str(f.path): f.ingest_date for f in files}
+        for rejected in text_rejected:
+            by_day[file_day[rejected.source_file]].append(rejected)
+        loaded = dict(
+            con.execute(
+                f"select ingest_date, count(*) from {REQUESTS_TABLE} where ingest_date in ({day_list}) group by ingest_date"
+            ).fetchall()
+        )
+        typed_rows = dict(
+            con.execute("select ingest_date, count(*) from _ledger_typed group by ingest_date").fetchall()
+        )
+        results = []
+        for day in days:
+            rejected = by_day[day]
+            input_rows = typed_rows.get(day, 0) + sum(1 for r in text_rejected if file_day[r.source_file] == day)
+            replace_quarantine(con, SOURCE, day.isoformat(), rejected)
+            record_load(
+                con,
+                SOURCE,
+                day.isoformat(),
+                input_rows=input_rows,
+                loaded_rows=loaded.get(day, 0),
+                quarantined_rows=len(rejected),
+            )
+            results.append(DayLoad(day, input_rows, loaded.get(day, 0), len(rejected)))
+    con.execute("drop table if exists _ledger_typed")
+    con.execute("drop table if exists _ledger_checked")
+    con.execute("drop table if exists _ledger_loaded_elsewhere")
+    return results
