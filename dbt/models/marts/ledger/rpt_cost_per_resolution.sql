@@ -1,0 +1,86 @@
+{#- Aggregate requests per conversation first, then join outcomes one-to-one: no fan-out.
+    A conversation is attributed to the feature and model of its first request. -#}
+with requests as (
+    select * from {{ ref('fct_requests') }}
+    where conversation_id is not null
+),
+
+outcomes as (
+    select * from {{ ref('stg_outcomes__conversations') }}
+),
+
+ordered_requests as (
+    select
+        conversation_id,
+        feature_tag,
+        model,
+        request_date,
+        row_number() over (partition by conversation_id order by requested_at, request_id) as request_order
+    from requests
+),
+
+conversation_costs as (
+    select
+        conversation_id,
+        count(*) as requests,
+        {{ sum_money('total_cost_usd') }} as conversation_cost_usd
+    from requests
+    group by conversation_id
+),
+
+conversations as (
+    select
+        costs.conversation_id,
+        costs.requests,
+        costs.conversation_cost_usd,
+        first_request.feature_tag,
+        first_request.model,
+        coalesce(outcomes.outcome, 'unknown') as outcome,
+        coalesce(
+            outcomes.outcome = 'resolved'
+            and (
+                outcomes.reopened_at is null
+                or outcomes.reopened_at > {{ dbt.dateadd('day', var('resolution_reopen_window_days'), 'outcomes.resolved_at') }}
+            ),
+            false
+        ) as is_resolution,
+        coalesce(
+            {{ to_date('outcomes.resolved_at') }}, {{ to_date('outcomes.opened_at') }}, first_request.request_date
+        ) as outcome_date
+    from conversation_costs as costs
+    inner join ordered_requests as first_request
+        on costs.conversation_id = first_request.conversation_id and first_request.request_order = 1
+    left join outcomes
+        on costs.conversation_id = outcomes.conversation_id
+),
+
+aggregated as (
+    select
+        outcome_date,
+        feature_tag,
+        model,
+        count(*) as conversations,
+        sum(case when is_resolution then 1 else 0 end) as resolutions,
+        sum(case when is_resolution then requests else 0 end) as resolution_requests,
+        {{ sum_money('case when is_resolution then conversation_cost_usd end') }} as resolution_cost_usd,
+        {{ sum_money('conversation_cost_usd') }} as all_conversations_cost_usd
+    from conversations
+    group by outcome_date, feature_tag, model
+),
+
+final as (
+    select
+        outcome_date,
+        feature_tag,
+        model,
+        conversations,
+        resolutions,
+        resolution_requests,
+        resolution_cost_usd,
+        {{ money_divide('resolution_cost_usd', 'resolutions') }} as cost_per_resolution_usd,
+        all_conversations_cost_usd,
+        {{ money_divide('all_conversations_cost_usd', 'resolutions') }} as loaded_cost_per_resolution_usd
+    from aggregated
+)
+
+select * from final
