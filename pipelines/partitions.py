@@ -4,7 +4,8 @@ import dagster as dg
 
 DAILY_START_DATE = "2024-01-01"
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=DAILY_START_DATE, timezone="UTC")
+# end_offset=1: today is a valid partition too, so a delivery landed today can be loaded at once.
+daily_partitions = dg.DailyPartitionsDefinition(start_date=DAILY_START_DATE, timezone="UTC", end_offset=1)
 
 # Partitioned assets load a whole partition range in one run (one transaction per day inside).
 single_run_backfill = dg.BackfillPolicy.single_run()

@@ -1,0 +1,1 @@
+"""Every module here is loaded by `pipelines.definitions`: one module per source, plus dbt and exports."""

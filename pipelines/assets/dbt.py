@@ -1,0 +1,83 @@
+"""The dbt project as Dagster assets, split by selector where partitions differ.
+
+- staging views (unpartitioned) read the raw tables the Python assets load;
+- `fct_requests` is partitioned by delivery day and receives the partition window as dbt vars;
+- everything else (intermediate models, marts) is rebuilt unpartitioned.
+Every dbt invocation is `dbt build`, so the tests run with the models and surface as asset checks.
+"""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipelines.partitions import daily_partitions, single_run_backfill
+from pipelines.resources import WarehouseResource
+from pipelines.settings import DBT_PROJECT_DIR
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
+dbt_project.prepare_if_dev()
+
+STAGING_SELECT = "fqn:finops.staging"
+PARTITIONED_SELECT = "fct_requests"
+
+
+class FinopsDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folder layer (staging / intermediate / marts_<area>)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if len(fqn) >= 3 and fqn[1] == "marts":
+            return f"marts_{fqn[2]}"
+        if len(fqn) >= 2 and fqn[1] in ("staging", "intermediate"):
+            return fqn[1]
+        return super().get_group_name(dbt_resource_props)
+
+
+translator = FinopsDbtTranslator()
+
+
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, extra_args: list[str]
+) -> Iterator:
+    # dbt reads the warehouse path from the environment (profiles.yml); set it for this run only
+    os.environ["FINOPS_WAREHOUSE_PATH"] = str(warehouse.path)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    yield from dbt.cli(["build", *extra_args], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path, select=STAGING_SELECT, dagster_dbt_translator=translator, name="dbt_staging"
+)
+def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse, [])
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select=PARTITIONED_SELECT,
+    dagster_dbt_translator=translator,
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    name="dbt_daily_facts",
+)
+def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    window = context.partition_time_window
+    dbt_vars = {
+        "partition_start_date": window.start.date().isoformat(),
+        "partition_end_date": window.end.date().isoformat(),
+    }
+    yield from _build(context, dbt, warehouse, ["--vars", json.dumps(dbt_vars)])
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    exclude=f"{STAGING_SELECT} {PARTITIONED_SELECT}",
+    dagster_dbt_translator=translator,
+    name="dbt_marts",
+)
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _build(context, dbt, warehouse, [])

@@ -1,0 +1,210 @@
+"""`finops`: the command line.
+
+finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
+finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
+finops export showback --month YYYY-MM [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from pipelines.settings import DBT_PROJECT_DIR, Settings
+
+DEMO_MARKER = ".finops-demo"
+
+
+def _say(message: str) -> None:
+    print(f"[finops {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def _prepare_environment(settings: Settings) -> None:
+    """Resources read these at run time; dbt reads the warehouse path from the environment."""
+    os.environ["FINOPS_LANDING_DIR"] = settings.landing
+    os.environ["FINOPS_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ["FINOPS_EXPORTS_DIR"] = str(settings.exports_dir)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    newest_source = max(
+        p.stat().st_mtime
+        for p in DBT_PROJECT_DIR.rglob("*")
+        if p.suffix in (".sql", ".yml") and "target" not in p.parts
+    )
+    if not manifest.exists() or manifest.stat().st_mtime < newest_source:
+        _say("parsing the dbt project (manifest missing or stale)")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dbt.cli.main",
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--quiet",
+            ],
+            check=True,
+        )
+
+
+def _delivery_days(settings: Settings) -> list[date]:
+    from ingest.ledger import discover_ledger_files
+
+    if settings.landing.startswith("s3://"):
+        return []
+    return sorted({f.ingest_date for f in discover_ledger_files(Path(settings.landing) / "ledger")})
+
+
+def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
+    """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder)."""
+    _prepare_environment(settings)
+    days = _delivery_days(settings)
+    start = start or (days[0] if days else date.today())
+    end = end or (days[-1] if days else date.today())
+    _say(f"landing   {settings.landing}")
+    _say(f"warehouse {settings.warehouse_path}")
+    _say(f"materializing every asset for delivery days {start} .. {end} (one run, then all checks)")
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("main")
+    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance,
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+        },
+        raise_on_error=False,
+    )
+    failed_checks = [
+        event.asset_check_evaluation_data.check_name
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed
+    ]
+    step_failures = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
+    _say(
+        f"run {'succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s"
+        + (f"; failed steps: {', '.join(step_failures)}" if step_failures else "")
+        + (f"; failed checks: {', '.join(failed_checks)}" if failed_checks else "")
+    )
+    return result.success and not failed_checks
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
+    landing = Path(settings.landing)
+    if landing.exists() and any(landing.iterdir()) and not (landing / DEMO_MARKER).exists():
+        print(
+            f"error: {landing} holds data that the demo did not write; pass --landing to another folder",
+            file=sys.stderr,
+        )
+        return 2
+    from ingest.demo import generate_landing
+
+    if landing.exists():
+        shutil.rmtree(landing)
+    _say(f"generating the demo landing folder {landing}")
+    sources = generate_landing(landing)
+    (landing / DEMO_MARKER).write_text("written by `finops demo`; regenerated on every demo run\n")
+    _say(f"demo sources: {', '.join(sources)}")
+    if not run_main_job(settings):
+        return 1
+    _print_summary(settings)
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
+    start = date.fromisoformat(args.start) if args.start else None
+    end = date.fromisoformat(args.end) if args.end else None
+    if not run_main_job(settings, start, end):
+        return 1
+    _print_summary(settings)
+    return 0
+
+
+def _print_summary(settings: Settings) -> None:
+    exports = sorted(settings.exports_dir.glob("showback_*.csv"))
+    print()
+    print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    for path in exports:
+        print(f"Showback CSV:       {path}")
+    print("Try:")
+    print(
+        f'  duckdb {settings.warehouse_path} "select usage_month, team, sum(llm_cost_usd) as cost_usd '
+        'from rpt_showback group by all order by cost_usd desc"'
+    )
+    print(
+        f"  uv run python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
+        ".sql('select * from rpt_cost_per_resolution order by outcome_date limit 10'))\""
+    )
+
+
+def _cmd_export_showback(args: argparse.Namespace) -> int:
+    from warehouse.duckdb_store import connect
+    from warehouse.exports import ExportError, export_showback
+
+    settings = Settings.resolve(warehouse_path=args.warehouse)
+    out = Path(args.out) if args.out else settings.exports_dir / f"showback_{args.month}.csv"
+    if not settings.warehouse_path.exists():
+        print(
+            f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        with connect(settings.warehouse_path, read_only=True) as con:
+            export = export_showback(con, args.month, out)
+    except ExportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{export.path}: {export.rows} rows, total {export.total_cost_usd} USD, sha256 {export.sha256}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finops", description="GenAI FinOps cost warehouse")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, helptext in (
+        ("demo", "generate demo data and run the main job on it"),
+        ("run", "run the main job on a landing folder"),
+    ):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("--landing", help="landing folder (default FINOPS_LANDING_DIR or ./landing)")
+        command.add_argument(
+            "--warehouse", help="DuckDB file (default FINOPS_WAREHOUSE_PATH or ./warehouse/finops.duckdb)"
+        )
+        if name == "run":
+            command.add_argument("--start", help="first delivery day YYYY-MM-DD (default: first found)")
+            command.add_argument("--end", help="last delivery day YYYY-MM-DD (default: last found)")
+    export = commands.add_parser("export", help="write an export from the warehouse")
+    export_kinds = export.add_subparsers(dest="kind", required=True)
+    showback = export_kinds.add_parser("showback", help="showback CSV of one month")
+    showback.add_argument("--month", required=True, help="YYYY-MM")
+    showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
+    showback.add_argument("--warehouse", help="DuckDB file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "demo":
+        return _cmd_demo(args)
+    if args.command == "run":
+        return _cmd_run(args)
+    return _cmd_export_showback(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
