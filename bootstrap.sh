@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One command from a fresh clone (Python 3.11+ only):
+#   ./bootstrap.sh demo   install from the lock file, then run the main job on generated demo data
+#   ./bootstrap.sh test   install from the lock file (with dev tools), then run the test suite
+#   ./bootstrap.sh dev    install, then open the Dagster UI (dagster dev) on 127.0.0.1:3000
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export UV_COMPILE_BYTECODE=1
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false
+export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/warehouse/dagster_home}"
+export PATH="$HOME/.local/bin:$PATH"
+
+if ! command -v uv >/dev/null 2>&1; then
+    echo "[bootstrap] installing uv (the project's package manager) with pip" >&2
+    python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+fi
+
+mkdir -p "$DAGSTER_HOME"
+[ -f "$DAGSTER_HOME/dagster.yaml" ] || printf 'telemetry:\n  enabled: false\n' > "$DAGSTER_HOME/dagster.yaml"
+
+command="${1:-demo}"
+shift || true
+case "$command" in
+    demo)
+        uv sync --frozen --no-dev
+        uv run --no-sync dbt parse --project-dir dbt --profiles-dir dbt --quiet
+        uv run --no-sync finops demo "$@"
+        ;;
+    test)
+        uv sync --frozen
+        uv run --no-sync dbt parse --project-dir dbt --profiles-dir dbt --quiet
+        uv run --no-sync pytest "$@"
+        ;;
+    dev)
+        uv sync --frozen --no-dev
+        uv run --no-sync dbt parse --project-dir dbt --profiles-dir dbt --quiet
+        uv run --no-sync dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000 "$@"
+        ;;
+    *)
+        echo "usage: ./bootstrap.sh demo|test|dev" >&2
+        exit 2
+        ;;
+esac
