@@ -86,6 +86,8 @@ def run_main_job(settings: Settings, start: date | None = None, end: date | None
             "dagster/asset_partition_range_end": end.isoformat(),
         },
         raise_on_error=False,
+        # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     failed_checks = [
         event.asset_check_evaluation_data.check_name
@@ -142,12 +144,8 @@ def _print_summary(settings: Settings) -> None:
         print(f"Showback CSV:       {path}")
     print("Try:")
     print(
-        f'  duckdb {settings.warehouse_path} "select usage_month, team, sum(llm_cost_usd) as cost_usd '
-        'from rpt_showback group by all order by cost_usd desc"'
-    )
-    print(
         f"  uv run python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
-        ".sql('select * from rpt_cost_per_resolution order by outcome_date limit 10'))\""
+        ".sql('select team, feature, sum(llm_cost_usd) as cost_usd from rpt_showback group by all order by 3 desc'))\""
     )
 
 
