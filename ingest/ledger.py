@@ -208,7 +208,9 @@ def typed_select_sql(
             return f"cast({col(name)} as bigint)"
         if kind(name).startswith(("DOUBLE", "FLOAT", "DECIMAL", "REAL")):
             return f"(case when {col(name)} = floor({col(name)}) then cast({col(name)} as bigint) end)"
-        return f"try_cast(trim(cast({col(name)} as varchar)) as bigint)"
+        # DuckDB would round '12.5' to 13: only whole-number text is cast
+        text = f"trim(cast({col(name)} as varchar))"
+        return f"(case when regexp_full_match({text}, '[+-]?[0-9]+') then try_cast({text} as bigint) end)"
 
     def as_bool(name: str) -> str:
         if kind(name) == "BOOLEAN":

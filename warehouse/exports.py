@@ -60,7 +60,7 @@ def money_text(value: Decimal) -> str:
 
 
 def showback_months(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [row[0] for row in con.execute("select distinct usage_month from main.rpt_showback order by 1").fetchall()]
+    return [row[0] for row in con.execute("select distinct usage_month from rpt_showback order by 1").fetchall()]
 
 
 def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> ShowbackExport:
@@ -70,7 +70,7 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
         """
         select usage_month, usage_month || '-01' as month_start_date, team, feature, environment, tenant,
                requests, prompt_tokens, output_tokens, total_tokens, llm_cost_usd
-        from main.rpt_showback
+        from rpt_showback
         where usage_month = ?
         order by team, feature, environment, tenant
         """,
@@ -83,7 +83,7 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
         )
     total = sum((row[SHOWBACK_COLUMNS.index("llm_cost_usd")] for row in rows), Decimal(0))
     (fact_total,) = con.execute(
-        "select coalesce(sum(total_cost_usd), 0) from main.fct_requests where strftime(request_date, '%Y-%m') = ?",
+        "select coalesce(sum(total_cost_usd), 0) from fct_requests where strftime(request_date, '%Y-%m') = ?",
         [month],
     ).fetchone()
     if round(total, 2) != round(fact_total, 2) or total != fact_total:
