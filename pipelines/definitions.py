@@ -7,7 +7,6 @@ from dagster_dbt import DbtCliResource
 
 from pipelines import assets
 from pipelines.assets.dbt import dbt_project
-from pipelines.partitions import daily_partitions
 from pipelines.resources import LandingResource, WarehouseResource
 
 all_assets = dg.load_assets_from_package_module(assets)
@@ -15,7 +14,7 @@ all_checks = dg.load_asset_checks_from_package_module(assets)
 
 # The main job: every asset. A run covers a range of delivery days for the daily-partitioned assets and
 # rebuilds the unpartitioned ones (rate cards, billing periods, marts, exports).
-main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all(), partitions_def=daily_partitions)
+main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all())
 
 # Nightly at 02:00 UTC for yesterday's partition.
 nightly_schedule = dg.build_schedule_from_partitioned_job(main_job, hour_of_day=2, minute_of_hour=0)

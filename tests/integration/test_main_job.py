@@ -1,0 +1,157 @@
+"""The whole Dagster job materialized on generated demo data into a temporary DuckDB, checked against an
+independent computation (the generator's own rows priced by the Python reference, grouped in Python)."""
+
+import csv
+import os
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from ingest.demo import generate_landing
+from ingest.demo.ledger import build_demo_ledger
+from ingest.demo.world import World
+from pipelines.cli import run_main_job
+from pipelines.settings import Settings
+from rate_cards.llm_cards import load_rate_cards
+from rate_cards.pricing import price_request
+
+pytestmark = pytest.mark.integration
+
+WORLD = World(start_date=date(2026, 10, 1), days=3)
+CANONICAL = load_rate_cards().canonical_model
+MARTS = ("fct_requests", "rpt_showback", "rpt_cost_per_resolution", "rpt_model_unit_costs")
+
+
+def _snapshot(warehouse_path) -> dict:
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        return {mart: con.execute(f"select * from {mart} order by all").fetchall() for mart in MARTS}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("job")
+    saved = dict(os.environ)
+    os.environ.pop("DAGSTER_HOME", None)  # ephemeral run storage
+    try:
+        generate_landing(root / "landing", world=WORLD)
+        settings = Settings.resolve(
+            landing=root / "landing", warehouse_path=root / "w.duckdb", exports_dir=root / "exports"
+        )
+        first_ok = run_main_job(settings)
+        first = _snapshot(settings.warehouse_path)
+        second_ok = run_main_job(settings)  # the same night again
+        second = _snapshot(settings.warehouse_path)
+        yield {"settings": settings, "ok": (first_ok, second_ok), "first": first, "second": second}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _expected_requests() -> list[dict]:
+    cards = load_rate_cards()
+    rows = build_demo_ledger(WORLD).to_pylist()
+    for row in rows:
+        row["cost"] = price_request(
+            cards.lookup(row["model_id"], row["ts"]),
+            input_tokens=row["input_tokens"],
+            output_tokens=row["output_tokens"],
+            cached_input_tokens=row["cached_input_tokens"],
+            cache_write_tokens=row["cache_write_tokens"],
+            reasoning_tokens=row["reasoning_tokens"],
+            is_batch=row["is_batch"],
+        )
+    return rows
+
+
+def test_job_succeeds_with_every_check_passing(demo_run):
+    assert demo_run["ok"] == (True, True)
+
+
+def test_showback_equals_independent_computation(demo_run):
+    expected: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for row in _expected_requests():
+        key = (row["ts"].strftime("%Y-%m"), row["team"], row["feature_tag"], row["environment"], row["tenant_id"])
+        expected[key][0] += 1
+        expected[key][1] += row["cost"]
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        actual = {
+            tuple(row[:5]): [row[5], row[6]]
+            for row in con.execute(
+                "select usage_month, team, feature, environment, tenant, requests, llm_cost_usd from rpt_showback"
+            ).fetchall()
+        }
+    assert actual == dict(expected)
+
+
+def test_showback_csv_reconciles_to_the_cent(demo_run):
+    expected_total = sum(row["cost"] for row in _expected_requests())
+    path = demo_run["settings"].exports_dir / "showback_2026-10.csv"
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum(Decimal(row["llm_cost_usd"]) for row in rows) == expected_total
+    assert all("e" not in row["llm_cost_usd"].lower() for row in rows)
+    assert {row["month_start_date"] for row in rows} == {"2026-10-01"}
+
+
+def test_bad_rows_are_quarantined_and_rows_balance(demo_run):
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        reasons = [
+            r[0]
+            for r in con.execute(
+                "select reason from quarantine.rejected_rows where source = 'ledger' order by line"
+            ).fetchall()
+        ]
+        audit = con.execute(
+            "select sum(input_rows), sum(loaded_rows), sum(quarantined_rows) from audit.loads where source = 'ledger'"
+        ).fetchone()
+        loaded = con.execute("select count(*) from fct_requests").fetchone()[0]
+    assert len(reasons) == 6
+    assert any(r.startswith("unpriced model gpt-9-preview") for r in reasons)
+    assert {"request_id is not a UUID", "output_tokens is negative", "ts is not a timestamp"} <= set(reasons)
+    assert any(r.startswith("duplicate request_id") for r in reasons)
+    assert any(r.startswith("malformed JSON") for r in reasons)
+    input_rows, loaded_rows, quarantined_rows = audit
+    assert input_rows == loaded_rows + quarantined_rows == len(_expected_requests()) + 6
+    assert loaded == loaded_rows
+
+
+def test_cost_per_resolution_equals_independent_computation(demo_run):
+    requests = sorted(
+        (r for r in _expected_requests() if r["conversation_id"]), key=lambda r: (r["ts"], r["request_id"])
+    )
+    first: dict[str, dict] = {}
+    cost: dict[str, Decimal] = defaultdict(Decimal)
+    for row in requests:
+        first.setdefault(row["conversation_id"], row)
+        cost[row["conversation_id"]] += row["cost"]
+    with demo_run["settings"].landing and open(f"{demo_run['settings'].landing}/outcomes/conversations.csv") as f:
+        outcomes = {row["conversation_id"]: row for row in csv.DictReader(f)}
+    expected: dict[tuple, list] = defaultdict(lambda: [0, Decimal(0)])
+    for conversation_id, opening in first.items():
+        outcome = outcomes[conversation_id]
+        if outcome["outcome"] != "resolved":
+            continue
+        resolved = datetime.fromisoformat(outcome["resolved_at"])
+        reopened = datetime.fromisoformat(outcome["reopened_at"]) if outcome["reopened_at"] else None
+        if reopened is not None and reopened <= resolved + timedelta(days=7):
+            continue
+        key = (resolved.date(), opening["feature_tag"], CANONICAL(opening["model_id"]))
+        expected[key][0] += 1
+        expected[key][1] += cost[conversation_id]
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        actual = {
+            (row[0], row[1], row[2]): [row[3], row[4]]
+            for row in con.execute(
+                "select outcome_date, feature_tag, model, resolutions, resolution_cost_usd from rpt_cost_per_resolution"
+                " where resolutions > 0"
+            ).fetchall()
+        }
+    assert actual == dict(expected)
+
+
+def test_rerunning_the_night_gives_identical_marts(demo_run):
+    assert demo_run["first"]["fct_requests"], "marts are empty"
+    assert demo_run["first"] == demo_run["second"]
