@@ -63,3 +63,12 @@
         (1 = 1)
     {%- endif -%}
 {%- endmacro %}
+
+{#- is_incremental() asks the warehouse whether the table exists; `dbt compile --no-introspect` (the
+    BigQuery compile check, which has no warehouse to ask) renders the full-refresh SQL instead. -#}
+{% macro is_incremental_run() -%}
+    {%- if flags.INTROSPECT is defined and not flags.INTROSPECT -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {{ return(is_incremental()) }}
+{%- endmacro %}

@@ -13,7 +13,7 @@
 
 with requests as (
     select * from {{ ref('stg_ledger__requests') }}
-    {% if is_incremental() %}
+    {% if is_incremental_run() %}
         where {{ in_partition_window('ingest_date') }}
     {% endif %}
 ),
