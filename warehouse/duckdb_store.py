@@ -27,6 +27,7 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set enable_progress_bar = false")
     if limit := os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT"):
         con.execute(f"set memory_limit = '{limit}'")
     if threads := os.environ.get("FINOPS_DUCKDB_THREADS"):

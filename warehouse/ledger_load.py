@@ -25,7 +25,7 @@ ALIASES_TABLE = "raw_rate_cards.llm_model_aliases"
 
 _REQUESTS_DDL = f"""
 create table if not exists {REQUESTS_TABLE} (
-    request_id varchar not null,
+    request_id uuid not null,
     requested_at timestamp not null,
     ingest_date date not null,
     model_id varchar not null,
@@ -125,25 +125,26 @@ def load_ledger_days(
             )
         )
     day_list = ", ".join(f"date '{d.isoformat()}'" for d in days) or "null"
-    con.execute("create or replace temp table _ledger_typed as " + "\nunion all by name\n".join(selects))
-    for name in registered:
-        con.unregister(name)
+    typed = "\nunion all by name\n".join(selects)
     cost = cost_nano_sql("defaulted", "card")
+    # One pass: type, validate, resolve aliases, price. Kept as a temp table because both the good rows and
+    # the quarantine are read from it.
     con.execute(
         f"""
         create or replace temp table _ledger_checked as
-        with defaulted as (
+        with typed as ({typed}),
+        defaulted as (
             select
-                _ledger_typed.* replace (
+                typed.* replace (
                     coalesce(cached_input_tokens, 0) as cached_input_tokens,
                     coalesce(cache_write_tokens, 0) as cache_write_tokens,
                     coalesce(reasoning_tokens, 0) as reasoning_tokens,
                     coalesce(is_batch, false) as is_batch,
                     coalesce(status, 'ok') as status
                 ),
-                coalesce(aliases.model, model_id) as model
-            from _ledger_typed
-            left join {ALIASES_TABLE} as aliases on aliases.alias = _ledger_typed.model_id
+                coalesce(aliases.model, typed.model_id) as model
+            from typed
+            left join {ALIASES_TABLE} as aliases on aliases.alias = typed.model_id
         ),
         card as ({card_pico_columns_sql(PRICES_TABLE)}),
         priced as (
@@ -167,38 +168,84 @@ def load_ledger_days(
                 and card.is_batch = defaulted.is_batch
                 and defaulted.requested_at >= card.effective_from
                 and (card.effective_to is null or defaulted.requested_at < card.effective_to)
-        ),
-        checked as (
-            select
-                *,
-                coalesce(problem, case
-                    when not is_priced then 'unpriced model ' || model_id || ' at ' || strftime(requested_at, '%Y-%m-%d %H:%M:%S')
-                        || ' (no rate card entry or alias)'
-                    when cached_is_subset and cached_input_tokens + cache_write_tokens > input_tokens
-                        then 'cached_input_tokens exceed input_tokens'
-                    when reasoning_is_subset and reasoning_tokens > output_tokens
-                        then 'reasoning_tokens exceed output_tokens'
-                end) as invalid_reason
-            from priced
         )
         select
-            *,
-            case when invalid_reason is null then row_number() over (
-                partition by request_id, invalid_reason is null order by ingest_date, source_file, source_line
-            ) end as occurrence
-        from checked
+            * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset),
+            coalesce(problem, case
+                when not is_priced then 'unpriced model ' || model_id || ' at '
+                    || strftime(requested_at, '%Y-%m-%d %H:%M:%S') || ' (no rate card entry or alias)'
+                when cached_is_subset and cached_input_tokens + cache_write_tokens > input_tokens
+                    then 'cached_input_tokens exceed input_tokens'
+                when reasoning_is_subset and reasoning_tokens > output_tokens
+                    then 'reasoning_tokens exceed output_tokens'
+            end) as invalid_reason
+        from priced
         """
     )
-    # A request already loaded on another delivery day is a duplicate too (re-running a day is not).
+    for name in registered:
+        con.unregister(name)
+    # Duplicates: ids seen twice in this batch (a hash aggregate, cheap) or already loaded on another
+    # delivery day (re-running the same day is not a duplicate). Only those few rows are ranked.
     con.execute(
         f"""
-        create or replace temp table _ledger_loaded_elsewhere as
-        select distinct cast(request_id as uuid) as request_id, min(ingest_date) as ingest_date
-        from {REQUESTS_TABLE}
-        where ingest_date not in ({day_list})
-          and cast(request_id as uuid) in (select request_id from _ledger_checked where occurrence = 1)
-        group by all
+        create or replace temp table _ledger_repeated as
+        with repeated_here as (
+            select request_id
+            from _ledger_checked
+            where invalid_reason is null
+            group by request_id
+            having count(*) > 1
+        ),
+        loaded_elsewhere as (
+            select request_id, min(ingest_date) as elsewhere_date
+            from {REQUESTS_TABLE}
+            where ingest_date not in ({day_list})
+              and request_id in (select request_id from _ledger_checked where invalid_reason is null)
+            group by request_id
+        ),
+        candidates as (
+            select checked.request_id, checked.ingest_date, checked.source_file, checked.source_line
+            from _ledger_checked as checked
+            where checked.invalid_reason is null
+              and checked.request_id in (select request_id from repeated_here union select request_id from loaded_elsewhere)
+        ),
+        ranked as (
+            select
+                candidates.*,
+                row_number() over (
+                    partition by candidates.request_id order by ingest_date, source_file, source_line
+                ) as occurrence,
+                first_value(source_file) over (
+                    partition by candidates.request_id order by ingest_date, source_file, source_line
+                ) as first_file,
+                first_value(source_line) over (
+                    partition by candidates.request_id order by ingest_date, source_file, source_line
+                ) as first_line
+            from candidates
+        )
+        select
+            ranked.request_id,
+            ranked.source_file,
+            ranked.source_line,
+            ranked.ingest_date,
+            case
+                when loaded_elsewhere.request_id is not null
+                    then 'duplicate request_id: already loaded from delivery day '
+                        || cast(loaded_elsewhere.elsewhere_date as varchar)
+                when ranked.occurrence > 1
+                    then 'duplicate request_id: first seen in ' || ranked.first_file || ' line '
+                        || cast(ranked.first_line as varchar)
+            end as duplicate_reason
+        from ranked
+        left join loaded_elsewhere on loaded_elsewhere.request_id = ranked.request_id
         """
+    )
+    (duplicates,) = con.execute("select count(*) from _ledger_repeated where duplicate_reason is not null").fetchone()
+    duplicate_filter = (
+        """anti join (select * from _ledger_repeated where duplicate_reason is not null) as repeated
+            on repeated.source_file = checked.source_file and repeated.source_line = checked.source_line"""
+        if duplicates
+        else ""  # the usual night: nothing to filter, skip the join
     )
     with transaction(con):
         con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
@@ -206,36 +253,28 @@ def load_ledger_days(
             f"""
             insert into {REQUESTS_TABLE} by name
             select
-                cast(checked.request_id as varchar) as request_id,
-                requested_at, ingest_date, model_id, model, provider, api_version, feature_tag,
-                input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+                checked.request_id, requested_at, checked.ingest_date, model_id, model, provider, api_version,
+                feature_tag, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
                 duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
                 cache_hit, routing_reason, prompt_tokens, is_long_context,
                 cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
                     as total_cost_usd,
-                client_cost_usd, rate_card_version, source_file, source_line
+                client_cost_usd, rate_card_version, checked.source_file, checked.source_line
             from _ledger_checked as checked
-            anti join _ledger_loaded_elsewhere as elsewhere on elsewhere.request_id = checked.request_id
-            where checked.occurrence = 1
+            {duplicate_filter}
+            where checked.invalid_reason is null
             """
         )
         bad = con.execute(
             """
-            select checked.ingest_date, checked.source_file, checked.source_line,
-                case
-                    when checked.invalid_reason is not null then checked.invalid_reason
-                    when elsewhere.request_id is not null
-                        then 'duplicate request_id: already loaded from delivery day ' || cast(elsewhere.ingest_date as varchar)
-                    else 'duplicate request_id: first seen in ' || first_seen.source_file || ' line '
-                        || cast(first_seen.source_line as varchar)
-                end as reason
-            from _ledger_checked as checked
-            left join _ledger_loaded_elsewhere as elsewhere
-                on elsewhere.request_id = checked.request_id and checked.occurrence = 1
-            left join _ledger_checked as first_seen
-                on first_seen.request_id = checked.request_id and first_seen.occurrence = 1 and checked.occurrence > 1
-            where checked.invalid_reason is not null or checked.occurrence > 1 or elsewhere.request_id is not null
-            order by checked.ingest_date, checked.source_file, checked.source_line
+            select ingest_date, source_file, source_line, invalid_reason
+            from _ledger_checked
+            where invalid_reason is not null
+            union all
+            select ingest_date, source_file, source_line, duplicate_reason
+            from _ledger_repeated
+            where duplicate_reason is not null
+            order by 1, 2, 3
             """
         ).fetchall()
         by_day: dict[date, list[Rejected]] = {day: [] for day in days}
@@ -249,13 +288,13 @@ def load_ledger_days(
                 f"select ingest_date, count(*) from {REQUESTS_TABLE} where ingest_date in ({day_list}) group by ingest_date"
             ).fetchall()
         )
-        typed_rows = dict(
-            con.execute("select ingest_date, count(*) from _ledger_typed group by ingest_date").fetchall()
+        checked_rows = dict(
+            con.execute("select ingest_date, count(*) from _ledger_checked group by ingest_date").fetchall()
         )
         results = []
         for day in days:
             rejected = by_day[day]
-            input_rows = typed_rows.get(day, 0) + sum(1 for r in text_rejected if file_day[r.source_file] == day)
+            input_rows = checked_rows.get(day, 0) + sum(1 for r in text_rejected if file_day[r.source_file] == day)
             replace_quarantine(con, SOURCE, day.isoformat(), rejected)
             record_load(
                 con,
@@ -266,7 +305,6 @@ def load_ledger_days(
                 quarantined_rows=len(rejected),
             )
             results.append(DayLoad(day, input_rows, loaded.get(day, 0), len(rejected)))
-    con.execute("drop table if exists _ledger_typed")
     con.execute("drop table if exists _ledger_checked")
-    con.execute("drop table if exists _ledger_loaded_elsewhere")
+    con.execute("drop table if exists _ledger_repeated")
     return results

@@ -4,7 +4,7 @@ with source as (
 
 renamed as (
     select
-        request_id,
+        cast(request_id as {{ dbt.type_string() }}) as request_id,
         requested_at,
         {{ to_date('requested_at') }} as request_date,
         ingest_date,

@@ -1,0 +1,261 @@
+"""Benchmark: ingest + validation + pricing of a generated Parquet ledger into the warehouse.
+
+Reports, in one command and one machine state:
+- our load (read, validate, price exactly, quarantine split, atomic day replace, checkpoint) as a
+  throughput ratio to a raw DuckDB `create table as select * from read_parquet(...)` of the same file
+  (goal >= 0.7);
+- the speed-up over per-row Python pricing of the same rows: LiteLLM's `cost_per_token` in a loop
+  (goal >= 200x) and a plain Python loop read -> price -> write (goal >= 10x), both timed on a slice
+  of the file and compared as rows per second;
+- peak RSS of each phase (each runs in its own process).
+
+  uv run --group bench python bench/bench_ledger.py --rows 20000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DAY = "2026-10-05"
+MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5-20251001"]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def generate(path: Path, rows: int) -> None:
+    import duckdb
+
+    models = ", ".join(f"'{m}'" for m in MODELS)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        copy (
+            select
+                cast(uuid() as varchar) as request_id,
+                timestamp '{DAY}' + to_microseconds(cast(i * 86400000000 // {rows} as bigint)) as ts,
+                list_extract([{models}], cast(1 + i % 6 as integer)) as model_id,
+                'v1' as api_version,
+                'feature_' || cast(i % 12 as varchar) as feature_tag,
+                cast(500 + (i * 7919) % 20000 as bigint) as input_tokens,
+                cast(50 + (i * 104729) % 2000 as bigint) as output_tokens,
+                cast(case when i % 6 in (4, 5) then (i * 31) % 3000 else (i * 31) % 400 end as bigint)
+                    as cached_input_tokens,
+                cast(case when i % 6 = 4 then (i * 17) % 900 else 0 end as bigint) as cache_write_tokens,
+                cast(case when i % 6 = 3 then (i * 13) % 40 else 0 end as bigint) as reasoning_tokens,
+                cast(100 + (i * 37) % 9000 as bigint) as duration_ms,
+                i % 10 = 0 as is_batch,
+                'team_' || cast(i % 5 as varchar) as team,
+                'tenant_' || cast(i % 50 as varchar) as tenant_id,
+                'prod' as environment,
+                case when i % 40 = 0 then 'error' else 'ok' end as status
+            from range({rows}) as t(i)
+        ) to '{path}' (format parquet, compression zstd, row_group_size 1000000)
+        """
+    )
+
+
+def phase_raw(parquet: Path, db: Path) -> dict:
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    started = time.perf_counter()
+    con.execute(f"create table requests as select * from read_parquet('{parquet}')")
+    con.execute("checkpoint")
+    elapsed = time.perf_counter() - started
+    rows = con.execute("select count(*) from requests").fetchone()[0]
+    con.close()
+    return {"seconds": elapsed, "rows": rows}
+
+
+def phase_ours(parquet: Path, db: Path) -> dict:
+    from datetime import date
+
+    from ingest.ledger import LedgerFile
+    from rate_cards.llm_cards import load_rate_cards
+    from warehouse.duckdb_store import connect
+    from warehouse.ledger_load import load_ledger_days
+    from warehouse.rate_card_load import load_llm_rate_cards
+
+    con = connect(db)
+    load_llm_rate_cards(con, load_rate_cards())
+    started = time.perf_counter()
+    (result,) = load_ledger_days(
+        con, [LedgerFile(parquet, date.fromisoformat(DAY), "parquet")], [date.fromisoformat(DAY)]
+    )
+    con.execute("checkpoint")
+    elapsed = time.perf_counter() - started
+    total = con.execute("select cast(sum(total_cost_usd) as varchar) from raw_ledger.requests").fetchone()[0]
+    con.close()
+    return {
+        "seconds": elapsed,
+        "rows": result.input_rows,
+        "loaded": result.loaded_rows,
+        "quarantined": result.quarantined_rows,
+        "total_cost_usd": total,
+    }
+
+
+def _slice(parquet: Path, rows: int):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(parquet).iter_batches(batch_size=min(rows, 65536))
+
+
+def phase_python_loop(parquet: Path, sample: int, out: Path) -> dict:
+    """Plain Python: read Parquet -> look up the card and price each row with Decimal -> write Parquet."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rate_cards.llm_cards import load_rate_cards
+    from rate_cards.pricing import price_request
+
+    cards = load_rate_cards()
+    started = time.perf_counter()
+    done = 0
+    writer = None
+    for batch in _slice(parquet, sample):
+        ids, costs = [], []
+        for row in batch.to_pylist():
+            price = cards.lookup(row["model_id"], row["ts"] if isinstance(row["ts"], datetime) else row["ts"])
+            costs.append(
+                price_request(
+                    price,
+                    input_tokens=row["input_tokens"],
+                    output_tokens=row["output_tokens"],
+                    cached_input_tokens=row["cached_input_tokens"],
+                    cache_write_tokens=row["cache_write_tokens"],
+                    reasoning_tokens=row["reasoning_tokens"],
+                    is_batch=row["is_batch"],
+                )
+            )
+            ids.append(row["request_id"])
+            done += 1
+            if done >= sample:
+                break
+        table = pa.table({"request_id": ids, "total_cost_usd": pa.array(costs, pa.decimal128(38, 9))})
+        writer = writer or pq.ParquetWriter(out, table.schema)
+        writer.write_table(table)
+        if done >= sample:
+            break
+    writer.close()
+    elapsed = time.perf_counter() - started
+    assert isinstance(costs[0], Decimal)
+    return {"seconds": elapsed, "rows": done}
+
+
+def phase_litellm(parquet: Path, sample: int) -> dict:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch prices at run time
+    try:
+        from litellm import cost_per_token
+    except ImportError:
+        return {"skipped": "litellm not installed: uv sync --group bench"}
+    started = time.perf_counter()
+    done = 0
+    for batch in _slice(parquet, sample):
+        for row in batch.to_pylist():
+            model = row["model_id"].replace("claude-haiku-4-5-20251001", "claude-haiku-4-5")
+            cost_per_token(model=model, prompt_tokens=row["input_tokens"], completion_tokens=row["output_tokens"])
+            done += 1
+            if done >= sample:
+                break
+        if done >= sample:
+            break
+    return {"seconds": time.perf_counter() - started, "rows": done}
+
+
+def run_phase(args: list[str]) -> dict:
+    completed = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"phase {args[1]} failed:\n{completed.stderr[-3000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=20_000_000)
+    parser.add_argument("--python-sample", type=int, default=200_000)
+    parser.add_argument("--litellm-sample", type=int, default=50_000)
+    parser.add_argument("--workdir", default=None)
+    parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--parquet", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--db", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.phase:
+        parquet = Path(args.parquet)
+        if args.phase == "raw":
+            result = phase_raw(parquet, Path(args.db))
+        elif args.phase == "ours":
+            result = phase_ours(parquet, Path(args.db))
+        elif args.phase == "python":
+            result = phase_python_loop(parquet, args.python_sample, Path(args.db))
+        else:
+            result = phase_litellm(parquet, args.litellm_sample)
+        result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        print(json.dumps(result))
+        return
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-bench-"))
+    parquet = workdir / "landing" / "ledger" / DAY / "requests.parquet"
+    if not parquet.exists():
+        started = time.perf_counter()
+        generate(parquet, args.rows)
+        print(
+            f"generated {args.rows:,} rows, {parquet.stat().st_size / 1e6:.0f} MB in {time.perf_counter() - started:.1f} s"
+        )
+    common = [
+        "--parquet",
+        str(parquet),
+        "--python-sample",
+        str(args.python_sample),
+        "--litellm-sample",
+        str(args.litellm_sample),
+    ]
+    for name in ("raw.duckdb", "ours.duckdb"):
+        (workdir / name).unlink(missing_ok=True)
+    raw = run_phase(["--phase", "raw", "--db", str(workdir / "raw.duckdb"), *common])
+    ours = run_phase(["--phase", "ours", "--db", str(workdir / "ours.duckdb"), *common])
+    python_loop = run_phase(["--phase", "python", "--db", str(workdir / "python_loop.parquet"), *common])
+    litellm = run_phase(["--phase", "litellm", "--db", "-", *common])
+
+    def rate(result: dict) -> float:
+        return result["rows"] / result["seconds"]
+
+    print(f"raw CTAS read_parquet : {raw['seconds']:.2f} s  {rate(raw):,.0f} rows/s  peak RSS {raw['peak_rss_mb']} MB")
+    print(
+        f"ours (validate+price) : {ours['seconds']:.2f} s  {rate(ours):,.0f} rows/s  peak RSS {ours['peak_rss_mb']} MB"
+        f"  loaded {ours['loaded']:,} quarantined {ours['quarantined']:,} total ${ours['total_cost_usd']}"
+    )
+    print(f"throughput ratio ours/raw: {rate(ours) / rate(raw):.2f}  (goal >= 0.7)")
+    print(
+        f"plain Python loop     : {rate(python_loop):,.0f} rows/s on {python_loop['rows']:,} rows"
+        f"  -> ours is {rate(ours) / rate(python_loop):,.0f}x faster (goal >= 10x)"
+    )
+    if "skipped" in litellm:
+        print(f"LiteLLM cost_per_token: {litellm['skipped']}")
+    else:
+        print(
+            f"LiteLLM cost_per_token: {rate(litellm):,.0f} rows/s on {litellm['rows']:,} rows"
+            f"  -> ours is {rate(ours) / rate(litellm):,.0f}x faster (goal >= 200x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
