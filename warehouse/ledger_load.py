@@ -127,11 +127,9 @@ def load_ledger_days(
     day_list = ", ".join(f"date '{d.isoformat()}'" for d in days) or "null"
     typed = "\nunion all by name\n".join(selects)
     cost = cost_nano_sql("defaulted", "card")
-    # One pass: type, validate, resolve aliases, price. Kept as a temp table because both the good rows and
-    # the quarantine are read from it.
-    con.execute(
-        f"""
-        create or replace temp table _ledger_checked as
+    # Type, validate, resolve aliases, price: one streaming pipeline, read twice (valid rows into the table,
+    # then the few invalid rows into quarantine) rather than materialized: a 20M-row batch never sits in memory.
+    checked = f"""
         with typed as ({typed}),
         defaulted as (
             select
@@ -181,102 +179,101 @@ def load_ledger_days(
             end) as invalid_reason
         from priced
         """
-    )
-    for name in registered:
-        con.unregister(name)
-    # Duplicates: ids seen twice in this batch (a hash aggregate, cheap) or already loaded on another
-    # delivery day (re-running the same day is not a duplicate). Only those few rows are ranked.
-    con.execute(
-        f"""
-        create or replace temp table _ledger_repeated as
-        with repeated_here as (
-            select request_id
-            from _ledger_checked
-            where invalid_reason is null
-            group by request_id
-            having count(*) > 1
-        ),
-        loaded_elsewhere as (
-            select request_id, min(ingest_date) as elsewhere_date
-            from {REQUESTS_TABLE}
-            where ingest_date not in ({day_list})
-              and request_id in (select request_id from _ledger_checked where invalid_reason is null)
-            group by request_id
-        ),
-        candidates as (
-            select checked.request_id, checked.ingest_date, checked.source_file, checked.source_line
-            from _ledger_checked as checked
-            where checked.invalid_reason is null
-              and checked.request_id in (select request_id from repeated_here union select request_id from loaded_elsewhere)
-        ),
-        ranked as (
-            select
-                candidates.*,
-                row_number() over (
-                    partition by candidates.request_id order by ingest_date, source_file, source_line
-                ) as occurrence,
-                first_value(source_file) over (
-                    partition by candidates.request_id order by ingest_date, source_file, source_line
-                ) as first_file,
-                first_value(source_line) over (
-                    partition by candidates.request_id order by ingest_date, source_file, source_line
-                ) as first_line
-            from candidates
-        )
-        select
-            ranked.request_id,
-            ranked.source_file,
-            ranked.source_line,
-            ranked.ingest_date,
-            case
-                when loaded_elsewhere.request_id is not null
-                    then 'duplicate request_id: already loaded from delivery day '
-                        || cast(loaded_elsewhere.elsewhere_date as varchar)
-                when ranked.occurrence > 1
-                    then 'duplicate request_id: first seen in ' || ranked.first_file || ' line '
-                        || cast(ranked.first_line as varchar)
-            end as duplicate_reason
-        from ranked
-        left join loaded_elsewhere on loaded_elsewhere.request_id = ranked.request_id
-        """
-    )
-    (duplicates,) = con.execute("select count(*) from _ledger_repeated where duplicate_reason is not null").fetchone()
-    duplicate_filter = (
-        """anti join (select * from _ledger_repeated where duplicate_reason is not null) as repeated
-            on repeated.source_file = checked.source_file and repeated.source_line = checked.source_line"""
-        if duplicates
-        else ""  # the usual night: nothing to filter, skip the join
-    )
+    # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
+    con.execute("set preserve_insertion_order = false")
     with transaction(con):
         con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
         con.execute(
             f"""
             insert into {REQUESTS_TABLE} by name
             select
-                checked.request_id, requested_at, checked.ingest_date, model_id, model, provider, api_version,
+                request_id, requested_at, ingest_date, model_id, model, provider, api_version,
                 feature_tag, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
                 duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
                 cache_hit, routing_reason, prompt_tokens, is_long_context,
                 cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
                     as total_cost_usd,
-                client_cost_usd, rate_card_version, checked.source_file, checked.source_line
-            from _ledger_checked as checked
-            {duplicate_filter}
-            where checked.invalid_reason is null
+                client_cost_usd, rate_card_version, source_file, source_line
+            from ({checked}) as checked
+            where invalid_reason is null
             """
         )
-        bad = con.execute(
-            """
+        invalid = con.execute(
+            f"""
             select ingest_date, source_file, source_line, invalid_reason
-            from _ledger_checked
+            from ({checked}) as checked
             where invalid_reason is not null
-            union all
-            select ingest_date, source_file, source_line, duplicate_reason
-            from _ledger_repeated
-            where duplicate_reason is not null
-            order by 1, 2, 3
             """
         ).fetchall()
+        # Duplicates among the rows just loaded (a hash aggregate on the UUID column: cheap), or ids already
+        # loaded on another delivery day (re-running the same day is not a duplicate). Only those few rows
+        # are ranked; every occurrence but the first moves to quarantine.
+        con.execute(
+            f"""
+            create or replace temp table _ledger_repeated as
+            with batch as (
+                select request_id, ingest_date, source_file, source_line
+                from {REQUESTS_TABLE}
+                where ingest_date in ({day_list})
+            ),
+            repeated_here as (
+                select request_id from batch group by request_id having count(*) > 1
+            ),
+            loaded_elsewhere as (
+                select request_id, min(ingest_date) as elsewhere_date
+                from {REQUESTS_TABLE}
+                where ingest_date not in ({day_list})
+                  and request_id in (select request_id from batch)
+                group by request_id
+            ),
+            ranked as (
+                select
+                    batch.*,
+                    row_number() over (
+                        partition by batch.request_id order by ingest_date, source_file, source_line
+                    ) as occurrence,
+                    first_value(source_file) over (
+                        partition by batch.request_id order by ingest_date, source_file, source_line
+                    ) as first_file,
+                    first_value(source_line) over (
+                        partition by batch.request_id order by ingest_date, source_file, source_line
+                    ) as first_line
+                from batch
+                where batch.request_id in (
+                    select request_id from repeated_here union select request_id from loaded_elsewhere
+                )
+            )
+            select
+                ranked.request_id,
+                ranked.source_file,
+                ranked.source_line,
+                ranked.ingest_date,
+                case
+                    when loaded_elsewhere.request_id is not null
+                        then 'duplicate request_id: already loaded from delivery day '
+                            || cast(loaded_elsewhere.elsewhere_date as varchar)
+                    else 'duplicate request_id: first seen in ' || ranked.first_file || ' line '
+                        || cast(ranked.first_line as varchar)
+                end as duplicate_reason
+            from ranked
+            left join loaded_elsewhere on loaded_elsewhere.request_id = ranked.request_id
+            where loaded_elsewhere.request_id is not null or ranked.occurrence > 1
+            """
+        )
+        duplicates = con.execute(
+            "select ingest_date, source_file, source_line, duplicate_reason from _ledger_repeated"
+        ).fetchall()
+        if duplicates:
+            con.execute(
+                f"""
+                delete from {REQUESTS_TABLE}
+                using _ledger_repeated as repeated
+                where {REQUESTS_TABLE}.request_id = repeated.request_id
+                  and {REQUESTS_TABLE}.source_file = repeated.source_file
+                  and {REQUESTS_TABLE}.source_line = repeated.source_line
+                """
+            )
+        bad = sorted(invalid + duplicates, key=lambda row: (row[0], row[1], row[2]))
         by_day: dict[date, list[Rejected]] = {day: [] for day in days}
         for ingest_date, source_file, line, reason in bad:
             by_day[ingest_date].append(Rejected(source_file, line, reason))
@@ -288,9 +285,9 @@ def load_ledger_days(
                 f"select ingest_date, count(*) from {REQUESTS_TABLE} where ingest_date in ({day_list}) group by ingest_date"
             ).fetchall()
         )
-        checked_rows = dict(
-            con.execute("select ingest_date, count(*) from _ledger_checked group by ingest_date").fetchall()
-        )
+        checked_rows: dict[date, int] = dict(loaded)
+        for ingest_date, *_ in bad:
+            checked_rows[ingest_date] = checked_rows.get(ingest_date, 0) + 1
         results = []
         for day in days:
             rejected = by_day[day]
@@ -305,6 +302,8 @@ def load_ledger_days(
                 quarantined_rows=len(rejected),
             )
             results.append(DayLoad(day, input_rows, loaded.get(day, 0), len(rejected)))
-    con.execute("drop table if exists _ledger_checked")
+    for name in registered:
+        con.unregister(name)
     con.execute("drop table if exists _ledger_repeated")
+    con.execute("reset preserve_insertion_order")
     return results
