@@ -99,10 +99,12 @@ def load_ledger_days(
     text_rejected: list[Rejected] = []
     selects = []
     registered = []
+    relations = []
     for index, file in enumerate(files):
         relation, types, line_expression, rejected = _file_relation(con, file, index)
         if relation.startswith("_ledger_file_"):
             registered.append(relation)
+        relations.append(relation)
         text_rejected.extend(rejected)
         selects.append(
             typed_select_sql(
@@ -181,9 +183,12 @@ def load_ledger_days(
         """
     # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
     con.execute("set preserve_insertion_order = false")
+    # rows the engine will read (Parquet from metadata, text files from their tables), to skip the second
+    # pass when every row was valid
+    engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in relations)
     with transaction(con):
         con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
-        con.execute(
+        (inserted,) = con.execute(
             f"""
             insert into {REQUESTS_TABLE} by name
             select
@@ -197,14 +202,16 @@ def load_ledger_days(
             from ({checked}) as checked
             where invalid_reason is null
             """
-        )
-        invalid = con.execute(
-            f"""
-            select ingest_date, source_file, source_line, invalid_reason
-            from ({checked}) as checked
-            where invalid_reason is not null
-            """
-        ).fetchall()
+        ).fetchone()
+        invalid = []
+        if inserted < engine_rows:
+            invalid = con.execute(
+                f"""
+                select ingest_date, source_file, source_line, invalid_reason
+                from ({checked}) as checked
+                where invalid_reason is not null
+                """
+            ).fetchall()
         # Duplicates among the rows just loaded (a hash aggregate on the UUID column: cheap), or ids already
         # loaded on another delivery day (re-running the same day is not a duplicate). Only those few rows
         # are ranked; every occurrence but the first moves to quarantine.
