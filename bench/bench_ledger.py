@@ -117,14 +117,13 @@ def _slice(parquet: Path, rows: int):
 
 def phase_python_loop(parquet: Path, sample: int, out: Path) -> dict:
     """Plain Python: read Parquet -> look up the card and price each row with Decimal -> write Parquet."""
-    from datetime import datetime
     from decimal import Decimal
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from rate_cards.llm_cards import load_rate_cards
-    from rate_cards.pricing import price_request
+    from rate_cards.pricing import price_ledger_row
 
     cards = load_rate_cards()
     started = time.perf_counter()
@@ -133,18 +132,7 @@ def phase_python_loop(parquet: Path, sample: int, out: Path) -> dict:
     for batch in _slice(parquet, sample):
         ids, costs = [], []
         for row in batch.to_pylist():
-            price = cards.lookup(row["model_id"], row["ts"] if isinstance(row["ts"], datetime) else row["ts"])
-            costs.append(
-                price_request(
-                    price,
-                    input_tokens=row["input_tokens"],
-                    output_tokens=row["output_tokens"],
-                    cached_input_tokens=row["cached_input_tokens"],
-                    cache_write_tokens=row["cache_write_tokens"],
-                    reasoning_tokens=row["reasoning_tokens"],
-                    is_batch=row["is_batch"],
-                )
-            )
+            costs.append(price_ledger_row(cards, row))
             ids.append(row["request_id"])
             done += 1
             if done >= sample:

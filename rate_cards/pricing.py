@@ -15,9 +15,12 @@ Rules (each unit-tested with hand-computed cases):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
-from rate_cards.llm_cards import ModelPrice
+from rate_cards.llm_cards import ModelPrice, RateCards
 
 _NANO = Decimal("0.000000001")
 _PER_MILLION = Decimal(1_000_000)
@@ -131,4 +134,22 @@ def cost_nano_sql(row: str, card: str) -> str:
     return (
         f"({pico} // 1000 + case when {pico} % 1000 > 500 "
         f"or ({pico} % 1000 = 500 and ({pico} // 1000) % 2 = 1) then 1 else 0 end)"
+    )
+
+
+def price_ledger_row(cards: RateCards, row: Mapping[str, Any], *, at: datetime | None = None) -> Decimal:
+    """Reference price of one ledger row given as a mapping of ledger fields (missing optional counts = 0).
+    Raises LookupError for an unpriced model: never $0."""
+    at = at or row["ts"]
+    price = cards.lookup(row["model_id"], at)
+    if price is None:
+        raise LookupError(f"unpriced model {row['model_id']!r} at {at}")
+    return price_request(
+        price,
+        input_tokens=row["input_tokens"],
+        output_tokens=row["output_tokens"],
+        cached_input_tokens=row.get("cached_input_tokens") or 0,
+        cache_write_tokens=row.get("cache_write_tokens") or 0,
+        reasoning_tokens=row.get("reasoning_tokens") or 0,
+        is_batch=bool(row.get("is_batch")),
     )

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from ingest.demo.world import Feature, World
 from rate_cards.llm_cards import load_rate_cards
-from rate_cards.pricing import price_request
+from rate_cards.pricing import price_ledger_row
 
 _CARDS = lru_cache(maxsize=1)(load_rate_cards)
 
@@ -186,16 +186,7 @@ def generate(landing: Path, world: World, rng: random.Random) -> None:
         for position, row in enumerate(rows):
             row["total_cost_usd"] = None
             if row["team"] == "growth":
-                price = _CARDS().lookup(row["model_id"], row["ts"])
-                cost = price_request(
-                    price,
-                    input_tokens=row["input_tokens"],
-                    output_tokens=row["output_tokens"],
-                    cached_input_tokens=row["cached_input_tokens"],
-                    cache_write_tokens=row["cache_write_tokens"],
-                    reasoning_tokens=row["reasoning_tokens"],
-                    is_batch=row["is_batch"],
-                )
+                cost = price_ledger_row(_CARDS(), row)
                 row["total_cost_usd"] = str(cost + (Decimal("0.05") if position % 97 == 0 else 0))
         kind = ("jsonl", "csv", "parquet")[index % 3]
         if kind == "jsonl":

@@ -16,7 +16,7 @@ from ingest.demo.world import World
 from pipelines.cli import run_main_job
 from pipelines.settings import Settings
 from rate_cards.llm_cards import load_rate_cards
-from rate_cards.pricing import price_request
+from rate_cards.pricing import price_ledger_row
 
 pytestmark = pytest.mark.integration
 
@@ -54,15 +54,7 @@ def _expected_requests() -> list[dict]:
     cards = load_rate_cards()
     rows = build_demo_ledger(WORLD).to_pylist()
     for row in rows:
-        row["cost"] = price_request(
-            cards.lookup(row["model_id"], row["ts"]),
-            input_tokens=row["input_tokens"],
-            output_tokens=row["output_tokens"],
-            cached_input_tokens=row["cached_input_tokens"],
-            cache_write_tokens=row["cache_write_tokens"],
-            reasoning_tokens=row["reasoning_tokens"],
-            is_batch=row["is_batch"],
-        )
+        row["cost"] = price_ledger_row(cards, row)
     return rows
 
 

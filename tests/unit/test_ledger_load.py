@@ -14,7 +14,7 @@ import pytest
 from ingest.common import SourceFormatError
 from ingest.ledger import discover_ledger_files
 from rate_cards.llm_cards import load_rate_cards
-from rate_cards.pricing import price_request
+from rate_cards.pricing import price_ledger_row
 from warehouse.duckdb_store import connect, load_balance
 from warehouse.ledger_load import load_ledger_days
 from warehouse.rate_card_load import load_llm_rate_cards
@@ -135,16 +135,7 @@ def _random_rows(rng: random.Random, count: int) -> list[dict]:
 
 
 def _python_cost(row: dict) -> Decimal:
-    ts = datetime.fromisoformat(row["ts"])
-    return price_request(
-        CARDS.lookup(row["model_id"], ts),
-        input_tokens=row["input_tokens"],
-        output_tokens=row["output_tokens"],
-        cached_input_tokens=row["cached_input_tokens"],
-        cache_write_tokens=row["cache_write_tokens"],
-        reasoning_tokens=row["reasoning_tokens"],
-        is_batch=row["is_batch"],
-    )
+    return price_ledger_row(CARDS, row, at=datetime.fromisoformat(row["ts"]))
 
 
 def test_sql_pricing_equals_python_reference_on_every_format(warehouse, tmp_path):
@@ -161,7 +152,9 @@ def test_sql_pricing_equals_python_reference_on_every_format(warehouse, tmp_path
         writer.writerows(rows[600:])
     (result,) = load(warehouse, tmp_path, [DAY])
     assert result.loaded_rows == 900, quarantine(warehouse)
-    stored = dict(warehouse.execute("select cast(request_id as varchar), total_cost_usd from raw_ledger.requests").fetchall())
+    stored = dict(
+        warehouse.execute("select cast(request_id as varchar), total_cost_usd from raw_ledger.requests").fetchall()
+    )
     expected = {row["request_id"]: _python_cost(row) for row in rows}
     assert stored == expected
     assert sum(stored.values()) == sum(expected.values())

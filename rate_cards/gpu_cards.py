@@ -1,0 +1,274 @@
+"""GPU price cards (`rate_cards/gpu/<provider>.toml`) and job-type rules (`rate_cards/gpu/job_type_rules.toml`).
+
+A card gives USD per GPU-hour for each instance type and purchase option (on-demand, spot, reserved or
+committed), effective from a date until the same instance type's next entry. Prices are decimal strings
+(floats refused). The loader checks every field and names file, entry and field on error.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.common import MONEY_TYPE
+
+DEFAULT_GPU_CARDS_DIR = Path(__file__).resolve().parent / "gpu"
+JOB_TYPE_RULES_FILE = DEFAULT_GPU_CARDS_DIR / "job_type_rules.toml"
+PURCHASE_OPTIONS = ("on_demand", "spot", "reserved")
+RULE_FIELDS = ("job_name", "user")
+_CARD_KEYS = {"provider", "version", "source", "currency", "prices"}
+_ENTRY_KEYS = {"instance_type", "gpu_type", "gpus_per_instance", "effective_from", *PURCHASE_OPTIONS}
+_RULES_KEYS = {"job_types", "rules"}
+_RULE_KEYS = {"priority", "field", "pattern", "job_type"}
+
+
+class GpuCardError(ValueError):
+    """A GPU price card or rule file is wrong: the message names file, entry, field and what was expected."""
+
+
+@dataclass(frozen=True)
+class GpuPrice:
+    provider: str
+    instance_type: str
+    gpu_type: str
+    gpus_per_instance: int
+    card_version: str
+    card_source: str
+    effective_from: date
+    effective_to: date | None
+    usd_per_gpu_hour: dict[str, Decimal]
+
+
+@dataclass(frozen=True)
+class JobTypeRule:
+    priority: int
+    field: str
+    pattern: str
+    job_type: str
+
+
+GPU_PRICES_SCHEMA = pa.schema(
+    [
+        ("provider", pa.string()),
+        ("instance_type", pa.string()),
+        ("gpu_type", pa.string()),
+        ("gpus_per_instance", pa.int32()),
+        ("purchase_option", pa.string()),
+        ("card_version", pa.string()),
+        ("card_source", pa.string()),
+        ("effective_from", pa.date32()),
+        ("effective_to", pa.date32()),
+        ("usd_per_gpu_hour", MONEY_TYPE),
+    ]
+)
+JOB_TYPE_RULES_SCHEMA = pa.schema(
+    [
+        ("priority", pa.int32()),
+        ("field", pa.string()),
+        ("pattern", pa.string()),
+        ("job_type", pa.string()),
+        ("is_known_type", pa.bool_()),
+    ]
+)
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise GpuCardError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise GpuCardError(f"{path}: cannot read: {exc}") from None
+
+
+def _price(value: object, where: str) -> Decimal:
+    if isinstance(value, float):
+        raise GpuCardError(f'{where}: write prices as quoted decimal strings such as "2.7450" (got float {value!r})')
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise GpuCardError(f'{where}: expected a decimal string such as "2.7450", got {value!r}')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise GpuCardError(f'{where}: expected a decimal string such as "2.7450", got {value!r}') from None
+    if not number.is_finite() or number <= 0:
+        raise GpuCardError(f"{where}: expected a positive USD per GPU-hour price, got {value!r}")
+    if number != number.quantize(Decimal("0.000000001")):
+        raise GpuCardError(f"{where}: at most 9 decimals (the warehouse money scale), got {value!r}")
+    return number
+
+
+def _effective_date(value: object, where: str) -> date:
+    if isinstance(value, datetime):
+        raise GpuCardError(f"{where}: expected a date YYYY-MM-DD (prices change on day boundaries), got {value!r}")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise GpuCardError(f"{where}: expected a date YYYY-MM-DD, got {value!r}")
+
+
+def _text(entry: dict, key: str, where: str) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise GpuCardError(f"{where}, field '{key}': expected a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def load_gpu_card_file(path: Path) -> list[GpuPrice]:
+    """Parse and check one card; effective_to is filled across the card's entries of an instance type."""
+    card = _load_toml(path)
+    unknown = set(card) - _CARD_KEYS
+    if unknown:
+        raise GpuCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_CARD_KEYS)}")
+    for required in ("provider", "version", "source", "prices"):
+        if required not in card:
+            raise GpuCardError(f"{path}: missing required top-level key '{required}'")
+    if card.get("currency", "USD") != "USD":
+        raise GpuCardError(f"{path}, field 'currency': {card['currency']!r} is not supported; expected 'USD'")
+    if not isinstance(card["prices"], list) or not card["prices"]:
+        raise GpuCardError(f"{path}, field 'prices': expected a non-empty array of [[prices]] tables")
+    provider, version, source = str(card["provider"]), str(card["version"]), str(card["source"])
+
+    entries: list[GpuPrice] = []
+    for index, entry in enumerate(card["prices"], start=1):
+        label = entry.get("instance_type") if isinstance(entry, dict) else None
+        where = f"{path}, prices entry {index}" + (f" ({label!r})" if label else "")
+        if not isinstance(entry, dict):
+            raise GpuCardError(f"{where}: expected a table of fields, got {entry!r}")
+        unknown = set(entry) - _ENTRY_KEYS
+        if unknown:
+            raise GpuCardError(f"{where}: unknown fields {sorted(unknown)}; expected some of {sorted(_ENTRY_KEYS)}")
+        for required in ("instance_type", "gpu_type", "gpus_per_instance", "effective_from", "on_demand"):
+            if required not in entry:
+                raise GpuCardError(f"{where}: missing required field '{required}'")
+        gpus = entry["gpus_per_instance"]
+        if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
+            raise GpuCardError(f"{where}, field 'gpus_per_instance': expected a whole number >= 1, got {gpus!r}")
+        prices = {
+            option: _price(entry[option], f"{where}, field '{option}'") for option in PURCHASE_OPTIONS if option in entry
+        }
+        entries.append(
+            GpuPrice(
+                provider=provider,
+                instance_type=_text(entry, "instance_type", where),
+                gpu_type=_text(entry, "gpu_type", where),
+                gpus_per_instance=gpus,
+                card_version=version,
+                card_source=source,
+                effective_from=_effective_date(entry["effective_from"], f"{where}, field 'effective_from'"),
+                effective_to=None,
+                usd_per_gpu_hour=prices,
+            )
+        )
+    return _close_ranges(entries, path)
+
+
+def _close_ranges(entries: list[GpuPrice], path: Path | str) -> list[GpuPrice]:
+    by_type: dict[str, list[GpuPrice]] = {}
+    for entry in entries:
+        by_type.setdefault(entry.instance_type, []).append(entry)
+    closed: list[GpuPrice] = []
+    for instance_type, versions in by_type.items():
+        versions.sort(key=lambda price: price.effective_from)
+        for earlier, later in zip(versions, versions[1:], strict=False):
+            if earlier.effective_from == later.effective_from:
+                raise GpuCardError(
+                    f"{path}: two entries for {instance_type!r} effective from {later.effective_from}; "
+                    "expected one price per instance type and date"
+                )
+        for position, price in enumerate(versions):
+            following = versions[position + 1].effective_from if position + 1 < len(versions) else None
+            closed.append(
+                GpuPrice(**{**price.__dict__, "effective_to": following})  # type: ignore[arg-type]
+            )
+    return closed
+
+
+def load_gpu_cards(cards_dir: Path = DEFAULT_GPU_CARDS_DIR) -> list[GpuPrice]:
+    """Every `<provider>.toml` card of the folder (the rule file excluded); an instance type in two cards is an error."""
+    prices: list[GpuPrice] = []
+    seen: dict[str, Path] = {}
+    card_files = sorted(path for path in cards_dir.glob("*.toml") if path.name != JOB_TYPE_RULES_FILE.name)
+    if not card_files:
+        raise GpuCardError(f"{cards_dir}: no GPU price cards (*.toml) found")
+    for path in card_files:
+        for price in load_gpu_card_file(path):
+            owner = seen.setdefault(price.instance_type, path)
+            if owner != path:
+                raise GpuCardError(f"{path}: instance type {price.instance_type!r} is already priced in {owner}")
+            prices.append(price)
+    return prices
+
+
+def gpu_prices_table(prices: list[GpuPrice]) -> pa.Table:
+    """Long format for `raw_rate_cards.gpu_prices`: one row per instance type, period and purchase option."""
+    rows: dict[str, list] = {name: [] for name in GPU_PRICES_SCHEMA.names}
+    for price in sorted(prices, key=lambda p: (p.provider, p.instance_type, p.effective_from)):
+        for option, usd in price.usd_per_gpu_hour.items():
+            rows["provider"].append(price.provider)
+            rows["instance_type"].append(price.instance_type)
+            rows["gpu_type"].append(price.gpu_type)
+            rows["gpus_per_instance"].append(price.gpus_per_instance)
+            rows["purchase_option"].append(option)
+            rows["card_version"].append(price.card_version)
+            rows["card_source"].append(price.card_source)
+            rows["effective_from"].append(price.effective_from)
+            rows["effective_to"].append(price.effective_to)
+            rows["usd_per_gpu_hour"].append(price.usd_per_gpu_hour[option])
+    return pa.table(rows, schema=GPU_PRICES_SCHEMA)
+
+
+def load_job_type_rules(path: Path = JOB_TYPE_RULES_FILE) -> tuple[list[str], list[JobTypeRule]]:
+    """(known job types, rules by priority). Each pattern must compile; each job_type must be a known type."""
+    config = _load_toml(path)
+    unknown = set(config) - _RULES_KEYS
+    if unknown:
+        raise GpuCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_RULES_KEYS)}")
+    job_types = config.get("job_types")
+    if not isinstance(job_types, list) or not job_types or not all(isinstance(t, str) and t for t in job_types):
+        raise GpuCardError(f"{path}, field 'job_types': expected a non-empty array of job type names")
+    rules: list[JobTypeRule] = []
+    for index, entry in enumerate(config.get("rules", []), start=1):
+        where = f"{path}, rules entry {index}"
+        unknown = set(entry) - _RULE_KEYS
+        if unknown or set(_RULE_KEYS) - set(entry):
+            raise GpuCardError(f"{where}: expected exactly the fields {sorted(_RULE_KEYS)}, got {sorted(entry)}")
+        priority = entry["priority"]
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise GpuCardError(f"{where}, field 'priority': expected a whole number, got {priority!r}")
+        if entry["field"] not in RULE_FIELDS:
+            raise GpuCardError(f"{where}, field 'field': expected one of {list(RULE_FIELDS)}, got {entry['field']!r}")
+        if entry["job_type"] not in job_types:
+            raise GpuCardError(f"{where}, field 'job_type': expected one of {job_types}, got {entry['job_type']!r}")
+        pattern = entry["pattern"]
+        try:
+            re.compile(pattern)
+        except (re.error, TypeError) as exc:
+            raise GpuCardError(f"{where}, field 'pattern': not a valid regular expression {pattern!r}: {exc}") from None
+        rules.append(JobTypeRule(priority, entry["field"], pattern, entry["job_type"]))
+    priorities = [rule.priority for rule in rules]
+    if len(set(priorities)) != len(priorities):
+        raise GpuCardError(f"{path}: rule priorities must be distinct (the first match wins), got {priorities}")
+    return list(job_types), sorted(rules, key=lambda rule: rule.priority)
+
+
+def job_type_rules_table(job_types: list[str], rules: list[JobTypeRule]) -> pa.Table:
+    """`raw_gpu.job_type_rules`: rules as rows; known types as rows with no pattern (to validate explicit tags).
+
+    Patterns are stored lowercased-match-ready: matching is done on lower(value) with a `(?i)`-free pattern."""
+    rows = [(rule.priority, rule.field, rule.pattern.lower(), rule.job_type, True) for rule in rules]
+    rows += [(None, None, None, job_type, True) for job_type in job_types]
+    return pa.table(
+        {name: [row[i] for row in rows] for i, name in enumerate(JOB_TYPE_RULES_SCHEMA.names)},
+        schema=JOB_TYPE_RULES_SCHEMA,
+    )
