@@ -73,7 +73,6 @@ JOB_TYPE_RULES_SCHEMA = pa.schema(
         ("field", pa.string()),
         ("pattern", pa.string()),
         ("job_type", pa.string()),
-        ("is_known_type", pa.bool_()),
     ]
 )
 
@@ -263,11 +262,10 @@ def load_job_type_rules(path: Path = JOB_TYPE_RULES_FILE) -> tuple[list[str], li
 
 
 def job_type_rules_table(job_types: list[str], rules: list[JobTypeRule]) -> pa.Table:
-    """`raw_gpu.job_type_rules`: rules as rows; known types as rows with no pattern (to validate explicit tags).
-
-    Patterns are stored lowercased-match-ready: matching is done on lower(value) with a `(?i)`-free pattern."""
-    rows = [(rule.priority, rule.field, rule.pattern.lower(), rule.job_type, True) for rule in rules]
-    rows += [(None, None, None, job_type, True) for job_type in job_types]
+    """`raw_gpu.job_type_rules`: one row per rule, plus one row without a pattern per known type (explicit
+    tags are accepted only when they name a known type). Matching is case-insensitive in SQL."""
+    rows = [(rule.priority, rule.field, rule.pattern, rule.job_type) for rule in rules]
+    rows += [(None, None, None, job_type) for job_type in job_types]
     return pa.table(
         {name: [row[i] for row in rows] for i, name in enumerate(JOB_TYPE_RULES_SCHEMA.names)},
         schema=JOB_TYPE_RULES_SCHEMA,
