@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -16,8 +18,13 @@ all_checks = dg.load_asset_checks_from_package_module(assets)
 # rebuilds the unpartitioned ones (rate cards, billing periods, marts, exports).
 main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all())
 
-# Nightly at 02:00 UTC for yesterday's partition.
-nightly_schedule = dg.build_schedule_from_partitioned_job(main_job, hour_of_day=2, minute_of_hour=0)
+
+@dg.schedule(job=main_job, cron_schedule="0 2 * * *", execution_timezone="UTC", name="main_schedule")
+def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """02:00 UTC: yesterday's delivery day (the daily partitions also admit today, for manual loads)."""
+    yesterday = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
+    return dg.RunRequest(run_key=yesterday, partition_key=yesterday)
+
 
 defs = dg.Definitions(
     assets=all_assets,
