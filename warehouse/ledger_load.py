@@ -141,15 +141,22 @@ def load_ledger_days(
                     coalesce(reasoning_tokens, 0) as reasoning_tokens,
                     coalesce(is_batch, false) as is_batch,
                     coalesce(status, 'ok') as status
-                ),
-                coalesce(aliases.model, typed.model_id) as model
+                )
             from typed
-            left join {ALIASES_TABLE} as aliases on aliases.alias = typed.model_id
         ),
-        card as ({card_pico_columns_sql(PRICES_TABLE)}),
+        card_by_model as ({card_pico_columns_sql(PRICES_TABLE)}),
+        -- every id a client may send (model or explicit alias) keyed to its prices: one join prices a row
+        card as (
+            select card_by_model.*, card_by_model.model as sent_id from card_by_model
+            union all
+            select card_by_model.*, aliases.alias as sent_id
+            from card_by_model
+            inner join {ALIASES_TABLE} as aliases on aliases.model = card_by_model.model
+        ),
         priced as (
             select
                 defaulted.*,
+                coalesce(card.model, defaulted.model_id) as model,
                 card.provider,
                 card.card_version as rate_card_version,
                 card.model is not null as is_priced,
@@ -164,7 +171,7 @@ def load_ledger_days(
                 {cost} as cost_nano
             from defaulted
             left join card
-                on card.model = defaulted.model
+                on card.sent_id = defaulted.model_id
                 and card.is_batch = defaulted.is_batch
                 and defaulted.requested_at >= card.effective_from
                 and (card.effective_to is null or defaulted.requested_at < card.effective_to)
