@@ -30,9 +30,9 @@ conversation_costs as (
 
 conversations as (
     select
-        costs.conversation_id,
-        costs.requests,
-        costs.conversation_cost_usd,
+        conversation_totals.conversation_id,
+        conversation_totals.requests,
+        conversation_totals.conversation_cost_usd,
         first_request.feature_tag,
         first_request.model,
         coalesce(outcomes.outcome, 'unknown') as outcome,
@@ -40,18 +40,19 @@ conversations as (
             outcomes.outcome = 'resolved'
             and (
                 outcomes.reopened_at is null
-                or outcomes.reopened_at > {{ dbt.dateadd('day', var('resolution_reopen_window_days'), 'outcomes.resolved_at') }}
+                or outcomes.reopened_at
+                > {{ dbt.dateadd('day', var('resolution_reopen_window_days'), 'outcomes.resolved_at') }}
             ),
             false
         ) as is_resolution,
         coalesce(
             {{ to_date('outcomes.resolved_at') }}, {{ to_date('outcomes.opened_at') }}, first_request.request_date
         ) as outcome_date
-    from conversation_costs as costs
+    from conversation_costs as conversation_totals
     inner join ordered_requests as first_request
-        on costs.conversation_id = first_request.conversation_id and first_request.request_order = 1
+        on conversation_totals.conversation_id = first_request.conversation_id and first_request.request_order = 1
     left join outcomes
-        on costs.conversation_id = outcomes.conversation_id
+        on conversation_totals.conversation_id = outcomes.conversation_id
 ),
 
 aggregated as (
