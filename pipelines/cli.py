@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.dbt_manifest import ensure_dbt_manifest
+from pipelines.settings import Settings
 
 DEMO_MARKER = ".finops-demo"
 
@@ -31,28 +31,7 @@ def _prepare_environment(settings: Settings) -> None:
     os.environ["FINOPS_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ["FINOPS_EXPORTS_DIR"] = str(settings.exports_dir)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    newest_source = max(
-        p.stat().st_mtime
-        for p in DBT_PROJECT_DIR.rglob("*")
-        if p.suffix in (".sql", ".yml") and "target" not in p.parts
-    )
-    if not manifest.exists() or manifest.stat().st_mtime < newest_source:
-        _say("parsing the dbt project (manifest missing or stale)")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dbt.cli.main",
-                "parse",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--quiet",
-            ],
-            check=True,
-        )
+    ensure_dbt_manifest()
 
 
 def _delivery_days(settings: Settings) -> list[date]:

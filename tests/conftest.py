@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.dbt_manifest import ensure_dbt_manifest
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = PROJECT_ROOT.parent / "shared" / "samples"
 
@@ -15,6 +17,10 @@ def samples_dir() -> Path:
     if not SAMPLES_DIR.is_dir():
         pytest.skip(f"shared samples not found at {SAMPLES_DIR}")
     return SAMPLES_DIR
+
+
+# dagster-dbt reads the manifest when the definitions are imported: make it current before any test does
+ensure_dbt_manifest()
 
 
 def sample(*parts: str) -> Path:
