@@ -1,0 +1,111 @@
+{#- Dialect helpers of the GPU job models (each with a DuckDB default and a BigQuery version). -#}
+
+{#- Case-insensitive regular-expression search (RE2 syntax on both warehouses). -#}
+{% macro regex_matches_ci(value, pattern) -%}
+    {{ return(adapter.dispatch('regex_matches_ci', 'finops')(value, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regex_matches_ci(value, pattern) -%}
+    regexp_matches({{ value }}, concat('(?i)', {{ pattern }}))
+{%- endmacro %}
+
+{% macro bigquery__regex_matches_ci(value, pattern) -%}
+    regexp_contains({{ value }}, concat('(?i)', {{ pattern }}))
+{%- endmacro %}
+
+{#- Integer division truncating toward zero, for non-negative whole numbers (cents, months). -#}
+{% macro int_div(numerator, denominator) -%}
+    {{ return(adapter.dispatch('int_div', 'finops')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__int_div(numerator, denominator) -%}
+    (cast({{ numerator }} as bigint) // cast({{ denominator }} as bigint))
+{%- endmacro %}
+
+{% macro bigquery__int_div(numerator, denominator) -%}
+    div(cast({{ numerator }} as int64), cast({{ denominator }} as int64))
+{%- endmacro %}
+
+{#- A relation of whole numbers 0 .. count - 1 in a column `month_offset` (month spine without dbt_utils). -#}
+{% macro month_offsets(count) -%}
+    {{ return(adapter.dispatch('month_offsets', 'finops')(count)) }}
+{%- endmacro %}
+
+{% macro default__month_offsets(count) -%}
+    select cast(range as integer) as month_offset from range(0, {{ count }})
+{%- endmacro %}
+
+{% macro bigquery__month_offsets(count) -%}
+    select month_offset from unnest(generate_array(0, {{ count }} - 1)) as month_offset
+{%- endmacro %}
+
+{#- First day of the month `offset` months after the month of `date_expression`, as a date. -#}
+{% macro add_months_to_month_start(date_expression, offset) -%}
+    {{ return(adapter.dispatch('add_months_to_month_start', 'finops')(date_expression, offset)) }}
+{%- endmacro %}
+
+{% macro default__add_months_to_month_start(date_expression, offset) -%}
+    cast(date_trunc('month', {{ date_expression }}) + to_months(cast({{ offset }} as integer)) as date)
+{%- endmacro %}
+
+{% macro bigquery__add_months_to_month_start(date_expression, offset) -%}
+    date_add(date_trunc(date({{ date_expression }}), month), interval {{ offset }} month)
+{%- endmacro %}
+
+{#- Whole milliseconds from `start_at` to `end_at` (timestamps). -#}
+{% macro millis_between(start_at, end_at) -%}
+    {{ return(adapter.dispatch('millis_between', 'finops')(start_at, end_at)) }}
+{%- endmacro %}
+
+{% macro default__millis_between(start_at, end_at) -%}
+    (epoch_ms(cast({{ end_at }} as timestamp)) - epoch_ms(cast({{ start_at }} as timestamp)))
+{%- endmacro %}
+
+{% macro bigquery__millis_between(start_at, end_at) -%}
+    timestamp_diff(cast({{ end_at }} as timestamp), cast({{ start_at }} as timestamp), millisecond)
+{%- endmacro %}
+
+{#- A timestamp plus a whole number of milliseconds. -#}
+{% macro add_millis(timestamp_expression, millis) -%}
+    {{ return(adapter.dispatch('add_millis', 'finops')(timestamp_expression, millis)) }}
+{%- endmacro %}
+
+{% macro default__add_millis(timestamp_expression, millis) -%}
+    (cast({{ timestamp_expression }} as timestamp) + to_milliseconds(cast({{ millis }} as bigint)))
+{%- endmacro %}
+
+{% macro bigquery__add_millis(timestamp_expression, millis) -%}
+    timestamp_add(cast({{ timestamp_expression }} as timestamp), interval {{ millis }} millisecond)
+{%- endmacro %}
+
+{#- Requests of `requests` (fct_requests) served by an in-house model version of `registry`
+    (stg_gpu__model_registry): same feature_tag (and model when the registry names one), on or after the
+    version's service start; when several versions qualify, the latest to enter service serves it. -#}
+{% macro requests_served_by_model_versions(requests, registry) -%}
+    select
+        ranked.*
+    from (
+        select
+            {{ requests }}.request_id,
+            {{ requests }}.requested_at,
+            {{ requests }}.request_date,
+            {{ requests }}.model,
+            {{ requests }}.is_batch,
+            {{ requests }}.prompt_tokens,
+            {{ requests }}.output_tokens,
+            {{ requests }}.total_tokens,
+            {{ requests }}.total_cost_usd,
+            {{ registry }}.model_version,
+            row_number() over (
+                partition by {{ requests }}.request_id
+                order by {{ registry }}.service_start_date desc, {{ registry }}.model_version
+            ) as version_rank
+        from {{ requests }}
+        inner join {{ registry }}
+            on
+                {{ requests }}.feature_tag = {{ registry }}.ledger_feature_tag
+                and ({{ registry }}.ledger_model is null or {{ requests }}.model = {{ registry }}.ledger_model)
+                and {{ requests }}.request_date >= {{ registry }}.service_start_date
+    ) as ranked
+    where ranked.version_rank = 1
+{%- endmacro %}

@@ -1,0 +1,40 @@
+{#- Day (the job's start date, UTC) x team x job type. Utilization is weighted by DCGM-observed GPU time. -#}
+with jobs as (
+    select * from {{ ref('fct_gpu_jobs') }}
+),
+
+aggregated as (
+    select
+        job_date,
+        team,
+        job_type,
+        count(*) as jobs,
+        sum(gpu_ms) as gpu_ms,
+        sum(coalesce(observed_samples, 0)) as observed_samples,
+        sum(avg_gpu_utilization * observed_samples) as utilization_weighted,
+        sum(coalesce(idle_gpu_ms, 0)) as idle_gpu_ms,
+        {{ sum_money('total_cost_usd') }} as total_cost_usd,
+        {{ sum_money('idle_cost_usd') }} as idle_cost_usd,
+        sum(case when is_priced then 0 else 1 end) as unpriced_jobs
+    from jobs
+    group by job_date, team, job_type
+),
+
+final as (
+    select
+        concat(cast(job_date as {{ dbt.type_string() }}), '|', team, '|', job_type) as efficiency_key,
+        job_date,
+        team,
+        job_type,
+        jobs,
+        {{ money_divide('gpu_ms', 3600000) }} as gpu_hours,
+        total_cost_usd,
+        {{ ratio('utilization_weighted', 'observed_samples') }} as avg_gpu_utilization,
+        {{ money_divide('idle_gpu_ms', 3600000) }} as idle_gpu_hours,
+        idle_cost_usd,
+        {{ ratio('idle_cost_usd', 'total_cost_usd') }} as idle_cost_share,
+        unpriced_jobs
+    from aggregated
+)
+
+select * from final
