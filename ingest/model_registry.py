@@ -112,7 +112,8 @@ def parse_model_registry(files: list[tuple[str, bytes]]) -> ParseResult:
         missing = [column for column in REQUIRED_COLUMNS if column not in header]
         if missing:
             raise SourceFormatError(
-                name, f"missing columns {missing}; expected {list(REQUIRED_COLUMNS)} (+ optional {list(OPTIONAL_COLUMNS)})"
+                name,
+                f"missing columns {missing}; expected {list(REQUIRED_COLUMNS)} (+ optional {list(OPTIONAL_COLUMNS)})",
             )
         for record in reader:
             line = reader.line_num
@@ -125,7 +126,9 @@ def parse_model_registry(files: list[tuple[str, bytes]]) -> ParseResult:
                 continue
             version = str(row["model_version"])
             if version in seen:
-                rejected.append(Rejected(name, line, f"model_version {version!r} already registered in {seen[version]}"))
+                rejected.append(
+                    Rejected(name, line, f"model_version {version!r} already registered in {seen[version]}")
+                )
                 continue
             seen[version] = f"{name} line {line}"
             rows.append({**row, "source_file": name, "source_line": line})

@@ -154,7 +154,9 @@ def load_gpu_card_file(path: Path) -> list[GpuPrice]:
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
             raise GpuCardError(f"{where}, field 'gpus_per_instance': expected a whole number >= 1, got {gpus!r}")
         prices = {
-            option: _price(entry[option], f"{where}, field '{option}'") for option in PURCHASE_OPTIONS if option in entry
+            option: _price(entry[option], f"{where}, field '{option}'")
+            for option in PURCHASE_OPTIONS
+            if option in entry
         }
         entries.append(
             GpuPrice(

@@ -21,9 +21,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -88,8 +90,26 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
         "app_id varchar, attempt_id varchar, executor_id varchar, host varchar, added_at timestamp, "
         "removed_at timestamp, gpu_amount integer, task_gpu_ms bigint",
         [
-            ("app-etl-1", None, "1", "ip-10-0-0-1", _ts("2026-10-05 00:00:00"), _ts("2026-10-05 02:00:00"), 1, 5_400_000),
-            ("app-etl-1", None, "2", "ip-10-0-0-2", _ts("2026-10-05 00:30:00"), _ts("2026-10-05 01:30:00"), 1, 3_600_000),
+            (
+                "app-etl-1",
+                None,
+                "1",
+                "ip-10-0-0-1",
+                _ts("2026-10-05 00:00:00"),
+                _ts("2026-10-05 02:00:00"),
+                1,
+                5_400_000,
+            ),
+            (
+                "app-etl-1",
+                None,
+                "2",
+                "ip-10-0-0-2",
+                _ts("2026-10-05 00:30:00"),
+                _ts("2026-10-05 01:30:00"),
+                1,
+                3_600_000,
+            ),
         ],
     )
     _create(
@@ -98,10 +118,24 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
         "run_id varchar, display_name varchar, experiment_id varchar, state varchar, created_at timestamp, "
         "finished_at timestamp, source_file varchar",
         [
-            ("run-train", "support-ranker-v3-train", "exp", "SUCCEEDED", _ts("2026-09-10 10:00:00"),
-             _ts("2026-09-10 11:00:00"), "kubeflow/runs.json"),
-            ("run-lora", "support-ranker-v3-lora", "exp", "SUCCEEDED", _ts("2026-09-12 08:00:00"),
-             _ts("2026-09-12 09:00:00"), "kubeflow/runs.json"),
+            (
+                "run-train",
+                "support-ranker-v3-train",
+                "exp",
+                "SUCCEEDED",
+                _ts("2026-09-10 10:00:00"),
+                _ts("2026-09-10 11:00:00"),
+                "kubeflow/runs.json",
+            ),
+            (
+                "run-lora",
+                "support-ranker-v3-lora",
+                "exp",
+                "SUCCEEDED",
+                _ts("2026-09-12 08:00:00"),
+                _ts("2026-09-12 09:00:00"),
+                "kubeflow/runs.json",
+            ),
         ],
     )
     _create(
@@ -111,10 +145,36 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
         "gpu_count integer, started_at timestamp, finished_at timestamp, team varchar, job_type_tag varchar, "
         "model_version varchar, instance_type varchar, purchase_option varchar",
         [
-            ("ml", "train-pod", "run-train", "train", "node-a", 2, _ts("2026-09-10 10:00:00"),
-             _ts("2026-09-10 11:00:00"), "support", None, "support-ranker-v3", "p4d.24xlarge", "spot"),
-            ("ml", "lora-pod", "run-lora", "finetune", "node-b", 1, _ts("2026-09-12 08:00:00"),
-             _ts("2026-09-12 09:00:00"), "support", None, "support-ranker-v3", "g5.xlarge", "on_demand"),
+            (
+                "ml",
+                "train-pod",
+                "run-train",
+                "train",
+                "node-a",
+                2,
+                _ts("2026-09-10 10:00:00"),
+                _ts("2026-09-10 11:00:00"),
+                "support",
+                None,
+                "support-ranker-v3",
+                "p4d.24xlarge",
+                "spot",
+            ),
+            (
+                "ml",
+                "lora-pod",
+                "run-lora",
+                "finetune",
+                "node-b",
+                1,
+                _ts("2026-09-12 08:00:00"),
+                _ts("2026-09-12 09:00:00"),
+                "support",
+                None,
+                "support-ranker-v3",
+                "g5.xlarge",
+                "on_demand",
+            ),
         ],
     )
     samples = []
@@ -142,8 +202,19 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
         "model_version varchar, service_start_date date, useful_life_months integer, "
         "other_capitalized_costs_usd decimal(38, 9), ledger_feature_tag varchar, ledger_model varchar, "
         "reference_api_model varchar, training_tokens bigint, team varchar",
-        [("support-ranker-v3", datetime(2026, 10, 1).date(), 12, Decimal("96.259"), "support_chat", None, "gpt-4o",
-          1_000_000, "support")],
+        [
+            (
+                "support-ranker-v3",
+                datetime(2026, 10, 1).date(),
+                12,
+                Decimal("96.259"),
+                "support_chat",
+                None,
+                "gpt-4o",
+                1_000_000,
+                "support",
+            )
+        ],
     )
     rules = job_type_rules_table(*load_job_type_rules())
     ensure_table(con, "raw_gpu.job_type_rules", rules.schema)
@@ -183,12 +254,32 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
     for index, day in enumerate(["2026-10-02", "2026-10-03", "2026-10-20", "2026-10-31", "2026-11-01", "2026-09-30"]):
         requested_at = datetime.fromisoformat(f"{day} 12:00:00")
         requests.append(
-            (f"req-{index}", requested_at, requested_at.date(), "gpt-4o-mini", "support_chat", False, 800, 200, 1000,
-             Decimal("0.000300000"))
+            (
+                f"req-{index}",
+                requested_at,
+                requested_at.date(),
+                "gpt-4o-mini",
+                "support_chat",
+                False,
+                800,
+                200,
+                1000,
+                Decimal("0.000300000"),
+            )
         )
     requests.append(
-        ("req-other", _ts("2026-10-02 12:00:00"), datetime(2026, 10, 2).date(), "gpt-4o", "email_drafts", False, 10,
-         10, 20, Decimal("0.001"))
+        (
+            "req-other",
+            _ts("2026-10-02 12:00:00"),
+            datetime(2026, 10, 2).date(),
+            "gpt-4o",
+            "email_drafts",
+            False,
+            10,
+            10,
+            20,
+            Decimal("0.001"),
+        )
     )
     _create(
         con,
@@ -243,3 +334,9 @@ def build_gpu_marts(workdir: Path) -> GpuMartsBuild:
 
 def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@lru_cache(maxsize=1)
+def shared_gpu_marts_build() -> GpuMartsBuild:
+    """One build per test process, shared by the unit and integration GPU tests."""
+    return build_gpu_marts(Path(tempfile.mkdtemp(prefix="h6-gpu-marts-")))
