@@ -215,7 +215,7 @@ def gpu_prices_table(prices: list[GpuPrice]) -> pa.Table:
     """Long format for `raw_rate_cards.gpu_prices`: one row per instance type, period and purchase option."""
     rows: dict[str, list] = {name: [] for name in GPU_PRICES_SCHEMA.names}
     for price in sorted(prices, key=lambda p: (p.provider, p.instance_type, p.effective_from)):
-        for option, usd in price.usd_per_gpu_hour.items():
+        for option, usd in sorted(price.usd_per_gpu_hour.items()):
             rows["provider"].append(price.provider)
             rows["instance_type"].append(price.instance_type)
             rows["gpu_type"].append(price.gpu_type)
@@ -225,7 +225,7 @@ def gpu_prices_table(prices: list[GpuPrice]) -> pa.Table:
             rows["card_source"].append(price.card_source)
             rows["effective_from"].append(price.effective_from)
             rows["effective_to"].append(price.effective_to)
-            rows["usd_per_gpu_hour"].append(price.usd_per_gpu_hour[option])
+            rows["usd_per_gpu_hour"].append(usd)
     return pa.table(rows, schema=GPU_PRICES_SCHEMA)
 
 
