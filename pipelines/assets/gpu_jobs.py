@@ -1,0 +1,141 @@
+"""GPU job telemetry, GPU price cards, job-type rules and the model registry: the inputs of the GPU marts.
+
+Every asset here is unpartitioned: it re-reads its whole landing folder and replaces its raw tables in one
+transaction (rows, quarantine and load audit together), so a re-run gives identical tables and a restated
+log or scrape replaces the old one. Raw tables: `raw_gpu.*` and `raw_rate_cards.gpu_prices`.
+
+The parsers (ingest/spark_eventlog.py, ingest/kubeflow.py, ingest/dcgm.py) are imported when a run
+starts. Each is expected to expose `parse_landing(store, prefix) -> dict[str, ParseResult]` keyed by the raw
+table names listed in `TELEMETRY_SOURCES` (see `_parse_telemetry`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+
+import dagster as dg
+
+from ingest.common import ParseResult, SourceFormatError
+from ingest.model_registry import parse_model_registry
+from pipelines.resources import LandingResource, WarehouseResource
+from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
+from warehouse.duckdb_store import load_balance, record_load, replace_quarantine, replace_slice, transaction
+
+GROUP = "gpu"
+GPU_PRICES = dg.AssetKey(["rate_cards", "gpu_prices"])
+JOB_TYPE_RULES = dg.AssetKey(["gpu", "job_type_rules"])
+MODEL_REGISTRY = dg.AssetKey(["gpu", "model_registry"])
+
+# landing folder -> (parser module, raw tables it fills)
+TELEMETRY_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "spark": ("ingest.spark_eventlog", ("spark_apps", "spark_executors")),
+    "kubeflow": ("ingest.kubeflow", ("kfp_runs", "k8s_pods")),
+    "dcgm": ("ingest.dcgm", ("dcgm_samples",)),
+}
+
+
+def _load_tables(warehouse: WarehouseResource, schema: str, results: dict[str, ParseResult]) -> dict[str, bool]:
+    """Replace each table whole, with its quarantine and audit rows, in one transaction; returns the row
+    balance per table as stored in the warehouse."""
+    con = warehouse.connect()
+    try:
+        with transaction(con):
+            for table, result in results.items():
+                source = f"{schema}.{table}"
+                replace_slice(con, source, result.table, "true")
+                replace_quarantine(con, source, "all", result.rejected)
+                record_load(
+                    con,
+                    source,
+                    "all",
+                    input_rows=result.input_rows,
+                    loaded_rows=result.table.num_rows,
+                    quarantined_rows=len(result.rejected),
+                )
+        return {
+            table: bool((row := load_balance(con, f"{schema}.{table}", ["all"])) and row[0][5]) for table in results
+        }
+    finally:
+        con.close()  # dbt needs the file next
+
+
+def _metadata(result: ParseResult) -> dict[str, int]:
+    return {
+        "input_rows": result.input_rows,
+        "loaded_rows": result.table.num_rows,
+        "quarantined_rows": len(result.rejected),
+    }
+
+
+def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseResult]:
+    module_name, tables = TELEMETRY_SOURCES[folder]
+    module = importlib.import_module(module_name)
+    results = module.parse_landing(landing.store(), folder)
+    missing = [table for table in tables if table not in results]
+    if missing:
+        raise SourceFormatError(f"{landing.root}/{folder}", f"{module_name}.parse_landing did not return {missing}")
+    return {table: results[table] for table in tables}
+
+
+def _telemetry_asset(folder: str, description: str) -> dg.AssetsDefinition:
+    _, tables = TELEMETRY_SOURCES[folder]
+    keys = [dg.AssetKey([GROUP, table]) for table in tables]
+
+    @dg.multi_asset(
+        name=f"gpu_{folder}",
+        specs=[dg.AssetSpec(key, group_name=GROUP, description=description) for key in keys],
+        check_specs=[
+            dg.AssetCheckSpec("row_balance", asset=key, blocking=True, description="input rows = loaded + quarantined")
+            for key in keys
+        ],
+    )
+    def _asset(landing: LandingResource, warehouse: WarehouseResource) -> Iterator:
+        results = _parse_telemetry(landing, folder)
+        balance = _load_tables(warehouse, "raw_gpu", results)
+        for table, result in results.items():
+            key = dg.AssetKey([GROUP, table])
+            yield dg.MaterializeResult(asset_key=key, metadata=_metadata(result))
+            yield dg.AssetCheckResult(asset_key=key, check_name="row_balance", passed=balance[table])
+
+    return _asset
+
+
+gpu_spark = _telemetry_asset("spark", "Spark event logs from landing/spark/ (apps and GPU executors)")
+gpu_kubeflow = _telemetry_asset("kubeflow", "Kubeflow runs and their GPU pods from landing/kubeflow/")
+gpu_dcgm = _telemetry_asset("dcgm", "DCGM exporter scrapes from landing/dcgm/ (one row per metric sample)")
+
+
+@dg.asset(key=GPU_PRICES, group_name="rate_cards", description="GPU prices per GPU-hour from rate_cards/gpu/*.toml")
+def gpu_prices(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    prices = load_gpu_cards()
+    table = gpu_prices_table(prices)
+    _load_tables(warehouse, "raw_rate_cards", {"gpu_prices": ParseResult(table, [], table.num_rows)})
+    versions = sorted({price.card_version for price in prices})
+    return dg.MaterializeResult(metadata={"rows": table.num_rows, "card_versions": ", ".join(versions)})
+
+
+@dg.asset(key=JOB_TYPE_RULES, group_name=GROUP, description="Job-type rules from rate_cards/gpu/job_type_rules.toml")
+def gpu_job_type_rules(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    table = job_type_rules_table(*load_job_type_rules())
+    _load_tables(warehouse, "raw_gpu", {"job_type_rules": ParseResult(table, [], table.num_rows)})
+    return dg.MaterializeResult(metadata={"rows": table.num_rows})
+
+
+@dg.asset(
+    key=MODEL_REGISTRY,
+    group_name=GROUP,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "row_balance", asset=MODEL_REGISTRY, blocking=True, description="input = loaded + quarantined"
+        )
+    ],
+    description="In-house model versions from landing/model_registry/*.csv (service dates, useful life, mapping).",
+)
+def gpu_model_registry(landing: LandingResource, warehouse: WarehouseResource) -> Iterator:
+    store = landing.store()
+    keys = store.list("model_registry", "*.csv")
+    result = parse_model_registry([(store.describe(key), store.read_bytes(key)) for key in keys])
+    balance = _load_tables(warehouse, "raw_gpu", {"model_registry": result})
+    yield dg.MaterializeResult(metadata={**_metadata(result), "files": len(keys)})
+    yield dg.AssetCheckResult(check_name="row_balance", passed=balance["model_registry"])
