@@ -20,9 +20,9 @@ allocation_totals as (
     select
         job_id,
         count(*) as allocations,
-        sum(gpu_count) as gpu_count,
-        sum(gpu_ms) as gpu_ms,
-        sum(task_gpu_ms) as task_gpu_ms,
+        cast(sum(gpu_count) as bigint) as gpu_count,
+        cast(sum(gpu_ms) as bigint) as gpu_ms,
+        cast(sum(task_gpu_ms) as bigint) as task_gpu_ms,
         min(started_at) as first_allocation_at,
         max(ended_at) as last_allocation_at
     from allocations

@@ -1,6 +1,10 @@
 {#- DCGM samples pivoted to one row per GPU and scrape, then matched to the allocation that held the GPU:
     by pod (and namespace) when the exporter reports Kubernetes labels, else by hostname and time window.
-    A sample inside two allocations (two jobs on one host) goes to one of them only, never counted twice. -#}
+    A sample inside two allocations (two jobs on one host) goes to one of them only, never counted twice.
+    Each sample stands for the GPU time until the next scrape of the same GPU (the last one: the gap since
+    the previous scrape), capped at `dcgm_max_scrape_gap_seconds` so a stopped exporter is not read as
+    hours of one value. -#}
+{%- set max_gap_ms = var('dcgm_max_scrape_gap_seconds', 300) * 1000 -%}
 with samples as (
     select * from {{ ref('stg_gpu__dcgm_samples') }}
 ),
@@ -23,6 +27,20 @@ pivoted as (
     group by sampled_at, hostname, gpu_uuid, namespace, pod
 ),
 
+with_intervals as (
+    select
+        *,
+        least(
+            coalesce(
+                {{ millis_between('sampled_at', 'lead(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at)') }},
+                {{ millis_between('lag(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at)', 'sampled_at') }},
+                0
+            ),
+            {{ max_gap_ms }}
+        ) as interval_ms
+    from pivoted
+),
+
 matched as (
     select
         pivoted.sampled_at,
@@ -33,13 +51,14 @@ matched as (
         pivoted.gpu_utilization,
         pivoted.sm_active,
         pivoted.power_watts,
+        pivoted.interval_ms,
         allocations.job_id,
         allocations.allocation_id,
         row_number() over (
             partition by pivoted.sampled_at, pivoted.hostname, pivoted.gpu_uuid, pivoted.pod
             order by allocations.started_at desc, allocations.allocation_id
         ) as match_rank
-    from pivoted
+    from with_intervals as pivoted
     inner join allocations
         on
             pivoted.sampled_at >= allocations.started_at
@@ -64,6 +83,7 @@ final as (
         gpu_utilization,
         sm_active,
         power_watts,
+        interval_ms,
         job_id,
         allocation_id
     from matched

@@ -1,10 +1,9 @@
 {#- One row per GPU job. Cost = GPU-hours x the card's USD per GPU-hour for the job's instance type and
     purchase option in force on the job's start date (exact: GPU-milliseconds x price / 3,600,000).
-    Idle GPU time: DCGM scrapes below `gpu_idle_utilization_threshold` (each scrape stands for
-    `dcgm_scrape_interval_seconds` of one GPU), or, for a Spark job without DCGM coverage, executor
-    GPU time during which no task ran (executor GPU-ms - task GPU-ms). -#}
+    Idle GPU time: DCGM scrapes below `gpu_idle_utilization_threshold` (each scrape stands for the time
+    to the next scrape of the same GPU), or, for a Spark job without DCGM coverage, executor GPU time
+    during which no task ran (executor GPU-ms - task GPU-ms). -#}
 {%- set idle_threshold = var('gpu_idle_utilization_threshold', 0.05) -%}
-{%- set scrape_ms = var('dcgm_scrape_interval_seconds', 30) * 1000 -%}
 
 with jobs as (
     select * from {{ ref('int_gpu_jobs__classified') }}
@@ -22,9 +21,10 @@ utilization as (
     select
         job_id,
         count(*) as observed_samples,
-        sum(
-            case when coalesce(gpu_utilization, sm_active) < {{ idle_threshold }} then 1 else 0 end
-        ) as idle_samples,
+        cast(sum(interval_ms) as bigint) as observed_gpu_ms,
+        cast(sum(
+            case when coalesce(gpu_utilization, sm_active) < {{ idle_threshold }} then interval_ms else 0 end
+        ) as bigint) as idle_gpu_ms,
         avg(gpu_utilization) as avg_gpu_utilization,
         avg(sm_active) as avg_sm_active,
         avg(power_watts) as avg_power_watts
@@ -39,12 +39,13 @@ priced as (
         prices.usd_per_gpu_hour,
         prices.card_version as gpu_card_version,
         utilization.observed_samples,
+        utilization.observed_gpu_ms,
         utilization.avg_gpu_utilization,
         utilization.avg_sm_active,
         utilization.avg_power_watts,
         case
             when utilization.observed_samples is not null
-                then least(utilization.idle_samples * {{ scrape_ms }}, jobs.gpu_ms)
+                then least(utilization.idle_gpu_ms, jobs.gpu_ms)
             when jobs.task_gpu_ms is not null
                 then greatest(jobs.gpu_ms - jobs.task_gpu_ms, 0)
         end as idle_gpu_ms,
@@ -103,7 +104,7 @@ final as (
             as cost_reserved_usd,
         {{ to_money('case when gpu_ms = 0 then 0 else job_cost_usd end') }} as total_cost_usd,
         observed_samples,
-        {{ money_divide('coalesce(observed_samples, 0) * ' ~ scrape_ms, 3600000) }} as observed_gpu_hours,
+        {{ money_divide('coalesce(observed_gpu_ms, 0)', 3600000) }} as observed_gpu_hours,
         avg_gpu_utilization,
         avg_sm_active,
         avg_power_watts,

@@ -9,10 +9,10 @@ aggregated as (
         team,
         job_type,
         count(*) as jobs,
-        sum(gpu_ms) as gpu_ms,
+        cast(sum(gpu_ms) as bigint) as gpu_ms,
         sum(coalesce(observed_samples, 0)) as observed_samples,
         sum(avg_gpu_utilization * observed_samples) as utilization_weighted,
-        sum(coalesce(idle_gpu_ms, 0)) as idle_gpu_ms,
+        cast(sum(coalesce(idle_gpu_ms, 0)) as bigint) as idle_gpu_ms,
         {{ sum_money('total_cost_usd') }} as total_cost_usd,
         {{ sum_money('idle_cost_usd') }} as idle_cost_usd,
         sum(case when is_priced then 0 else 1 end) as unpriced_jobs

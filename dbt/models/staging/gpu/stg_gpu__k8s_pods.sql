@@ -16,7 +16,7 @@ renamed as (
         job_type_tag,
         model_version,
         instance_type,
-        lower(coalesce(purchase_option, 'on_demand')) as purchase_option
+        replace(lower(coalesce(purchase_option, 'on_demand')), '-', '_') as purchase_option
     from source
 )
 
