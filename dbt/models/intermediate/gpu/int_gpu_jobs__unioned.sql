@@ -61,7 +61,7 @@ pod_jobs as (
         max(finished_at) as finished_at,
         count(*) - count(finished_at) as running_pods
     from pods
-    group by 1
+    group by coalesce('kfp:' || run_id, 'pod:' || namespace || '/' || pod_name)
 ),
 
 kubeflow_jobs as (

@@ -20,11 +20,19 @@ pivoted as (
         gpu_uuid,
         namespace,
         pod,
-        max(case when metric = 'DCGM_FI_DEV_GPU_UTIL' then value end) as gpu_utilization,
-        max(case when metric = 'DCGM_FI_PROF_SM_ACTIVE' then value end) as sm_active,
-        max(case when metric = 'DCGM_FI_DEV_POWER_USAGE' then value end) as power_watts
+        max(case when metric = 'DCGM_FI_DEV_GPU_UTIL' then metric_value end) as gpu_utilization,
+        max(case when metric = 'DCGM_FI_PROF_SM_ACTIVE' then metric_value end) as sm_active,
+        max(case when metric = 'DCGM_FI_DEV_POWER_USAGE' then metric_value end) as power_watts
     from samples
     group by sampled_at, hostname, gpu_uuid, namespace, pod
+),
+
+neighbours as (
+    select
+        *,
+        lead(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at) as next_sampled_at,
+        lag(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at) as previous_sampled_at
+    from pivoted
 ),
 
 with_intervals as (
@@ -32,13 +40,13 @@ with_intervals as (
         *,
         least(
             coalesce(
-                {{ millis_between('sampled_at', 'lead(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at)') }},
-                {{ millis_between('lag(sampled_at) over (partition by hostname, gpu_uuid order by sampled_at)', 'sampled_at') }},
+                {{ millis_between('sampled_at', 'next_sampled_at') }},
+                {{ millis_between('previous_sampled_at', 'sampled_at') }},
                 0
             ),
             {{ max_gap_ms }}
         ) as interval_ms
-    from pivoted
+    from neighbours
 ),
 
 matched as (
@@ -56,7 +64,7 @@ matched as (
         allocations.allocation_id,
         row_number() over (
             partition by pivoted.sampled_at, pivoted.hostname, pivoted.gpu_uuid, pivoted.pod
-            order by allocations.started_at desc, allocations.allocation_id
+            order by allocations.started_at desc, allocations.allocation_id asc
         ) as match_rank
     from with_intervals as pivoted
     inner join allocations

@@ -64,7 +64,7 @@ schedule as (
             else 0
         end as depreciation_cents
     from capitalized
-    inner join month_offsets on month_offsets.month_offset < capitalized.useful_life_months
+    inner join month_offsets on capitalized.useful_life_months > month_offsets.month_offset
 ),
 
 accumulated as (

@@ -12,7 +12,7 @@ renamed as (
         namespace,
         pod,
         metric,
-        case when metric = 'DCGM_FI_DEV_GPU_UTIL' then value / 100.0 else value end as value
+        case when metric = 'DCGM_FI_DEV_GPU_UTIL' then value / 100.0 else value end as metric_value
     from source
     where metric in ('DCGM_FI_DEV_GPU_UTIL', 'DCGM_FI_PROF_SM_ACTIVE', 'DCGM_FI_DEV_POWER_USAGE')
 )
