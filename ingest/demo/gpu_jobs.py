@@ -18,6 +18,7 @@ plus node selectors (`node.kubernetes.io/instance-type`, `karpenter.sh/capacity-
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import random
@@ -247,7 +248,7 @@ def _spark_log(app_id: str, spec: tuple, start: datetime, rng: random.Random, *,
     return lines
 
 
-def _write_spark(landing: Path, world: World, rng: random.Random) -> None:
+def write_spark(landing: Path, world: World, rng: random.Random) -> None:
     import zstandard  # only the demo writes zstd
 
     folder = landing / "spark"
@@ -275,7 +276,7 @@ def _utilization(rng: random.Random, minute: int, total_minutes: int) -> float:
     return float(rng.randint(78, 99))
 
 
-def _write_kubeflow_and_dcgm(landing: Path, rng: random.Random) -> None:
+def write_kubeflow_and_dcgm(landing: Path, rng: random.Random) -> None:
     runs_dir = landing / "kubeflow" / "runs"
     pods_dir = landing / "kubeflow" / "pods"
     runs_dir.mkdir(parents=True, exist_ok=True)
@@ -468,7 +469,15 @@ def _write_registry(landing: Path, world: World) -> None:
     (folder / "models.csv").write_text(buffer.getvalue())
 
 
+def _readable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
 def generate(landing: Path, world: World, rng: random.Random) -> None:
-    _write_spark(landing, world, rng)
-    _write_kubeflow_and_dcgm(landing, rng)
+    """Telemetry files are written only for sources whose parser module is installed, so the demo never lands
+    files the main job cannot load (the GPU assets report such files as a failed check)."""
+    if _readable("ingest.spark_eventlog"):
+        write_spark(landing, world, rng)
+    if _readable("ingest.kubeflow") and _readable("ingest.dcgm"):
+        write_kubeflow_and_dcgm(landing, rng)
     _write_registry(landing, world)

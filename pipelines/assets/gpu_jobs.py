@@ -149,6 +149,8 @@ def _metadata(result: ParseResult) -> dict[str, int]:
 
 def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseResult]:
     module_name, tables = TELEMETRY_SOURCES[folder]
+    if not landing.store().list(folder):
+        return {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

@@ -52,6 +52,9 @@ def _tables(warehouse: Path) -> dict[str, list[tuple]]:
 def landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing"
     demo_gpu.generate(folder, World(), random.Random(5))
+    # the telemetry files too, even while a parser module is missing (the demo then leaves them out)
+    demo_gpu.write_spark(folder, World(), random.Random(6))
+    demo_gpu.write_kubeflow_and_dcgm(folder, random.Random(7))
     return folder
 
 
@@ -105,3 +108,13 @@ def test_missing_parser_is_a_visible_warning_not_a_silent_load(landing: Path, tm
         if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     ]
     assert warnings and all("was not loaded" in str(e.metadata["reason"].value) for e in warnings)
+
+
+def test_empty_telemetry_folders_load_empty_tables(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "model_registry").mkdir(parents=True)
+    result = _materialize(landing, tmp_path / "w.duckdb")
+    assert result.success
+    assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+    tables = _tables(tmp_path / "w.duckdb")
+    assert tables["raw_gpu.spark_apps"] == [] and tables["raw_gpu.model_registry"] == []
