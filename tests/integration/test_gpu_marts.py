@@ -107,3 +107,8 @@ def test_breakeven_prices_traffic_at_the_reference_api_model(build: GpuMartsBuil
     assert october[3] == Decimal("8.34") + 4 * Decimal("0.0003")
     assert november[4] == 5000 and november[5] == pytest.approx(5000 / 1_000_000)
     assert october[6] is False
+
+
+def test_active_run_is_incomplete_and_zero_time_is_not_an_end(build: GpuMartsBuild) -> None:
+    rows = build.query("select is_complete, ended_at, gpu_count from main.fct_gpu_jobs where job_id = 'kfp:run-active'")
+    assert rows == [(False, None, 1)]
