@@ -112,3 +112,12 @@ def test_breakeven_prices_traffic_at_the_reference_api_model(build: GpuMartsBuil
 def test_active_run_is_incomplete_and_zero_time_is_not_an_end(build: GpuMartsBuild) -> None:
     rows = build.query("select is_complete, ended_at, gpu_count from main.fct_gpu_jobs where job_id = 'kfp:run-active'")
     assert rows == [(False, None, 1)]
+
+
+def test_unpriced_gpu_time_is_flagged_never_zero(build: GpuMartsBuild) -> None:
+    job = _job(build, "pod:ml/orphan-pod")  # a GPU pod without a run label is a job of its own
+    assert job["gpu_hours"] == Decimal(1)
+    assert job["is_priced"] is False
+    assert job["total_cost_usd"] is None and job["cost_on_demand_usd"] is None
+    rows = build.query("select unpriced_jobs, total_cost_usd from main.rpt_gpu_efficiency where team = 'growth'")
+    assert rows == [(1, Decimal(0))]

@@ -67,8 +67,14 @@ priced as (
 costed as (
     select
         *,
-        {{ money_divide('gpu_ms * usd_per_gpu_hour', 3600000) }} as job_cost_usd,
-        {{ money_divide('idle_gpu_ms * usd_per_gpu_hour', 3600000) }} as idle_cost_usd
+        case
+            when gpu_ms = 0 then {{ to_money(0) }}
+            else {{ money_divide('gpu_ms * usd_per_gpu_hour', 3600000) }}
+        end as job_cost_usd,
+        case
+            when idle_gpu_ms = 0 then {{ to_money(0) }}
+            else {{ money_divide('idle_gpu_ms * usd_per_gpu_hour', 3600000) }}
+        end as idle_cost_usd
     from priced
 ),
 
@@ -96,13 +102,13 @@ final as (
         usd_per_gpu_hour,
         gpu_card_version,
         usd_per_gpu_hour is not null or gpu_ms = 0 as is_priced,
-        {{ to_money("case when purchase_option = 'on_demand' then coalesce(job_cost_usd, 0) else 0 end") }}
+        {{ to_money("case when purchase_option = 'on_demand' then job_cost_usd else 0 end") }}
             as cost_on_demand_usd,
-        {{ to_money("case when purchase_option = 'spot' then coalesce(job_cost_usd, 0) else 0 end") }}
+        {{ to_money("case when purchase_option = 'spot' then job_cost_usd else 0 end") }}
             as cost_spot_usd,
-        {{ to_money("case when purchase_option = 'reserved' then coalesce(job_cost_usd, 0) else 0 end") }}
+        {{ to_money("case when purchase_option = 'reserved' then job_cost_usd else 0 end") }}
             as cost_reserved_usd,
-        {{ to_money('case when gpu_ms = 0 then 0 else job_cost_usd end') }} as total_cost_usd,
+        job_cost_usd as total_cost_usd,
         observed_samples,
         {{ money_divide('coalesce(observed_gpu_ms, 0)', 3600000) }} as observed_gpu_hours,
         avg_gpu_utilization,
@@ -111,7 +117,7 @@ final as (
         idle_basis,
         idle_gpu_ms,
         {{ money_divide('idle_gpu_ms', 3600000) }} as idle_gpu_hours,
-        {{ to_money('case when idle_gpu_ms = 0 then 0 else idle_cost_usd end') }} as idle_cost_usd
+        idle_cost_usd
     from costed
 )
 
