@@ -85,7 +85,7 @@ monthly_requests as (
         model_version,
         {{ add_months_to_month_start('request_date', 0) }} as schedule_month,
         count(*) as requests,
-        sum(total_tokens) as total_tokens,
+        cast(sum(total_tokens) as bigint) as total_tokens,
         {{ sum_money('total_cost_usd') }} as inference_cost_usd
     from served
     group by model_version, {{ add_months_to_month_start('request_date', 0) }}
