@@ -53,3 +53,54 @@ CLOUD_COST_SCHEMA = pa.schema(
 )
 
 CLOUD_COST_COLUMNS = tuple(CLOUD_COST_SCHEMA.names)
+
+
+def cloud_table(rows: list[dict], extra: pa.Schema | None = None) -> pa.Table:
+    """Arrow table in CLOUD_COST_SCHEMA (+ `extra` source-specific columns) from row dicts; missing keys are null."""
+    schema = CLOUD_COST_SCHEMA if extra is None else pa.schema(list(CLOUD_COST_SCHEMA) + list(extra))
+    return pa.table({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
+
+
+# FOCUS ServiceCategory from words in a provider's service or meter category (first match wins).
+_SERVICE_CATEGORIES = (
+    (
+        (
+            "openai",
+            "cognitive services",
+            "foundry",
+            "bedrock",
+            "vertex ai",
+            "sagemaker",
+            "machine learning",
+            "ai platform",
+        ),
+        "AI and Machine Learning",
+    ),
+    (
+        (
+            "virtual machines",
+            "compute engine",
+            "ec2",
+            "elastic compute",
+            "kubernetes",
+            "container",
+            "functions",
+            "lambda",
+            "app service",
+        ),
+        "Compute",
+    ),
+    (("storage", "s3", "disk", "backup"), "Storage"),
+    (("sql", "database", "bigquery", "cosmos", "redshift", "dynamodb", "rds"), "Databases"),
+    (("network", "bandwidth", "egress", "vpn", "load balanc", "cdn", "dns", "peering", "cloudfront"), "Networking"),
+    (("monitor", "logging", "cloudwatch", "stackdriver", "log analytics"), "Management and Governance"),
+    (("security", "defender", "key vault", "kms", "guardduty"), "Security"),
+)
+
+
+def service_category(*names: str | None) -> str:
+    text = " ".join(name.lower() for name in names if name)
+    for words, category in _SERVICE_CATEGORIES:
+        if any(word in text for word in words):
+            return category
+    return "Other"

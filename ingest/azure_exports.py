@@ -1,0 +1,199 @@
+"""Azure Cost Management exports (EA, MCA and the legacy PreTaxCost set) -> CLOUD_COST_SCHEMA rows.
+
+Column sets differ by export version (PascalCase EA, camelCase MCA, legacy `PreTaxCost`/`UsageDateTime`/
+`InstanceId`); names are matched case-insensitively from a list of candidates. UTF-8 BOM, `M/D/YYYY` and ISO
+dates, scientific notation and `Tags` with or without braces are handled; money is parsed exactly.
+
+Actual vs amortized: the two exports describe the same charges. The actual export lands as **billed**
+cost, the amortized export as **effective** cost, never summed: a row from the actual export carries
+billed_cost = its cost and effective_cost = 0; a row from the amortized export carries billed_cost = 0 and
+effective_cost = its cost, so any grouping sums to the actual total (billed) and the amortized total
+(effective). When only one kind is delivered for a period, its rows carry the same amount in both columns
+(an actual-only export has no amortization to offer). The kind comes from the folder or file name
+(`amortized` anywhere in the path = amortized, otherwise actual) and is kept in `export_kind`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+
+from ingest.cloud_schema import cloud_table, service_category
+from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+from ingest.tags import normalize_tags, tags_json
+
+EXTRA_SCHEMA = pa.schema([("export_kind", pa.string())])
+
+_CANDIDATES = {
+    "date": ("date", "usagedatetime", "usagedate"),
+    "cost": ("costinbillingcurrency", "cost", "pretaxcost", "costinusd"),
+    "currency": ("billingcurrencycode", "billingcurrency", "currency"),
+    "subscription_id": ("subscriptionid", "subscriptionguid"),
+    "subscription_name": ("subscriptionname",),
+    "billing_account_id": ("billingaccountid",),
+    "period_start": ("billingperiodstartdate",),
+    "period_end": ("billingperiodenddate",),
+    "meter_category": ("metercategory", "servicename"),
+    "meter_subcategory": ("metersubcategory",),
+    "meter_name": ("metername",),
+    "meter_id": ("meterid",),
+    "resource_id": ("resourceid", "instanceid", "instancename"),
+    "resource_name": ("resourcename",),
+    "location": ("resourcelocation", "location", "meterregion"),
+    "quantity": ("quantity", "usagequantity"),
+    "unit": ("unitofmeasure",),
+    "charge_type": ("chargetype",),
+    "payg_price": ("paygprice",),
+    "tags": ("tags",),
+    "product": ("productname", "product"),
+    "cost_center": ("costcenter",),
+}
+REQUIRED = ("date", "cost", "subscription_id")
+_CHARGE_CATEGORY = {
+    "usage": "Usage",
+    "purchase": "Purchase",
+    "refund": "Credit",
+    "unusedreservation": "Usage",
+    "unusedsavingsplan": "Usage",
+    "roundingadjustment": "Adjustment",
+    "tax": "Tax",
+}
+
+
+def parse_date(text: str) -> date:
+    """`M/D/YYYY`, `MM/DD/YYYY`, ISO dates and ISO timestamps."""
+    value = text.strip()
+    if "/" in value:
+        month, day, year = value.split(" ")[0].split("/")
+        return date(int(year), int(month), int(day))
+    return (
+        datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+        if "T" in value or " " in value
+        else (date.fromisoformat(value[:10]))
+    )
+
+
+def parse_tags(text: str | None) -> dict:
+    """`"k": "v","k2": "v2"` (EA, no braces) or `{"k": "v"}`; empty means no tags."""
+    if is_null_text(text):
+        return {}
+    body = text.strip()
+    if not body.startswith("{"):
+        body = "{" + body + "}"
+    parsed = json.loads(body)
+    if not isinstance(parsed, dict):
+        raise ValueError("Tags is not a JSON object")
+    return parsed
+
+
+def export_kind_of(path: str) -> str:
+    return "amortized" if "amortized" in path.lower() else "actual"
+
+
+def parse_azure_export(
+    content: bytes, source: str, *, delivery_id: str | None = None, both_kinds_delivered: bool = False
+) -> ParseResult:
+    """Parse one export file (CSV). `both_kinds_delivered`: actual and amortized exports of this period
+    both exist, so each kind fills only its own cost column."""
+    text = content.decode("utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return ParseResult(cloud_table([], EXTRA_SCHEMA), [], 0)
+    index = {name.strip().lower(): position for position, name in enumerate(header)}
+    columns = {}
+    for field, candidates in _CANDIDATES.items():
+        columns[field] = next((index[c] for c in candidates if c in index), None)
+    for field in REQUIRED:
+        if columns[field] is None:
+            raise SourceFormatError(
+                source, f"missing required column: one of {list(_CANDIDATES[field])}", field=_CANDIDATES[field][0]
+            )
+    kind = export_kind_of(source)
+    rows: list[dict] = []
+    rejected: list[Rejected] = []
+    input_rows = 0
+    for line, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        input_rows += 1
+
+        def get(field: str, record=record) -> str | None:
+            position = columns[field]
+            if position is None or position >= len(record):
+                return None
+            value = record[position]
+            return None if is_null_text(value) else value.strip()
+
+        try:
+            usage_date = parse_date(get("date"))
+            cost = parse_decimal(get("cost"))
+            if cost is None:
+                raise ValueError("cost is empty")
+            quantity = parse_decimal(get("quantity"))
+            payg = parse_decimal(get("payg_price"))
+            tags = parse_tags(get("tags"))
+            period_start = parse_date(get("period_start")) if get("period_start") else usage_date.replace(day=1)
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            rejected.append(Rejected(source, line, f"unreadable row: {exc}", ",".join(record)[:2000]))
+            continue
+        if get("cost_center") and "costcenter" not in {k.lower() for k in tags}:
+            tags = {**tags, "CostCenter": get("cost_center")}
+        charge_type = get("charge_type") or "Usage"
+        category = _CHARGE_CATEGORY.get(charge_type.replace(" ", "").lower(), "Usage")
+        single_kind = not both_kinds_delivered
+        billed = cost if kind == "actual" or single_kind else Decimal(0)
+        effective = cost if kind == "amortized" or single_kind else Decimal(0)
+        start = datetime(usage_date.year, usage_date.month, usage_date.day)
+        service = get("meter_category")
+        rows.append(
+            {
+                "provider_name": "Microsoft",
+                "billing_account_id": get("billing_account_id") or get("subscription_id"),
+                "sub_account_id": get("subscription_id"),
+                "sub_account_name": get("subscription_name"),
+                "billing_period_start": period_start,
+                "billing_period_end": _next_month(period_start),
+                "invoice_month": period_start.strftime("%Y-%m"),
+                "charge_period_start": start,
+                "charge_period_end": start + _ONE_DAY,
+                "charge_category": category,
+                "charge_class": None,
+                "charge_description": " / ".join(filter(None, (get("product"), get("meter_name")))) or None,
+                "line_item_type": charge_type,
+                "service_name": service,
+                "service_category": service_category(service, get("meter_subcategory"), get("product")),
+                "resource_id": get("resource_id"),
+                "resource_name": get("resource_name"),
+                "region_id": get("location"),
+                "sku_id": get("meter_id"),
+                "pricing_quantity": to_money(quantity),
+                "pricing_unit": get("unit"),
+                "billed_cost": to_money(billed),
+                "effective_cost": to_money(effective),
+                "list_cost": to_money(payg * quantity) if payg is not None and quantity is not None else None,
+                "billing_currency": get("currency") or "USD",
+                "tags": tags_json(tags),
+                **normalize_tags(tags),
+                "delivery_id": delivery_id,
+                "source_file": source,
+                "source_line": line,
+                "export_kind": kind,
+            }
+        )
+    result = ParseResult(cloud_table(rows, EXTRA_SCHEMA), rejected, input_rows)
+    result.check_balance()
+    return result
+
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)

@@ -1,0 +1,177 @@
+"""FOCUS files (1.0-preview to 1.2) from any provider -> CLOUD_COST_SCHEMA rows.
+
+The version is detected from the header (columns added per version, see `detect_version`). Literal `NULL`
+and empty strings are null; timestamps may be ISO-8601 or `2024-09-18 22:00:00` (taken as UTC); `Tags` is
+JSON text; account ids stay strings. 1.0-preview names (`ChargeType`, `Provider`, `Region`) are accepted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from ingest.cloud_schema import cloud_table
+from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+from ingest.tags import normalize_tags, tags_json
+
+_ADDED_IN_1_2 = {"InvoiceId", "BillingAccountType", "SubAccountType", "PricingCurrency"}
+_ADDED_IN_1_1 = {
+    "ServiceSubcategory",
+    "SkuMeter",
+    "SkuPriceDetails",
+    "CommitmentDiscountQuantity",
+    "CapacityReservationId",
+}
+# snake_case name -> FOCUS column ids, newest first (1.0-preview spellings last)
+_COLUMNS = {
+    "provider_name": ("ProviderName", "Provider"),
+    "billing_account_id": ("BillingAccountId",),
+    "sub_account_id": ("SubAccountId",),
+    "sub_account_name": ("SubAccountName",),
+    "billing_period_start": ("BillingPeriodStart",),
+    "billing_period_end": ("BillingPeriodEnd",),
+    "charge_period_start": ("ChargePeriodStart",),
+    "charge_period_end": ("ChargePeriodEnd",),
+    "charge_category": ("ChargeCategory", "ChargeType"),
+    "charge_class": ("ChargeClass",),
+    "charge_description": ("ChargeDescription",),
+    "service_name": ("ServiceName",),
+    "service_category": ("ServiceCategory",),
+    "resource_id": ("ResourceId",),
+    "resource_name": ("ResourceName",),
+    "region_id": ("RegionId", "Region"),
+    "sku_id": ("SkuId",),
+    "pricing_quantity": ("PricingQuantity",),
+    "pricing_unit": ("PricingUnit",),
+    "billed_cost": ("BilledCost",),
+    "effective_cost": ("EffectiveCost",),
+    "list_cost": ("ListCost",),
+    "billing_currency": ("BillingCurrency",),
+    "tags": ("Tags",),
+    "invoice_id": ("InvoiceId",),
+}
+REQUIRED = (
+    "provider_name",
+    "billing_account_id",
+    "billing_period_start",
+    "charge_period_start",
+    "charge_category",
+    "billed_cost",
+    "billing_currency",
+)
+_MONEY = ("billed_cost", "effective_cost", "list_cost", "pricing_quantity")
+
+
+def detect_version(header: list[str]) -> str:
+    columns = set(header)
+    if columns & _ADDED_IN_1_2:
+        return "1.2"
+    if columns & _ADDED_IN_1_1:
+        return "1.1"
+    if "ChargeCategory" in columns:
+        return "1.0"
+    if "ChargeType" in columns:
+        return "1.0-preview"
+    raise ValueError("not a FOCUS header: neither ChargeCategory nor ChargeType is present")
+
+
+def _timestamp(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    if source.lower().endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(io.BytesIO(content))
+        rows = [
+            (
+                line,
+                {
+                    k: (None if v is None else (v if isinstance(v, (datetime, date)) else str(v)))
+                    for k, v in row.items()
+                },
+            )
+            for line, row in enumerate(table.to_pylist(), start=1)
+        ]
+        return table.column_names, rows
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    header = list(reader.fieldnames or [])
+    return header, list(enumerate(reader, start=2))
+
+
+def parse_focus_file(content: bytes, source: str) -> ParseResult:
+    header, records = _records(content, source)
+    try:
+        version = detect_version(header)
+    except ValueError as exc:
+        raise SourceFormatError(source, str(exc)) from None
+    present = {name: next((c for c in candidates if c in header), None) for name, candidates in _COLUMNS.items()}
+    for name in REQUIRED:
+        if present[name] is None:
+            raise SourceFormatError(
+                source, f"missing required FOCUS {version} column {_COLUMNS[name][0]}", field=_COLUMNS[name][0]
+            )
+    rows: list[dict] = []
+    rejected: list[Rejected] = []
+    for line, record in records:
+
+        def get(name: str, record=record) -> Any:
+            column = present[name]
+            value = record.get(column) if column else None
+            return None if value is None or (isinstance(value, str) and is_null_text(value)) else value
+
+        try:
+            values = {name: get(name) for name in _COLUMNS}
+            for name in _MONEY:
+                values[name] = to_money(parse_decimal(values[name]))
+            if values["billed_cost"] is None:
+                raise ValueError("BilledCost is null")
+            for name in ("charge_period_start", "charge_period_end", "billing_period_start", "billing_period_end"):
+                if values[name] is not None and not isinstance(values[name], datetime):
+                    values[name] = _timestamp(str(values[name]))
+            tags = json.loads(values["tags"]) if values["tags"] else {}
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            rejected.append(Rejected(source, line, f"unreadable row: {exc}"))
+            continue
+        period_start = values["billing_period_start"].date()
+        period_end = values["billing_period_end"].date() if values["billing_period_end"] else None
+        invoice_id = values.pop("invoice_id")
+        rows.append(
+            {
+                **values,
+                "billing_period_start": period_start,
+                "billing_period_end": period_end,
+                "invoice_month": period_start.strftime("%Y-%m"),
+                "effective_cost": values["effective_cost"]
+                if values["effective_cost"] is not None
+                else values["billed_cost"],
+                "line_item_type": values["charge_category"],
+                "charge_category": _charge_category(values["charge_category"]),
+                "tags": tags_json(tags),
+                **normalize_tags(tags),
+                "delivery_id": invoice_id or f"focus-{version}",
+                "source_file": source,
+                "source_line": line,
+            }
+        )
+    result = ParseResult(cloud_table(rows), rejected, len(records))
+    result.check_balance()
+    return result
+
+
+def _charge_category(value: str) -> str:
+    """1.0-preview ChargeType values map onto the 1.0 categories."""
+    mapping = {
+        "usage": "Usage",
+        "purchase": "Purchase",
+        "tax": "Tax",
+        "credit": "Credit",
+        "adjustment": "Adjustment",
+        "refund": "Credit",
+    }
+    return mapping.get(str(value).strip().lower(), str(value))

@@ -1,0 +1,223 @@
+"""GCP Cloud Billing export -> CLOUD_COST_SCHEMA rows, from exported files or from BigQuery.
+
+- Files: newline-delimited JSON and Parquet (nested records, as BigQuery exports them) and flattened CSV
+  (dotted column names such as `usage.amount`; arrays serialized as JSON or as *Python repr*, which is
+  read with `ast.literal_eval`, never `eval`).
+- BigQuery (the production path): `fetch_export_rows` queries the export table for a usage window with
+  google-cloud-bigquery (project and credentials from the environment) and feeds the same row parser.
+
+Money: `cost` is gross; credits are nested. billed_cost = effective_cost = cost + sum(credits.amount)
+(GCP's committed-use and sustained-use discounts arrive as credits); list_cost = `cost_at_list` when the
+export has it, else the gross cost. `cost_type` adjustment and rounding_error land as Adjustment (a
+Correction when it is an adjustment), tax as Tax. The invoice month (`invoice.month`, YYYYMM) is the
+billing period: late rows for past usage belong to the invoice month they were billed in.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ingest.cloud_schema import cloud_table, service_category
+from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+from ingest.tags import normalize_tags, tags_json
+
+REQUIRED = ("billing_account_id", "cost", "usage_start_time", "invoice.month")
+_CHARGE_CATEGORY = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment", "rounding_error": "Adjustment"}
+
+
+def _field(row: Mapping[str, Any], dotted: str) -> Any:
+    """`usage.amount` from a flattened row (key with a dot) or a nested one."""
+    if dotted in row:
+        return row[dotted]
+    value: Any = row
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _array(value: Any) -> list:
+    """A repeated record as a list of dicts: already a list, JSON text, or Python-repr text."""
+    if value is None or (isinstance(value, str) and is_null_text(value)):
+        return []
+    if isinstance(value, list):
+        return value
+    if hasattr(value, "tolist"):
+        return list(value.tolist())
+    text = str(value).strip()
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError:
+        parsed = ast.literal_eval(text)  # Python repr as in flattened CSV copies: literals only
+        if not isinstance(parsed, list):
+            raise ValueError(f"expected a list of records, got {type(parsed).__name__}") from None
+        return parsed
+
+
+def _money(value: Any) -> Decimal | None:
+    if isinstance(value, float):
+        return Decimal(repr(value))  # the shortest repr is what the export wrote
+    return parse_decimal(value)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or (isinstance(value, str) and is_null_text(value)):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value).strip().replace("Z", "+00:00")
+        if text.endswith(" UTC"):
+            text = text[:-4] + "+00:00"
+        parsed = datetime.fromisoformat(text)
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+def _labels(value: Any) -> dict:
+    return {str(item.get("key")): item.get("value") for item in _array(value) if isinstance(item, Mapping)}
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def parse_rows(
+    rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, delivery_id: str | None = None
+) -> ParseResult:
+    """Parse (line, row) pairs of one delivery."""
+    out: list[dict] = []
+    rejected: list[Rejected] = []
+    input_rows = 0
+    for line, row in rows:
+        input_rows += 1
+        try:
+            missing = [name for name in REQUIRED if _field(row, name) in (None, "")]
+            if missing:
+                raise ValueError(f"missing required field {missing[0]}")
+            cost = _money(_field(row, "cost"))
+            credits = _array(_field(row, "credits"))
+            credit_total = sum((_money(credit.get("amount")) or Decimal(0) for credit in credits), Decimal(0))
+            invoice = str(_field(row, "invoice.month")).strip()
+            period = date(int(invoice[:4]), int(invoice[4:6]), 1)
+            start = _timestamp(_field(row, "usage_start_time"))
+            end = _timestamp(_field(row, "usage_end_time"))
+            tags = {
+                **_labels(_field(row, "project.labels")),
+                **_labels(_field(row, "tags")),
+                **_labels(_field(row, "labels")),
+            }
+            at_list = _money(_field(row, "cost_at_list"))
+            quantity = _money(_field(row, "usage.amount_in_pricing_units"))
+        except (ValueError, TypeError, SyntaxError, KeyError, IndexError) as exc:
+            rejected.append(Rejected(source, line, f"unreadable row: {exc}"))
+            continue
+        cost_type = str(_field(row, "cost_type") or "regular").lower()
+        service = _field(row, "service.description")
+        net = cost + credit_total
+        out.append(
+            {
+                "provider_name": "Google Cloud",
+                "billing_account_id": str(_field(row, "billing_account_id")),
+                "sub_account_id": _field(row, "project.id") or None,
+                "sub_account_name": _field(row, "project.name") or None,
+                "billing_period_start": period,
+                "billing_period_end": _next_month(period),
+                "invoice_month": period.strftime("%Y-%m"),
+                "charge_period_start": start,
+                "charge_period_end": end,
+                "charge_category": _CHARGE_CATEGORY.get(cost_type, "Usage"),
+                "charge_class": "Correction" if cost_type == "adjustment" else None,
+                "charge_description": _field(row, "sku.description"),
+                "line_item_type": cost_type,
+                "service_name": service,
+                "service_category": service_category(service),
+                "resource_id": _field(row, "resource.global_name") or _field(row, "resource.name") or None,
+                "resource_name": _field(row, "resource.name") or None,
+                "region_id": _field(row, "location.region") or _field(row, "location.location") or None,
+                "sku_id": _field(row, "sku.id"),
+                "pricing_quantity": to_money(quantity),
+                "pricing_unit": _field(row, "usage.pricing_unit") or None,
+                "billed_cost": to_money(net),
+                "effective_cost": to_money(net),
+                "list_cost": to_money(at_list if at_list is not None else cost),
+                "billing_currency": _field(row, "currency") or "USD",
+                "tags": tags_json(tags),
+                **normalize_tags(tags),
+                "delivery_id": delivery_id or str(_field(row, "export_time") or "") or None,
+                "source_file": source,
+                "source_line": line,
+            }
+        )
+    result = ParseResult(cloud_table(out), rejected, input_rows)
+    result.check_balance()
+    return result
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    for line, row in enumerate(reader, start=2):
+        yield line, {key: (None if is_null_text(value) else value) for key, value in row.items()}
+
+
+def _jsonl_rows(content: bytes, source: str) -> Iterator[tuple[int, dict]]:
+    for line, text in enumerate(content.decode("utf-8-sig").splitlines(), start=1):
+        if text.strip():
+            try:
+                yield line, json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                raise SourceFormatError(source, f"not JSON: {exc.msg}", line=line) from None
+
+
+def _parquet_rows(content: bytes) -> Iterator[tuple[int, dict]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(content))
+    yield from enumerate(table.to_pylist(), start=1)
+
+
+def parse_export_file(content: bytes, source: str) -> ParseResult:
+    lower = source.lower()
+    if lower.endswith(".csv"):
+        header = content.decode("utf-8-sig").split("\n", 1)[0]
+        for required in REQUIRED:
+            if required not in header.split(","):
+                raise SourceFormatError(source, f"missing required column '{required}'", field=required)
+        return parse_rows(_csv_rows(content), source)
+    if lower.endswith((".json", ".jsonl", ".ndjson")):
+        return parse_rows(_jsonl_rows(content, source), source)
+    if lower.endswith(".parquet"):
+        return parse_rows(_parquet_rows(content), source)
+    raise SourceFormatError(source, "unknown GCP export file type; expected .csv, .json/.jsonl or .parquet")
+
+
+EXPORT_QUERY = """
+select *
+from `{table}`
+where usage_start_time >= @window_start and usage_start_time < @window_end
+"""
+
+
+def fetch_export_rows(client: Any, table: str, window_start: datetime, window_end: datetime) -> ParseResult:
+    """Query the billing export table (e.g. `project.dataset.gcp_billing_export_v1_XXXXXX`) for a usage
+    window with a google-cloud-bigquery `Client`; rows are parsed exactly like exported files."""
+    from google.cloud import bigquery
+
+    job = client.query(
+        EXPORT_QUERY.format(table=table),
+        job_config=bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter("window_start", "TIMESTAMP", window_start),
+                bigquery.ScalarQueryParameter("window_end", "TIMESTAMP", window_end),
+            ]
+        ),
+    )
+    rows = ((line, {key: value for key, value in row.items()}) for line, row in enumerate(job.result(), start=1))
+    return parse_rows(rows, f"bigquery://{table}", delivery_id=f"{window_start:%Y-%m-%d}..{window_end:%Y-%m-%d}")
