@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -197,3 +198,34 @@ _ONE_DAY = timedelta(days=1)
 
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+_PERIOD_FOLDER = re.compile(r"^\d{8}-\d{8}$")
+
+
+def select_latest_runs(keys: list[str], manifests: dict[str, dict] | None = None) -> list[str]:
+    """Keep only the latest run of each period for exports laid out as
+    `<export>/<YYYYMMDD-YYYYMMDD>/<runId>/part_*.csv` (each run re-delivers the whole period). The latest run
+    is the one whose `manifest.json` has the newest `runInfo.submittedTime`; without manifests, the
+    greatest run folder name. Files outside that layout are all kept."""
+    manifests = manifests or {}
+    runs: dict[str, dict[str, list[str]]] = {}
+    kept: list[str] = []
+    for key in keys:
+        parts = key.split("/")
+        period_index = next((i for i, part in enumerate(parts[:-2]) if _PERIOD_FOLDER.match(part)), None)
+        if period_index is None:
+            kept.append(key)
+            continue
+        period = "/".join(parts[: period_index + 1])
+        run = "/".join(parts[: period_index + 2])
+        runs.setdefault(period, {}).setdefault(run, []).append(key)
+
+    def run_order(run: str) -> tuple[str, str]:
+        submitted = (manifests.get(run) or {}).get("runInfo", {}).get("submittedTime") or ""
+        return (submitted, run)
+
+    for period_runs in runs.values():
+        latest = max(period_runs, key=run_order)
+        kept.extend(period_runs[latest])
+    return sorted(kept)

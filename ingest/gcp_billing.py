@@ -201,23 +201,22 @@ def parse_export_file(content: bytes, source: str) -> ParseResult:
 EXPORT_QUERY = """
 select *
 from `{table}`
-where usage_start_time >= @window_start and usage_start_time < @window_end
+where invoice.month in unnest(@invoice_months)
 """
 
 
-def fetch_export_rows(client: Any, table: str, window_start: datetime, window_end: datetime) -> ParseResult:
-    """Query the billing export table (e.g. `project.dataset.gcp_billing_export_v1_XXXXXX`) for a usage
-    window with a google-cloud-bigquery `Client`; rows are parsed exactly like exported files."""
+def fetch_export_rows(client: Any, table: str, invoice_months: list[str]) -> ParseResult:
+    """Query the billing export table (e.g. `project.dataset.gcp_billing_export_v1_XXXXXX`) for whole invoice
+    months ('YYYYMM'; the open month and the one before, which still takes late rows and adjustments) with
+    a google-cloud-bigquery `Client`; rows are parsed exactly like exported files, and the caller replaces
+    those invoice months."""
     from google.cloud import bigquery
 
     job = client.query(
         EXPORT_QUERY.format(table=table),
         job_config=bigquery.QueryJobConfig(
-            query_parameters=[
-                bigquery.ScalarQueryParameter("window_start", "TIMESTAMP", window_start),
-                bigquery.ScalarQueryParameter("window_end", "TIMESTAMP", window_end),
-            ]
+            query_parameters=[bigquery.ArrayQueryParameter("invoice_months", "STRING", invoice_months)]
         ),
     )
-    rows = ((line, {key: value for key, value in row.items()}) for line, row in enumerate(job.result(), start=1))
-    return parse_rows(rows, f"bigquery://{table}", delivery_id=f"{window_start:%Y-%m-%d}..{window_end:%Y-%m-%d}")
+    rows = ((line, dict(row.items())) for line, row in enumerate(job.result(), start=1))
+    return parse_rows(rows, f"bigquery://{table}", delivery_id="invoice months " + ",".join(invoice_months))

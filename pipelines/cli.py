@@ -51,7 +51,7 @@ def run_main_job(settings: Settings, start: date | None = None, end: date | None
     _say(f"landing   {settings.landing}")
     _say(f"warehouse {settings.warehouse_path}")
     _say(f"materializing every asset for delivery days {start} .. {end} (one run, then all checks)")
-    from dagster import DagsterInstance
+    from dagster import AssetCheckSeverity, DagsterInstance
 
     from pipelines.definitions import defs
 
@@ -68,16 +68,17 @@ def run_main_job(settings: Settings, start: date | None = None, end: date | None
         # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
-    failed_checks = [
-        event.asset_check_evaluation_data.check_name
-        for event in result.all_events
-        if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.asset_check_evaluation_data.passed
+    evaluations = [
+        e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
     ]
+    failed_checks = [c.check_name for c in evaluations if not c.passed and c.severity == AssetCheckSeverity.ERROR]
+    warnings = [c.check_name for c in evaluations if not c.passed and c.severity != AssetCheckSeverity.ERROR]
     step_failures = [event.step_key for event in result.all_events if event.event_type_value == "STEP_FAILURE"]
     _say(
         f"run {'succeeded' if result.success else 'FAILED'} in {time.monotonic() - started:.0f} s"
         + (f"; failed steps: {', '.join(step_failures)}" if step_failures else "")
         + (f"; failed checks: {', '.join(failed_checks)}" if failed_checks else "")
+        + (f"; warnings: {', '.join(warnings)}" if warnings else "")
     )
     return result.success and not failed_checks
 

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines import assets
+from pipelines.assets.cloud_billing import GcpBillingExportResource
 from pipelines.assets.dbt import dbt_project
 from pipelines.resources import LandingResource, WarehouseResource
 
@@ -34,6 +35,7 @@ defs = dg.Definitions(
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),
+        "gcp_billing": GcpBillingExportResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), target="duckdb"),
     },
 )

@@ -30,8 +30,11 @@ SHOWBACK_COLUMNS = (
     "output_tokens",
     "total_tokens",
     "llm_cost_usd",
+    "cloud_direct_cost_usd",
+    "cloud_untagged_cost_usd",
+    "total_cost_usd",
 )
-MONEY_COLUMNS = frozenset({"llm_cost_usd"})
+MONEY_COLUMNS = frozenset({"llm_cost_usd", "cloud_direct_cost_usd", "cloud_untagged_cost_usd", "total_cost_usd"})
 TEXT_COLUMNS = frozenset({"team", "feature", "environment", "tenant"})
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -69,7 +72,8 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     rows = con.execute(
         """
         select usage_month, usage_month || '-01' as month_start_date, team, feature, environment, tenant,
-               requests, prompt_tokens, output_tokens, total_tokens, llm_cost_usd
+               requests, prompt_tokens, output_tokens, total_tokens, llm_cost_usd,
+               cloud_direct_cost_usd, cloud_untagged_cost_usd, total_cost_usd
         from rpt_showback
         where usage_month = ?
         order by team, feature, environment, tenant
@@ -81,13 +85,27 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
             f"no showback rows for {month}: is the month loaded? (months available: "
             f"{', '.join(showback_months(con)) or 'none'})"
         )
-    total = sum((row[SHOWBACK_COLUMNS.index("llm_cost_usd")] for row in rows), Decimal(0))
-    (fact_total,) = con.execute(
+
+    def column_total(name: str) -> Decimal:
+        return sum((row[SHOWBACK_COLUMNS.index(name)] for row in rows), Decimal(0))
+
+    (llm_fact,) = con.execute(
         "select coalesce(sum(total_cost_usd), 0) from fct_requests where strftime(request_date, '%Y-%m') = ?",
         [month],
     ).fetchone()
-    if round(total, 2) != round(fact_total, 2) or total != fact_total:
-        raise ExportError(f"showback total {total} for {month} does not equal fct_requests total {fact_total}")
+    (cloud_fact,) = con.execute(
+        "select coalesce(sum(effective_cost), 0) from fct_cloud_costs where strftime(charge_date, '%Y-%m') = ?",
+        [month],
+    ).fetchone()
+    llm_total = column_total("llm_cost_usd")
+    cloud_total = column_total("cloud_direct_cost_usd") + column_total("cloud_untagged_cost_usd")
+    if llm_total != llm_fact:
+        raise ExportError(f"showback LLM total {llm_total} for {month} does not equal fct_requests total {llm_fact}")
+    if cloud_total != cloud_fact:
+        raise ExportError(f"showback cloud total {cloud_total} for {month} does not equal fct_cloud_costs {cloud_fact}")
+    total = column_total("total_cost_usd")
+    if total != llm_total + cloud_total:
+        raise ExportError(f"showback total {total} for {month} is not LLM {llm_total} + cloud {cloud_total}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SHOWBACK_COLUMNS)

@@ -73,6 +73,7 @@ def test_showback_equals_independent_computation(demo_run):
             tuple(row[:5]): [row[5], row[6]]
             for row in con.execute(
                 "select usage_month, team, feature, environment, tenant, requests, llm_cost_usd from rpt_showback"
+                " where requests > 0"
             ).fetchall()
         }
     assert actual == dict(expected)
