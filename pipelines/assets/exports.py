@@ -23,3 +23,24 @@ def showback_csv(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "total_cost_usd": str(sum(export.total_cost_usd for export in written)),
         }
     )
+
+
+@dg.asset(
+    key=dg.AssetKey(["exports", "focus_cloud_costs"]),
+    group_name="exports",
+    deps=[dg.AssetKey(["fct_cloud_costs"])],
+    description="fct_cloud_costs in FOCUS 1.2 column names: warehouse/exports/focus/*.parquet and *.csv.",
+)
+def focus_cloud_costs(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from warehouse.focus_export import export_focus
+
+    with warehouse.connect(read_only=True) as con:
+        export = export_focus(con, warehouse.settings.exports_dir / "focus")
+    return dg.MaterializeResult(
+        metadata={
+            "parquet": str(export.parquet),
+            "csv": str(export.csv),
+            "rows": export.rows,
+            "billed_cost": str(export.billed_cost),
+        }
+    )

@@ -148,3 +148,35 @@ def test_cost_per_resolution_equals_independent_computation(demo_run):
 def test_rerunning_the_night_gives_identical_marts(demo_run):
     assert demo_run["first"]["fct_requests"], "marts are empty"
     assert demo_run["first"] == demo_run["second"]
+
+
+def test_cloud_costs_equal_the_demo_exports(demo_run):
+    """fct_cloud_costs against the landing files read with csv/json: Azure actual = billed, amortized = effective
+    (never summed), GCP net = cost + credits; the showback CSV carries the same cloud total."""
+    import glob
+    import json
+
+    landing = demo_run["settings"].landing
+    azure = {}
+    for kind in ("actual", "amortized"):
+        for path in glob.glob(f"{landing}/azure/{kind}/*/*.csv"):
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                azure[kind] = sum(Decimal(row["CostInBillingCurrency"]) for row in csv.DictReader(handle))
+    gcp = Decimal(0)
+    for path in glob.glob(f"{landing}/gcp/*.jsonl"):
+        for line in open(path).read().splitlines():
+            record = json.loads(line)
+            gcp += Decimal(record["cost"]) + sum(Decimal(c["amount"]) for c in record.get("credits", []))
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        billed = dict(con.execute("select provider_name, sum(billed_cost) from fct_cloud_costs group by 1").fetchall())
+        effective = dict(
+            con.execute("select provider_name, sum(effective_cost) from fct_cloud_costs group by 1").fetchall()
+        )
+    assert billed["Microsoft"] == azure["actual"] and effective["Microsoft"] == azure["amortized"]
+    assert billed["Google Cloud"] == effective["Google Cloud"] == gcp
+    path = demo_run["settings"].exports_dir / "showback_2026-10.csv"
+    with path.open() as handle:
+        rows = list(csv.DictReader(handle))
+    cloud = sum(Decimal(r["cloud_direct_cost_usd"]) + Decimal(r["cloud_untagged_cost_usd"]) for r in rows)
+    assert cloud == effective["Microsoft"] + effective["Google Cloud"] + effective.get("AWS", Decimal(0))
+    assert (demo_run["settings"].exports_dir / "focus" / "focus_1_2_cloud_costs.parquet").exists()
