@@ -1,0 +1,467 @@
+"""Spark event logs → one row per application (`SPARK_APP_SCHEMA`) and per executor (`SPARK_EXECUTOR_SCHEMA`).
+
+Reads single files (plain, `.zstd`/`.zst`, `.gz`, optionally `.inprogress`), rolling directories
+`eventlog_v2_<appId>/events_<n>_<appId>[.codec]` (read in numeric order, `*.compact` files first) with their
+`appstatus_<appId>[.inprogress]` marker. Logs are streamed line by line: memory stays bounded by the number of
+executors, not the number of events.
+
+- A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
+  `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
+- Unknown and plugin events are ignored; only the events listed in formats.md §6 are read.
+- No ApplicationEnd: `ended_at` is the last event time seen and `is_complete` is false.
+- Codecs with Java stream framing (`.lz4`, `.snappy`, `.lzf`) have no maintained decoder installed here: the
+  file is refused with a SourceFormatError naming the file and the codec (a Rejected row in `parse_landing`).
+
+GPU-seconds: executor GPU amount comes from its resource profile's executor `gpu` request
+(SparkListenerResourceProfileAdded), else from the GPU addresses assigned in ExecutorAdded, else, for the
+default profile 0, from `spark.executor.resource.gpu.amount`. Task GPU amount likewise from the profile's task
+request or `spark.task.resource.gpu.amount`. All arithmetic is exact (integer ms × Decimal amounts).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from ingest.common import ParseResult, Rejected, SourceFormatError
+from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA, rows_table
+from ingest.storage import LandingStore
+
+DEFAULT_TAG_PREFIX = "spark.finops."
+# attribution column -> suffix after the tag prefix
+TAG_COLUMNS = {
+    "team": "team",
+    "feature": "feature",
+    "model_version": "model_version",
+    "job_type_tag": "job_type",
+    "instance_type": "instance_type",
+    "purchase_option": "purchase_option",
+}
+JAVA_FRAMED_CODECS = {".lz4": "lz4 (lz4-java block framing)", ".snappy": "snappy (snappy-java framing)", ".lzf": "lzf"}
+_MS = Decimal(1000)
+_EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
+_ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
+
+
+def _utc(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, Decimal)):
+        return Decimal(value)
+    if isinstance(value, float):  # only reached when a caller parsed without parse_float=Decimal
+        return Decimal(repr(value))
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
+
+
+def _codec_of(name: str) -> str:
+    """The compression suffix of an event log file name (ignoring `.inprogress`)."""
+    name = name.removesuffix(".inprogress")
+    suffix = PurePosixPath(name).suffix.lower()
+    return suffix if suffix in {".zstd", ".zst", ".gz", *JAVA_FRAMED_CODECS} else ""
+
+
+def open_decompressed(raw: BinaryIO, name: str) -> BinaryIO:
+    """A streaming reader of the decompressed bytes of one event log file, chosen by its file name."""
+    codec = _codec_of(name)
+    if codec in JAVA_FRAMED_CODECS:
+        raise SourceFormatError(
+            name,
+            f"codec {JAVA_FRAMED_CODECS[codec]} uses Java stream framing that no installed library decodes; "
+            "re-write the log with spark.eventLog.compression.codec=zstd (or uncompressed)",
+        )
+    if codec in {".zstd", ".zst"}:
+        import zstandard
+
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        return io.BufferedReader(reader, buffer_size=1 << 20)
+    if codec == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    return raw
+
+
+@dataclass
+class _Executor:
+    executor_id: str
+    host: str | None = None
+    added_ms: int | None = None
+    removed_ms: int | None = None
+    profile_id: int = 0
+    address_count: int | None = None
+    task_gpu: Decimal = Decimal(0)  # sum of task ms x task GPU amount
+
+
+@dataclass
+class _AppState:
+    source_file: str
+    tag_prefix: str
+    app_id: str | None = None
+    attempt_id: str | None = None
+    app_name: str | None = None
+    user: str | None = None
+    spark_version: str | None = None
+    start_ms: int | None = None
+    end_ms: int | None = None
+    last_ms: int | None = None
+    properties: dict[str, str] = field(default_factory=dict)
+    profile_executor_gpu: dict[int, Decimal] = field(default_factory=dict)
+    profile_task_gpu: dict[int, Decimal] = field(default_factory=dict)
+    executors: dict[str, _Executor] = field(default_factory=dict)
+    task_profiles: dict[tuple[int, int], int] = field(default_factory=dict)  # (stage, attempt) -> profile
+    malformed: list[Rejected] = field(default_factory=list)
+    lines: int = 0
+
+    def seen(self, ms: object) -> None:
+        if isinstance(ms, int) and not isinstance(ms, bool) and ms > 0:
+            self.last_ms = ms if self.last_ms is None else max(self.last_ms, ms)
+
+
+def _resource_amount(requests: object, name: str) -> Decimal | None:
+    if not isinstance(requests, dict):
+        return None
+    request = requests.get(name)
+    if not isinstance(request, dict):
+        return None
+    return _decimal(request.get("Amount"))
+
+
+def _handle(state: _AppState, event: dict) -> None:
+    kind = event.get("Event")
+    if kind == "SparkListenerTaskEnd":
+        info = event.get("Task Info") or {}
+        launch, finish = info.get("Launch Time"), info.get("Finish Time")
+        state.seen(launch)
+        state.seen(finish)
+        if isinstance(launch, int) and isinstance(finish, int) and finish > launch > 0:
+            executor = state.executors.get(str(info.get("Executor ID")))
+            if executor is not None:
+                profile = state.task_profiles.get((event.get("Stage ID"), event.get("Stage Attempt ID")), None)
+                amount = _task_gpu(state, executor.profile_id if profile is None else profile)
+                executor.task_gpu += (finish - launch) * amount
+        return
+    if kind == "SparkListenerTaskStart":
+        state.seen((event.get("Task Info") or {}).get("Launch Time"))
+        return
+    if kind == "SparkListenerExecutorAdded":
+        ms = event.get("Timestamp")
+        state.seen(ms)
+        info = event.get("Executor Info") or {}
+        executor_id = str(event.get("Executor ID"))
+        executor = state.executors.setdefault(executor_id, _Executor(executor_id))
+        executor.host = info.get("Host")
+        executor.added_ms = ms
+        executor.removed_ms = None
+        profile = info.get("Resource Profile Id")
+        executor.profile_id = profile if isinstance(profile, int) else 0
+        gpu = (info.get("Resources") or {}).get("gpu")
+        if isinstance(gpu, dict) and isinstance(gpu.get("addresses"), list):
+            executor.address_count = len(gpu["addresses"])
+        return
+    if kind == "SparkListenerExecutorRemoved":
+        ms = event.get("Timestamp")
+        state.seen(ms)
+        executor = state.executors.get(str(event.get("Executor ID")))
+        if executor is not None:
+            executor.removed_ms = ms
+        return
+    if kind == "SparkListenerStageSubmitted":
+        info = event.get("Stage Info") or {}
+        state.seen(info.get("Submission Time"))
+        profile = info.get("Resource Profile Id")
+        if isinstance(profile, int):
+            state.task_profiles[(info.get("Stage ID"), info.get("Stage Attempt ID"))] = profile
+        return
+    if kind == "SparkListenerResourceProfileAdded":
+        profile = event.get("Resource Profile Id")
+        if isinstance(profile, int):
+            executor_gpu = _resource_amount(event.get("Executor Resource Requests"), "gpu")
+            task_gpu = _resource_amount(event.get("Task Resource Requests"), "gpu")
+            if executor_gpu is not None:
+                state.profile_executor_gpu[profile] = executor_gpu
+            if task_gpu is not None:
+                state.profile_task_gpu[profile] = task_gpu
+        return
+    if kind == "SparkListenerEnvironmentUpdate":
+        properties = event.get("Spark Properties")
+        if isinstance(properties, list):  # Spark 1.x/2.x wrote [[key, value], ...]
+            properties = {pair[0]: pair[1] for pair in properties if isinstance(pair, list) and len(pair) == 2}
+        if isinstance(properties, dict):
+            state.properties.update({str(k): str(v) for k, v in properties.items()})
+        return
+    if kind == "SparkListenerApplicationStart":
+        state.start_ms = event.get("Timestamp")
+        state.seen(state.start_ms)
+        state.app_id = event.get("App ID") or state.app_id
+        state.attempt_id = event.get("App Attempt ID") or state.attempt_id
+        state.app_name = event.get("App Name")
+        state.user = event.get("User")
+        return
+    if kind == "SparkListenerApplicationEnd":
+        state.end_ms = event.get("Timestamp")
+        state.seen(state.end_ms)
+        return
+    if kind == "SparkListenerLogStart":
+        state.spark_version = event.get("Spark Version")
+        return
+    if kind == "SparkListenerJobStart":
+        state.seen(event.get("Submission Time"))
+    elif kind == "SparkListenerJobEnd":
+        state.seen(event.get("Completion Time"))
+    elif kind == "SparkListenerStageCompleted":
+        state.seen((event.get("Stage Info") or {}).get("Completion Time"))
+    elif isinstance(kind, str) and kind.endswith(("SQLExecutionStart", "SQLExecutionEnd")):
+        state.seen(event.get("time"))
+    # every other event (block managers, plugins, unknown) carries nothing we bill
+
+
+def _task_gpu(state: _AppState, profile: int) -> Decimal:
+    amount = state.profile_task_gpu.get(profile)
+    if amount is None and profile == 0:
+        amount = _decimal(state.properties.get("spark.task.resource.gpu.amount"))
+    return amount or Decimal(0)
+
+
+def _executor_gpu(state: _AppState, executor: _Executor) -> int:
+    amount = state.profile_executor_gpu.get(executor.profile_id)
+    if amount is None:
+        amount = Decimal(executor.address_count) if executor.address_count is not None else None
+    if amount is None and executor.profile_id == 0:
+        amount = _decimal(state.properties.get("spark.executor.resource.gpu.amount"))
+    return int(amount or 0)
+
+
+def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
+    for raw_line in stream:
+        state.lines += 1
+        line = raw_line.strip()
+        if not line:
+            continue
+        try:
+            event = json.loads(line, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            reason = f"malformed JSON event skipped: {exc}"
+            state.malformed.append(Rejected(source, state.lines, reason, line[:200].decode("utf-8", "replace")))
+            continue
+        if isinstance(event, dict):
+            _handle(state, event)
+        else:
+            state.malformed.append(Rejected(source, state.lines, "event line is not a JSON object"))
+
+
+def _quantize(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
+
+
+def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
+    app_id = state.app_id or state.properties.get("spark.app.id") or fallback_id
+    attempt_id = None if state.attempt_id is None else str(state.attempt_id)
+    job_id = app_id if attempt_id is None else f"{app_id}/{attempt_id}"
+    end_ms = state.end_ms if state.end_ms is not None else state.last_ms
+    executor_rows, intervals = [], []
+    executor_total = task_total = Decimal(0)
+    for executor in state.executors.values():
+        if executor.executor_id == "driver" or executor.added_ms is None:
+            continue
+        gpus = _executor_gpu(state, executor)
+        closed_ms = executor.removed_ms if executor.removed_ms is not None else end_ms
+        held_ms = max(0, (closed_ms or executor.added_ms) - executor.added_ms)
+        gpu_seconds = Decimal(held_ms * gpus) / _MS
+        task_seconds = executor.task_gpu / _MS
+        executor_total += gpu_seconds
+        task_total += task_seconds
+        if gpus:
+            intervals.append((executor.added_ms, gpus))
+            intervals.append((closed_ms or executor.added_ms, -gpus))
+        executor_rows.append(
+            {
+                "app_id": app_id,
+                "attempt_id": attempt_id,
+                "job_id": job_id,
+                "executor_id": executor.executor_id,
+                "host": executor.host,
+                "added_at": _utc(executor.added_ms),
+                "removed_at": _utc(executor.removed_ms),
+                "gpu_amount": gpus,
+                "resource_profile_id": executor.profile_id,
+                "gpu_seconds": _quantize(gpu_seconds),
+                "task_gpu_ms": int(executor.task_gpu.to_integral_value(rounding=ROUND_HALF_EVEN)),
+                "task_gpu_seconds": _quantize(task_seconds),
+                "source_file": state.source_file,
+            }
+        )
+    peak = current = 0
+    for _, delta in sorted(intervals, key=lambda item: (item[0], item[1])):  # releases before grabs at a tie
+        current += delta
+        peak = max(peak, current)
+    instances = _decimal(state.properties.get("spark.executor.instances"))
+    default_gpu = state.profile_executor_gpu.get(
+        0, _decimal(state.properties.get("spark.executor.resource.gpu.amount"))
+    )
+    prefix = state.tag_prefix
+    tags = {key: value for key, value in state.properties.items() if key.startswith(prefix)}
+    attribution = {"app_name": state.app_name, "user": state.user, **tags}
+    app = {
+        "app_id": app_id,
+        "attempt_id": attempt_id,
+        "job_id": job_id,
+        "job_source": "spark",
+        "app_name": state.app_name or state.properties.get("spark.app.name"),
+        "spark_user": state.user,
+        "started_at": _utc(state.start_ms),
+        "ended_at": _utc(end_ms),
+        "is_complete": state.end_ms is not None,
+        "executor_gpu_seconds": _quantize(executor_total),
+        "task_gpu_seconds": _quantize(task_total),
+        "max_concurrent_gpus": _quantize(Decimal(peak)),
+        "gpu_count_requested": int(instances * default_gpu) if instances is not None and default_gpu else None,
+        "properties": json.dumps(attribution, sort_keys=True),
+        "spark_version": state.spark_version,
+        "malformed_lines": len(state.malformed),
+        "source_file": state.source_file,
+    }
+    for column, suffix in TAG_COLUMNS.items():
+        app[column] = tags.get(prefix + suffix) or None
+    return app, executor_rows
+
+
+@dataclass
+class SparkAppParse:
+    """One application: its row, its executors, and the lines that were skipped."""
+
+    app: dict
+    executors: list[dict]
+    rejected: list[Rejected]
+
+
+def parse_streams(
+    parts: Iterable[tuple[str, BinaryIO]], source_file: str, *, tag_prefix: str = DEFAULT_TAG_PREFIX
+) -> SparkAppParse:
+    """Parse one application's log given as ordered (name, raw stream) parts (one part unless rolling)."""
+    state = _AppState(source_file=source_file, tag_prefix=tag_prefix)
+    for name, raw in parts:
+        state.lines = 0  # line numbers restart in each rolling part; Rejected names the part
+        _feed(state, open_decompressed(raw, name), name)
+    fallback = PurePosixPath(source_file).name.removesuffix(".inprogress")
+    fallback = fallback.removeprefix("eventlog_v2_")
+    codec = _codec_of(fallback)
+    fallback = fallback[: -len(codec)] if codec else fallback
+    app, executors = _finish(state, fallback)
+    return SparkAppParse(app, executors, state.malformed)
+
+
+def _part_order(name: str) -> tuple[int, int, str]:
+    base = PurePosixPath(name).name
+    match = _ROLLING_EVENTS.match(base)
+    index = int(match.group(1)) if match else 0
+    return (0 if ".compact" in base else 1, index, base)
+
+
+def rolling_parts(names: Iterable[str]) -> list[str]:
+    """The event files of a rolling directory in reading order; the appstatus marker is not an event file.
+
+    A `.compact` file holds every event up to its index, so reading starts at the latest compact file."""
+    events = sorted((n for n in names if PurePosixPath(n).name.startswith("events_")), key=_part_order)
+    compacts = [n for n in events if ".compact" in PurePosixPath(n).name]
+    if compacts:
+        last = max(compacts, key=lambda n: _part_order(n)[1])
+        floor = _part_order(last)[1]
+        events = [last] + [n for n in events if ".compact" not in n and _part_order(n)[1] > floor]
+    return events
+
+
+def parse_eventlog_path(path: str, *, tag_prefix: str = DEFAULT_TAG_PREFIX) -> SparkAppParse:
+    """Parse a local event log file or rolling directory (streamed from disk)."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.is_dir():
+        names = rolling_parts(p.name for p in target.iterdir() if p.is_file())
+        if not names:
+            raise SourceFormatError(target, "rolling event log directory has no events_<n>_<appId> file")
+        handles = [(str(target / n), open(target / n, "rb")) for n in names]
+    else:
+        handles = [(str(target), open(target, "rb"))]
+    try:
+        return parse_streams(handles, str(target), tag_prefix=tag_prefix)
+    finally:
+        for _, handle in handles:
+            handle.close()
+
+
+def _group_logs(keys: list[str]) -> list[tuple[str, list[str]]]:
+    """Landing keys grouped into applications: files, or `eventlog_v2_*` directories of parts."""
+    singles, rolling = [], {}
+    for key in keys:
+        parent = PurePosixPath(key).parent
+        if parent.name.startswith("eventlog_v2_"):
+            rolling.setdefault(parent.as_posix(), []).append(key)
+        elif not PurePosixPath(key).name.startswith(".") and not key.endswith((".md", ".crc")):
+            singles.append((key, [key]))
+    groups = singles + [(folder, rolling_parts(parts)) for folder, parts in rolling.items()]
+    return sorted(groups)
+
+
+def _decompress_errors() -> tuple[type[BaseException], ...]:
+    import zstandard
+
+    return (OSError, EOFError, zstandard.ZstdError)
+
+
+def parse_landing(
+    store: LandingStore, prefix: str = "spark", *, tag_prefix: str = DEFAULT_TAG_PREFIX
+) -> dict[str, ParseResult]:
+    """Every event log under `prefix` → {"spark_apps", "spark_executors"} results.
+
+    Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
+    apps, executors, rejected = [], [], []
+    for group, parts in _group_logs(store.list(prefix)):
+        label = store.describe(group) if len(parts) == 1 and parts[0] == group else group
+        try:
+            if not parts:
+                raise SourceFormatError(label, "rolling event log directory has no events_<n>_<appId> file")
+            streams = [(store.describe(part), io.BytesIO(store.read_bytes(part))) for part in parts]
+            result = parse_streams(streams, label, tag_prefix=tag_prefix)
+        except SourceFormatError as exc:
+            rejected.append(Rejected(label, None, str(exc)))
+            continue
+        except _decompress_errors() as exc:  # corrupt gzip/zstd stream
+            rejected.append(Rejected(label, None, f"cannot decompress: {exc}"))
+            continue
+        apps.append(result.app)
+        executors.extend(result.executors)
+        rejected.extend(result.rejected)
+    app_table = rows_table(apps, SPARK_APP_SCHEMA)
+    executor_table = rows_table(executors, SPARK_EXECUTOR_SCHEMA)
+    return {
+        "spark_apps": ParseResult(app_table, rejected, len(apps) + len(rejected)),
+        "spark_executors": ParseResult(executor_table, [], len(executors)),
+    }
+
+
+__all__ = [
+    "SparkAppParse",
+    "open_decompressed",
+    "parse_eventlog_path",
+    "parse_landing",
+    "parse_streams",
+    "rolling_parts",
+]

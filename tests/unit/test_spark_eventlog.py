@@ -1,0 +1,198 @@
+"""Spark event log parser on the shared samples, a rolling directory, compressed and truncated logs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from ingest.common import SourceFormatError
+from ingest.spark_eventlog import parse_eventlog_path, parse_landing, rolling_parts
+from ingest.storage import LocalStore
+from tests.conftest import sample
+
+
+def _independent_executor_gpu_seconds(lines: list[str]) -> tuple[Decimal, Decimal]:
+    """GPU-seconds recomputed without the parser: a second, deliberately naive pass over the raw lines.
+
+    Executor GPUs = the `gpu` request of its resource profile; lifetime = removed, else application end.
+    Task GPU time = (finish - launch) x the task `gpu` request of the executor's profile."""
+    events = []
+    for text in lines:
+        try:
+            events.append(json.loads(text))
+        except json.JSONDecodeError:
+            pass
+    exec_req, task_req = {}, {}
+    for e in events:
+        if e["Event"] == "SparkListenerResourceProfileAdded":
+            exec_req[e["Resource Profile Id"]] = e["Executor Resource Requests"].get("gpu", {}).get("Amount", 0)
+            task_req[e["Resource Profile Id"]] = str(e["Task Resource Requests"].get("gpu", {}).get("Amount", 0))
+    app_end = [e["Timestamp"] for e in events if e["Event"] == "SparkListenerApplicationEnd"][0]
+    added = {
+        e["Executor ID"]: (e["Timestamp"], e["Executor Info"]["Resource Profile Id"])
+        for e in events
+        if e["Event"] == "SparkListenerExecutorAdded" and e["Executor ID"] != "driver"
+    }
+    removed = {e["Executor ID"]: e["Timestamp"] for e in events if e["Event"] == "SparkListenerExecutorRemoved"}
+    executor_ms = 0
+    for executor, (start, profile) in added.items():
+        executor_ms += (removed.get(executor, app_end) - start) * exec_req[profile]
+    task_total = Decimal(0)
+    for e in events:
+        if e["Event"] == "SparkListenerTaskEnd" and e["Task Info"]["Executor ID"] in added:
+            info = e["Task Info"]
+            profile = added[info["Executor ID"]][1]
+            task_total += (info["Finish Time"] - info["Launch Time"]) * Decimal(task_req[profile])
+    return Decimal(executor_ms) / 1000, task_total / 1000
+
+
+def test_rp_nosql_gpu_seconds_match_an_independent_count() -> None:
+    path = sample("spark", "rp_nosql_eventlog")
+    result = parse_eventlog_path(str(path))
+    expected_executor, expected_task = _independent_executor_gpu_seconds(path.read_text().splitlines())
+    app = result.app
+    assert app["executor_gpu_seconds"] == expected_executor == Decimal("86.658")
+    assert app["task_gpu_seconds"] == expected_task
+    assert sum(row["gpu_seconds"] for row in result.executors) == expected_executor
+    assert app["app_id"] == "application_1603128018386_7756" and app["is_complete"] is True
+    assert app["spark_version"] == "3.1.1" and app["malformed_lines"] == 0
+    assert {row["executor_id"]: row["gpu_amount"] for row in result.executors} == {"1": 1, "3": 2, "4": 2}
+    assert app["max_concurrent_gpus"] == Decimal(5)
+
+
+def test_malformed_zstd_log_skips_line_4_and_parses_the_rest() -> None:
+    path = sample("spark", "malformed_json_eventlog.zstd")
+    result = parse_eventlog_path(str(path))
+    assert result.app["malformed_lines"] == 1
+    assert [(r.line, r.source_file) for r in result.rejected] == [(4, str(path))]
+    text = zstandard.ZstdDecompressor().stream_reader(path.open("rb")).read().decode()
+    expected_executor, expected_task = _independent_executor_gpu_seconds(text.splitlines())
+    assert result.app["executor_gpu_seconds"] == expected_executor
+    assert result.app["task_gpu_seconds"] == expected_task
+    assert result.app["is_complete"] is True and len(result.executors) == 9
+    # line 4 is the EnvironmentUpdate: the GPU amounts still come from the resource profiles
+    assert result.app["app_name"] == "Spark shell"
+
+
+def test_truncated_log_is_incomplete_and_ends_at_last_event() -> None:
+    path = sample("spark", "truncated_eventlog")
+    lines = path.read_text().splitlines()
+    starts = sum('"Event":"SparkListenerTaskStart"' in line for line in lines)
+    ends = sum('"Event":"SparkListenerTaskEnd"' in line for line in lines)
+    assert (starts, ends) == (24, 21)
+    result = parse_eventlog_path(str(path))
+    assert result.app["is_complete"] is False
+    last_times = []
+    for line in lines:
+        event = json.loads(line)
+        for key in ("Timestamp", "Submission Time", "Completion Time", "time"):
+            if isinstance(event.get(key), int):
+                last_times.append(event[key])
+        info = event.get("Task Info") or event.get("Stage Info") or {}
+        for key in ("Launch Time", "Finish Time", "Submission Time", "Completion Time"):
+            if isinstance(info.get(key), int) and info[key] > 0:
+                last_times.append(info[key])
+    assert result.app["ended_at"].timestamp() * 1000 == pytest.approx(max(last_times))  # naive = UTC
+    assert result.app["ended_at"] > result.app["started_at"]
+
+
+def test_rolling_directory_reads_parts_in_numeric_order(samples_dir: Path) -> None:
+    folder = samples_dir / "spark" / "eventlog_v2_local-1623876083964"
+    result = parse_eventlog_path(str(folder))
+    assert result.app["app_id"] == "local-1623876083964"
+    assert result.app["is_complete"] is True  # ApplicationEnd is in part 2
+    assert result.app["source_file"] == str(folder)
+    names = ["events_10_a.zstd", "appstatus_a", "events_2_a.zstd", "events_1_a.zstd"]
+    assert rolling_parts(names) == ["events_1_a.zstd", "events_2_a.zstd", "events_10_a.zstd"]
+    compacted = ["events_1_a.compact", "events_2_a.compact", "events_1_a", "events_3_a", "events_2_a"]
+    assert rolling_parts(compacted) == ["events_2_a.compact", "events_3_a"]
+
+
+def _gpu_log(app_id: str, *, finished: bool) -> list[str]:
+    events = [
+        {"Event": "SparkListenerLogStart", "Spark Version": "3.5.1"},
+        {
+            "Event": "SparkListenerEnvironmentUpdate",
+            "Spark Properties": {
+                "spark.executor.resource.gpu.amount": "2",
+                "spark.task.resource.gpu.amount": "0.5",
+                "spark.executor.instances": "2",
+                "spark.finops.team": "search",
+                "spark.finops.model_version": "m-v1",
+            },
+        },
+        {
+            "Event": "SparkListenerApplicationStart",
+            "App Name": "embed",
+            "App ID": app_id,
+            "Timestamp": 1_000_000,
+            "User": "ana",
+            "App Attempt ID": "1",
+        },
+        {
+            "Event": "SparkListenerExecutorAdded",
+            "Timestamp": 1_010_000,
+            "Executor ID": "1",
+            "Executor Info": {"Host": "h1", "Resource Profile Id": 0},
+        },
+        {"Event": "com.example.PluginEvent", "Timestamp": 9_999_999_999},  # unknown: ignored entirely
+        {
+            "Event": "SparkListenerTaskEnd",
+            "Stage ID": 0,
+            "Stage Attempt ID": 0,
+            "Task Info": {"Executor ID": "1", "Launch Time": 1_020_000, "Finish Time": 1_020_333},
+        },
+        {
+            "Event": "SparkListenerExecutorAdded",
+            "Timestamp": 1_015_000,
+            "Executor ID": "2",
+            "Executor Info": {"Host": "h2", "Resource Profile Id": 0},
+        },
+        {"Event": "SparkListenerExecutorRemoved", "Timestamp": 1_070_000, "Executor ID": "1"},
+    ]
+    if finished:
+        events.append({"Event": "SparkListenerApplicationEnd", "Timestamp": 1_100_000})
+    return [json.dumps(e) for e in events]
+
+
+def test_defaults_from_properties_tags_and_compressions(tmp_path: Path) -> None:
+    text = "\n".join(_gpu_log("app-1", finished=True)) + "\n"
+    (tmp_path / "spark").mkdir()
+    (tmp_path / "spark" / "app-1.gz").write_bytes(gzip.compress(text.encode()))
+    partial = "\n".join(_gpu_log("app-2", finished=False)) + '\n{"Event":"SparkListenerTas'
+    (tmp_path / "spark" / "app-2.zstd.inprogress").write_bytes(zstandard.ZstdCompressor().compress(partial.encode()))
+    (tmp_path / "spark" / "app-3.lz4").write_bytes(b"LZ4Block\x10\x00")
+    results = parse_landing(LocalStore(tmp_path), "spark")
+    apps = {row["app_id"]: row for row in results["spark_apps"].table.to_pylist()}
+    results["spark_apps"].check_balance()
+    results["spark_executors"].check_balance()
+    done, running = apps["app-1"], apps["app-2"]
+    # executor 1: 60 s x 2 GPUs; executor 2: never removed, closed at app end 85 s x 2 GPUs
+    assert done["executor_gpu_seconds"] == Decimal(60 * 2 + 85 * 2)
+    assert done["task_gpu_seconds"] == Decimal("0.1665")  # 333 ms x 0.5 GPU
+    assert (done["job_id"], done["attempt_id"], done["team"], done["model_version"]) == (
+        "app-1/1",
+        "1",
+        "search",
+        "m-v1",
+    )
+    assert done["gpu_count_requested"] == 4 and done["max_concurrent_gpus"] == Decimal(4)
+    assert json.loads(done["properties"])["spark.finops.team"] == "search"
+    # in progress: no ApplicationEnd, last bill-relevant event is the removal at 1 070 000 ms; partial line rejected
+    assert running["is_complete"] is False and running["malformed_lines"] == 1
+    assert running["executor_gpu_seconds"] == Decimal(60 * 2 + 55 * 2)
+    rejected = results["spark_apps"].rejected
+    assert any("app-3.lz4" in r.source_file and "lz4" in r.reason for r in rejected)
+    assert any(r.line == 9 and "app-2" in r.source_file for r in rejected)
+
+
+def test_lz4_file_is_refused_with_the_file_and_codec(tmp_path: Path) -> None:
+    path = tmp_path / "application_1.lz4"
+    path.write_bytes(b"LZ4Block" + bytes(20))
+    with pytest.raises(SourceFormatError, match=r"application_1\.lz4.*lz4"):
+        parse_eventlog_path(str(path))
