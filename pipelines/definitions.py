@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource
 from pipelines import assets
 from pipelines.assets.cloud_billing import GcpBillingExportResource
 from pipelines.assets.dbt import dbt_project
+from pipelines.assets.llm_providers import provider_resources
 from pipelines.resources import LandingResource, WarehouseResource
 
 all_assets = dg.load_assets_from_package_module(assets)
@@ -36,6 +37,7 @@ defs = dg.Definitions(
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),
         "gcp_billing": GcpBillingExportResource(),
+        **provider_resources(),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), target="duckdb"),
     },
 )

@@ -72,3 +72,25 @@
     {%- endif -%}
     {{ return(is_incremental()) }}
 {%- endmacro %}
+
+{#- A whole-number type wide enough for cents x nano-dollar weights (allocation arithmetic). -#}
+{% macro wide_int_type() -%}
+    {{ return(adapter.dispatch('wide_int_type', 'finops')()) }}
+{%- endmacro %}
+
+{% macro default__wide_int_type() -%}hugeint{%- endmacro %}
+
+{% macro bigquery__wide_int_type() -%}bignumeric{%- endmacro %}
+
+{#- Integer division of wide whole numbers (wide_int_type), truncating toward zero; operands non-negative. -#}
+{% macro wide_int_div(numerator, denominator) -%}
+    {{ return(adapter.dispatch('wide_int_div', 'finops')(numerator, denominator)) }}
+{%- endmacro %}
+
+{% macro default__wide_int_div(numerator, denominator) -%}
+    (({{ numerator }}) // ({{ denominator }}))
+{%- endmacro %}
+
+{% macro bigquery__wide_int_div(numerator, denominator) -%}
+    trunc(({{ numerator }}) / ({{ denominator }}))
+{%- endmacro %}

@@ -1,0 +1,21 @@
+with daily as (
+    select * from {{ ref('rpt_reconciliation') }}
+),
+
+final as (
+    select
+        {{ to_month('usage_date') }} as usage_month,
+        provider,
+        model,
+        sum(ledger_requests) as ledger_requests,
+        {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd,
+        {{ sum_money('usage_priced_cost_usd') }} as usage_priced_cost_usd,
+        {{ sum_money('reported_cost_usd') }} as reported_cost_usd,
+        {{ sum_money('billed_cost_usd') }} as billed_cost_usd,
+        {{ sum_money('variance_usd') }} as variance_usd,
+        {{ ratio(sum_money('variance_usd'), sum_money('ledger_cost_usd')) }} as variance_pct
+    from daily
+    group by 1, 2, 3
+)
+
+select * from final

@@ -1,0 +1,179 @@
+"""LLM provider usage and cost reports (OpenAI, Anthropic), daily partitioned.
+
+Each run fetches only the partition window: from the provider API when the provider's admin key is in the
+environment, otherwise from recorded pages in the landing folder (`landing/openai/usage_completions/*.json`,
+`landing/openai/costs/*.json`, `landing/anthropic/usage_messages/*.json`, `landing/anthropic/cost_report/*.json`),
+so the pipeline runs offline. The window's rows are replaced atomically: no duplicates after a retry or a
+re-run, and a failed or truncated page fails the partition before anything is replaced.
+
+Keys: the resource holds only the NAME of the environment variable and reads it when the run needs it, so
+the key never enters run config, run storage or logs (the HTTP client redacts it from every message).
+"""
+
+import os
+from datetime import datetime
+
+import dagster as dg
+
+from ingest.http_client import JsonApiClient
+from ingest.provider_usage import (
+    anthropic_cost_rows,
+    anthropic_usage_rows,
+    cost_table,
+    fetch_pages,
+    load_page,
+    openai_cost_rows,
+    openai_usage_rows,
+    usage_table,
+)
+from pipelines.partitions import daily_partitions, single_run_backfill
+from pipelines.resources import LandingResource, WarehouseResource
+from warehouse.duckdb_store import replace_slice, transaction
+
+USAGE = dg.AssetKey(["llm_providers", "usage"])
+COSTS = dg.AssetKey(["llm_providers", "costs"])
+
+
+class LlmProviderApiResource(dg.ConfigurableResource):
+    """Where a provider's reports come from. `api_key_env_var` names the environment variable holding the
+    admin key (read at run time, never stored); without it the recorded pages in the landing folder are read."""
+
+    provider: str
+    base_url: str
+    api_key_env_var: str
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5
+
+    def client(self) -> JsonApiClient | None:
+        key = os.environ.get(self.api_key_env_var)
+        if not key:
+            return None
+        if self.provider == "anthropic":
+            headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
+        else:
+            headers = {"Authorization": f"Bearer {key}"}
+        return JsonApiClient(
+            self.base_url, headers=headers, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+        )
+
+
+def _in_window(rows: list[dict], start: datetime, end: datetime) -> list[dict]:
+    return [row for row in rows if start <= row["bucket_start"] < end]
+
+
+def _landing_rows(store, folder: str, parse, start: datetime, end: datetime) -> list[dict]:
+    rows: list[dict] = []
+    for key in store.list(folder, pattern="*.json"):
+        rows.extend(parse(load_page(store.read_bytes(key), store.describe(key)), store.describe(key)))
+    return _in_window(rows, start, end)
+
+
+def fetch_openai(client: JsonApiClient, start: datetime, end: datetime) -> tuple[list[dict], list[dict]]:
+    window = [
+        ("start_time", str(int(start.timestamp()))),
+        ("end_time", str(int(end.timestamp()))),
+        ("bucket_width", "1d"),
+        ("limit", "31"),
+    ]
+    usage_params = window + [("group_by[]", g) for g in ("model", "project_id", "api_key_id", "batch", "service_tier")]
+    usage = [
+        row
+        for page in fetch_pages(client, "/v1/organization/usage/completions", usage_params)
+        for row in openai_usage_rows(page, "openai:/v1/organization/usage/completions")
+    ]
+    cost_params = window + [("group_by[]", "line_item"), ("group_by[]", "project_id")]
+    costs = [
+        row
+        for page in fetch_pages(client, "/v1/organization/costs", cost_params)
+        for row in openai_cost_rows(page, "openai:/v1/organization/costs")
+    ]
+    return usage, costs
+
+
+def fetch_anthropic(client: JsonApiClient, start: datetime, end: datetime) -> tuple[list[dict], list[dict]]:
+    window = [
+        ("starting_at", start.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("ending_at", end.strftime("%Y-%m-%dT%H:%M:%SZ")),
+        ("bucket_width", "1d"),
+        ("limit", "31"),
+    ]
+    usage_params = window + [("group_by[]", g) for g in ("model", "workspace_id", "api_key_id", "service_tier")]
+    usage = [
+        row
+        for page in fetch_pages(client, "/v1/organizations/usage_report/messages", usage_params)
+        for row in anthropic_usage_rows(page, "anthropic:/v1/organizations/usage_report/messages")
+    ]
+    cost_params = window + [("group_by[]", "workspace_id"), ("group_by[]", "description")]
+    costs = [
+        row
+        for page in fetch_pages(client, "/v1/organizations/cost_report", cost_params)
+        for row in anthropic_cost_rows(page, "anthropic:/v1/organizations/cost_report")
+    ]
+    return usage, costs
+
+
+_LANDING = {
+    "openai": (("usage_completions", openai_usage_rows), ("costs", openai_cost_rows), fetch_openai),
+    "anthropic": (("usage_messages", anthropic_usage_rows), ("cost_report", anthropic_cost_rows), fetch_anthropic),
+}
+
+
+def collect_provider_reports(
+    provider: LlmProviderApiResource, landing: LandingResource, start: datetime, end: datetime
+) -> tuple[list[dict], list[dict], str]:
+    """(usage rows, cost rows, where they came from) for one provider and window."""
+    (usage_folder, parse_usage), (cost_folder, parse_costs), fetch = _LANDING[provider.provider]
+    client = provider.client()
+    if client is not None:
+        usage, costs = fetch(client, start, end)
+        return _in_window(usage, start, end), _in_window(costs, start, end), "api"
+    store = landing.store()
+    usage = _landing_rows(store, f"{provider.provider}/{usage_folder}", parse_usage, start, end)
+    costs = _landing_rows(store, f"{provider.provider}/{cost_folder}", parse_costs, start, end)
+    return usage, costs, "landing"
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            USAGE, group_name="llm_providers", description="Provider-reported token usage (OpenAI, Anthropic)."
+        ),
+        dg.AssetSpec(COSTS, group_name="llm_providers", description="Provider-reported cost (OpenAI, Anthropic), USD."),
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+)
+def llm_provider_reports(
+    context: dg.AssetExecutionContext,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+    openai_api: LlmProviderApiResource,
+    anthropic_api: LlmProviderApiResource,
+):
+    window = context.partition_time_window
+    start, end = window.start, window.end
+    usage_rows: list[dict] = []
+    cost_rows: list[dict] = []
+    sources = {}
+    for provider in (openai_api, anthropic_api):
+        usage, costs, origin = collect_provider_reports(provider, landing, start, end)
+        usage_rows += usage
+        cost_rows += costs
+        sources[provider.provider] = f"{origin}: {len(usage)} usage rows, {len(costs)} cost rows"
+    where = "bucket_start >= ? and bucket_start < ?"
+    with warehouse.connect() as con, transaction(con):
+        replace_slice(con, "raw_llm_providers.usage", usage_table(usage_rows), where, [start, end])
+        replace_slice(con, "raw_llm_providers.costs", cost_table(cost_rows), where, [start, end])
+    yield dg.MaterializeResult(asset_key=USAGE, metadata={"rows": len(usage_rows), **sources})
+    yield dg.MaterializeResult(asset_key=COSTS, metadata={"rows": len(cost_rows)})
+
+
+def provider_resources() -> dict[str, LlmProviderApiResource]:
+    return {
+        "openai_api": LlmProviderApiResource(
+            provider="openai", base_url="https://api.openai.com", api_key_env_var="OPENAI_ADMIN_KEY"
+        ),
+        "anthropic_api": LlmProviderApiResource(
+            provider="anthropic", base_url="https://api.anthropic.com", api_key_env_var="ANTHROPIC_ADMIN_KEY"
+        ),
+    }
