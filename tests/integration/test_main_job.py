@@ -180,3 +180,28 @@ def test_cloud_costs_equal_the_demo_exports(demo_run):
     cloud = sum(Decimal(r["cloud_direct_cost_usd"]) + Decimal(r["cloud_untagged_cost_usd"]) for r in rows)
     assert cloud == effective["Microsoft"] + effective["Google Cloud"] + effective.get("AWS", Decimal(0))
     assert (demo_run["settings"].exports_dir / "focus" / "focus_1_2_cloud_costs.parquet").exists()
+
+
+def test_reconciliation_reports_the_known_variance(demo_run):
+    """The demo's OpenAI usage carries 2% more gpt-4o-mini output tokens than the ledger (per day, rounded
+    down): the variance must be exactly those tokens at $0.60 per 1M."""
+    from collections import Counter
+
+    output_by_day: Counter = Counter()
+    for row in build_demo_ledger(WORLD).to_pylist():
+        if CANONICAL(row["model_id"]) == "gpt-4o-mini":
+            output_by_day[(row["ts"].date(), row["is_batch"])] += row["output_tokens"]
+    extra_tokens = sum(int(tokens * Decimal("0.02")) for tokens in output_by_day.values())
+    expected = Decimal(extra_tokens) * Decimal("0.60") / 1_000_000
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        variance, ledger = con.execute(
+            "select variance_usd, ledger_cost_usd from rpt_reconciliation_monthly"
+            " where provider = 'openai' and model = 'gpt-4o-mini'"
+        ).fetchone()
+        allocated, billed = con.execute(
+            "select sum(allocated_billed_cost_usd), max(provider_billed_cost_usd) from rpt_reconciliation_trueup"
+            " where provider = 'openai'"
+        ).fetchone()
+    assert extra_tokens > 0 and ledger > 0
+    assert variance == expected
+    assert allocated == billed.quantize(Decimal("0.01"))
