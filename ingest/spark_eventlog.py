@@ -49,6 +49,7 @@ JAVA_FRAMED_CODECS = {".lz4": "lz4 (lz4-java block framing)", ".snappy": "snappy
 _MS = Decimal(1000)
 _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
 
 
 def _utc(ms: int | None) -> datetime | None:
@@ -256,8 +257,8 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
         if not line:
             continue
         try:
-            event = json.loads(line, parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
+            event = _DECODER.decode(line.decode("utf-8"))
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             reason = f"malformed JSON event skipped: {exc}"
             state.malformed.append(Rejected(source, state.lines, reason, line[:200].decode("utf-8", "replace")))
             continue

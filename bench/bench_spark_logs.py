@@ -1,0 +1,207 @@
+"""Benchmark: our Spark event log parser against a plain decompress-and-read of the same zstd files.
+
+Generates N synthetic zstd event logs (GPU resource profiles, executors, tasks with metrics, SQL and block
+manager noise, one malformed line in every 50th log), then, each phase in its own process:
+- baseline: zstd stream-decompress every file and split it into lines (nothing parsed);
+- ours: `ingest.spark_eventlog.parse_landing` on the folder (JSON per line, GPU-seconds, Arrow tables).
+Reports MB/s of decompressed bytes, logs/s, the ratio ours/baseline and peak RSS of each phase.
+
+  uv run python bench/bench_spark_logs.py --logs 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _log_lines(app_id: str, rng: random.Random, broken: bool) -> list[str]:
+    start = 1_790_000_000_000 + rng.randint(0, 2_000_000_000)
+    gpus = rng.choice([1, 2, 4, 8])
+    events: list[dict] = [
+        {"Event": "SparkListenerLogStart", "Spark Version": "3.5.1"},
+        {
+            "Event": "SparkListenerResourceProfileAdded",
+            "Resource Profile Id": 0,
+            "Executor Resource Requests": {
+                "cores": {"Resource Name": "cores", "Amount": 8, "Discovery Script": "", "Vendor": ""},
+                "gpu": {"Resource Name": "gpu", "Amount": gpus, "Discovery Script": "/opt/gpu.sh", "Vendor": "nvidia"},
+            },
+            "Task Resource Requests": {"cpus": {"Resource Name": "cpus", "Amount": 1.0}, "gpu": {"Amount": 0.25}},
+        },
+        {
+            "Event": "SparkListenerEnvironmentUpdate",
+            "Spark Properties": {
+                "spark.app.name": f"etl-{app_id[-4:]}",
+                "spark.executor.instances": "4",
+                "spark.executor.resource.gpu.amount": str(gpus),
+                "spark.task.resource.gpu.amount": "0.25",
+                "spark.finops.team": rng.choice(["search", "support", "growth"]),
+                "spark.finops.job_type": "etl",
+                **{f"spark.sql.conf{i}": "x" * 40 for i in range(30)},
+            },
+        },
+        {
+            "Event": "SparkListenerApplicationStart",
+            "App Name": "etl",
+            "App ID": app_id,
+            "Timestamp": start,
+            "User": "u",
+        },
+    ]
+    clock = start + 5_000
+    for executor in range(1, 5):
+        events.append(
+            {
+                "Event": "SparkListenerExecutorAdded",
+                "Timestamp": clock,
+                "Executor ID": str(executor),
+                "Executor Info": {
+                    "Host": f"10.0.0.{executor}",
+                    "Total Cores": 8,
+                    "Resources": {"gpu": {"name": "gpu", "addresses": [str(i) for i in range(gpus)]}},
+                    "Resource Profile Id": 0,
+                },
+            }
+        )
+        events.append(
+            {
+                "Event": "SparkListenerBlockManagerAdded",
+                "Block Manager ID": {"Executor ID": str(executor)},
+                "Timestamp": clock,
+            }
+        )
+    events.append({"Event": "org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionStart", "time": clock})
+    for task in range(40):
+        launch = clock + task * 700
+        info = {"Task ID": task, "Executor ID": str(task % 4 + 1), "Host": "h", "Launch Time": launch, "Finish Time": 0}
+        events.append({"Event": "SparkListenerTaskStart", "Stage ID": 0, "Stage Attempt ID": 0, "Task Info": info})
+        metrics = {f"Metric {i}": rng.randint(0, 10**9) for i in range(25)}
+        finish = launch + rng.randint(200, 5_000)
+        events.append(
+            {
+                "Event": "SparkListenerTaskEnd",
+                "Stage ID": 0,
+                "Stage Attempt ID": 0,
+                "Task End Reason": {"Reason": "Success"},
+                "Task Info": {**info, "Finish Time": finish, "Accumulables": []},
+                "Task Metrics": metrics,
+            }
+        )
+    end = clock + 40 * 700 + 10_000
+    for executor in range(1, 5):
+        events.append({"Event": "SparkListenerExecutorRemoved", "Timestamp": end - 1_000, "Executor ID": str(executor)})
+    events.append({"Event": "SparkListenerApplicationEnd", "Timestamp": end})
+    lines = [json.dumps(event, separators=(",", ":")) for event in events]
+    if broken:
+        lines[5] = lines[5][:40]
+    return lines
+
+
+def generate(folder: Path, logs: int, seed: int = 11) -> int:
+    import zstandard
+
+    rng = random.Random(seed)
+    compressor = zstandard.ZstdCompressor(level=3)
+    raw_bytes = 0
+    (folder / "spark").mkdir(parents=True, exist_ok=True)
+    for number in range(logs):
+        app_id = f"application_1790000000000_{number:06d}"
+        text = ("\n".join(_log_lines(app_id, rng, broken=number % 50 == 0)) + "\n").encode()
+        raw_bytes += len(text)
+        (folder / "spark" / f"{app_id}.zstd").write_bytes(compressor.compress(text))
+    return raw_bytes
+
+
+def phase_baseline(folder: Path) -> dict:
+    import io
+
+    import zstandard
+
+    started = time.perf_counter()
+    lines = raw = 0
+    for path in sorted((folder / "spark").iterdir()):
+        with path.open("rb") as handle:
+            reader = io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(handle), buffer_size=1 << 20)
+            for line in reader:
+                lines += 1
+                raw += len(line)
+    return {"seconds": time.perf_counter() - started, "lines": lines, "bytes": raw, "peak_rss_mb": _peak_rss_mb()}
+
+
+def phase_ours(folder: Path) -> dict:
+    from ingest.spark_eventlog import parse_landing
+    from ingest.storage import LocalStore
+
+    started = time.perf_counter()
+    results = parse_landing(LocalStore(folder), "spark")
+    seconds = time.perf_counter() - started
+    apps = results["spark_apps"]
+    apps.check_balance()
+    gpu_seconds = sum(apps.table.column("executor_gpu_seconds").to_pylist())
+    return {
+        "seconds": seconds,
+        "apps": apps.table.num_rows,
+        "executors": results["spark_executors"].table.num_rows,
+        "quarantined_lines": len(apps.rejected),
+        "executor_gpu_seconds": str(gpu_seconds),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+
+
+def _run_phase(name: str, folder: Path) -> dict:
+    output = subprocess.run(
+        [sys.executable, __file__, "--phase", name, "--folder", str(folder)], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--logs", type=int, default=10_000, help="number of synthetic event logs")
+    parser.add_argument("--phase", choices=["baseline", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        print(json.dumps((phase_baseline if args.phase == "baseline" else phase_ours)(args.folder)))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
+        folder = Path(tmp)
+        started = time.perf_counter()
+        raw_bytes = generate(folder, args.logs)
+        compressed = sum(p.stat().st_size for p in (folder / "spark").iterdir())
+        print(
+            f"generated {args.logs} logs: {raw_bytes / 1e6:.1f} MB decompressed, {compressed / 1e6:.1f} MB zstd "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
+        baseline = _run_phase("baseline", folder)
+        ours = _run_phase("ours", folder)
+    mb = raw_bytes / 1e6
+    for name, phase in (("decompress+read", baseline), ("parse_landing", ours)):
+        print(
+            f"{name:16s} {phase['seconds']:7.2f}s  {mb / phase['seconds']:8.1f} MB/s  "
+            f"{args.logs / phase['seconds']:9.0f} logs/s  peak RSS {phase['peak_rss_mb']:.0f} MB"
+        )
+    print(f"ratio ours/baseline throughput: {baseline['seconds'] / ours['seconds']:.3f}")
+    print(
+        f"apps {ours['apps']}, executors {ours['executors']}, quarantined lines {ours['quarantined_lines']}, "
+        f"executor GPU-seconds {ours['executor_gpu_seconds']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
