@@ -435,7 +435,7 @@ def parse_landing(
     Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
     apps, executors, rejected = [], [], []
     for group, parts in _group_logs(store.list(prefix)):
-        label = store.describe(group) if len(parts) == 1 and parts[0] == group else group
+        label = store.describe(group)  # the file, or the rolling directory
         try:
             if not parts:
                 raise SourceFormatError(label, "rolling event log directory has no events_<n>_<appId> file")
