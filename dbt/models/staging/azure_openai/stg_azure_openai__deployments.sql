@@ -1,0 +1,17 @@
+with source as (
+    select * from {{ source('azure_openai', 'deployments') }}
+),
+
+renamed as (
+    select
+        deployment,
+        resource_id,
+        deployment_type,
+        capacity as ptus,
+        is_provisioned,
+        model_name,
+        model_version
+    from source
+)
+
+select * from renamed

@@ -1,0 +1,111 @@
+"""Azure OpenAI provisioned deployments and their hourly metrics (Azure Resource Manager and Azure Monitor
+JSON, as the REST API returns them or as recorded in the landing folder).
+
+- Deployments (`Microsoft.CognitiveServices/accounts/deployments`): sku name = deployment type, sku capacity
+  = PTUs for the provisioned types, properties.model{format, name, version}.
+- Metrics (`value[].timeseries[].metadatavalues[] + data[{timeStamp, average|total}]`), split by
+  `ModelDeploymentName`: `AzureOpenAIProvisionedManagedUtilizationV2` (percent, average) and token counts
+  (`ProcessedPromptTokens`, `GeneratedTokens`, total; names as in Azure Monitor's supported-metrics list,
+  not verified against a live feed). **A missing point means no data, not 0**: it stays null.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pyarrow as pa
+
+from ingest.common import SourceFormatError
+
+PROVISIONED_SKUS = frozenset({"ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"})
+DEPLOYMENTS_SCHEMA = pa.schema(
+    [
+        ("deployment", pa.string()),
+        ("resource_id", pa.string()),
+        ("deployment_type", pa.string()),
+        ("capacity", pa.int64()),
+        ("is_provisioned", pa.bool_()),
+        ("model_format", pa.string()),
+        ("model_name", pa.string()),
+        ("model_version", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+METRICS_SCHEMA = pa.schema(
+    [
+        ("deployment", pa.string()),
+        ("metric", pa.string()),
+        ("hour_start", pa.timestamp("us", tz="UTC")),
+        ("value", pa.decimal128(38, 9)),
+        ("source", pa.string()),
+    ]
+)
+
+
+def _json(content: bytes, source: str) -> dict:
+    try:
+        return json.loads(content, parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(source, f"truncated or malformed JSON: {exc}") from None
+
+
+def parse_deployments(content: bytes, source: str) -> pa.Table:
+    document = _json(content, source)
+    body = document.get("responses", {}).get("200", {}).get("body", document)  # the REST spec example wraps it
+    if not isinstance(body.get("value"), list):
+        raise SourceFormatError(source, "expected a deployments list with a 'value' array", field="value")
+    rows = []
+    for index, item in enumerate(body["value"], start=1):
+        sku = item.get("sku") or {}
+        model = (item.get("properties") or {}).get("model") or {}
+        if "name" not in item or "capacity" not in sku:
+            raise SourceFormatError(source, "deployment without name or sku.capacity", field=f"value[{index}]")
+        rows.append(
+            {
+                "deployment": item["name"],
+                "resource_id": item.get("id"),
+                "deployment_type": sku.get("name"),
+                "capacity": int(sku["capacity"]),
+                "is_provisioned": sku.get("name") in PROVISIONED_SKUS,
+                "model_format": model.get("format"),
+                "model_name": model.get("name"),
+                "model_version": model.get("version"),
+                "source": source,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=DEPLOYMENTS_SCHEMA) if rows else DEPLOYMENTS_SCHEMA.empty_table()
+
+
+def parse_metrics(content: bytes, source: str) -> pa.Table:
+    document = _json(content, source)
+    if not isinstance(document.get("value"), list):
+        raise SourceFormatError(source, "expected a metrics response with a 'value' array", field="value")
+    rows = []
+    for metric in document["value"]:
+        name = (metric.get("name") or {}).get("value")
+        for series in metric.get("timeseries", []):
+            deployment = next(
+                (
+                    m.get("value")
+                    for m in series.get("metadatavalues", [])
+                    if (m.get("name") or {}).get("value", "").lower() == "modeldeploymentname"
+                ),
+                None,
+            )
+            for point in series.get("data", []):
+                value = point.get("average", point.get("total"))
+                if value is None:
+                    continue  # no data for that hour: not a zero
+                stamp = datetime.fromisoformat(point["timeStamp"].replace("Z", "+00:00")).astimezone(UTC)
+                rows.append(
+                    {
+                        "deployment": deployment,
+                        "metric": name,
+                        "hour_start": stamp,
+                        "value": Decimal(str(value)),
+                        "source": source,
+                    }
+                )
+    return pa.Table.from_pylist(rows, schema=METRICS_SCHEMA) if rows else METRICS_SCHEMA.empty_table()
