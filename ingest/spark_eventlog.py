@@ -23,8 +23,9 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -49,6 +50,7 @@ JAVA_FRAMED_CODECS = {".lz4": "lz4 (lz4-java block framing)", ".snappy": "snappy
 _MS = Decimal(1000)
 _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
+_DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
 
 
@@ -408,17 +410,46 @@ def parse_eventlog_path(path: str, *, tag_prefix: str = DEFAULT_TAG_PREFIX) -> S
             handle.close()
 
 
+def _databricks_order(name: str) -> tuple[bool, str]:
+    match = _DATABRICKS_PART.match(PurePosixPath(name).name)
+    stamp = match.group(1) if match else None
+    return (stamp is None, stamp or "")  # rotated parts by time, the live `eventlog` last
+
+
 def _group_logs(keys: list[str]) -> list[tuple[str, list[str]]]:
-    """Landing keys grouped into applications: files, or `eventlog_v2_*` directories of parts."""
-    singles, rolling = [], {}
+    """Landing keys grouped into applications: single files, `eventlog_v2_*` rolling directories, and
+    Databricks folders (`eventlog` plus rotated `eventlog-YYYY-MM-DD--HH-MM.gz`)."""
+    singles, grouped = [], {}
     for key in keys:
-        parent = PurePosixPath(key).parent
-        if parent.name.startswith("eventlog_v2_"):
-            rolling.setdefault(parent.as_posix(), []).append(key)
-        elif not PurePosixPath(key).name.startswith(".") and not key.endswith((".md", ".crc")):
+        path = PurePosixPath(key)
+        if path.parent.name.startswith("eventlog_v2_"):
+            grouped.setdefault(("rolling", path.parent.as_posix()), []).append(key)
+        elif _DATABRICKS_PART.match(path.name):
+            grouped.setdefault(("databricks", path.parent.as_posix()), []).append(key)
+        elif not path.name.startswith(".") and not key.endswith((".md", ".crc", ".txt", ".json")):
             singles.append((key, [key]))
-    groups = singles + [(folder, rolling_parts(parts)) for folder, parts in rolling.items()]
+    groups = singles
+    for (kind, folder), parts in grouped.items():
+        groups.append((folder, rolling_parts(parts) if kind == "rolling" else sorted(parts, key=_databricks_order)))
     return sorted(groups)
+
+
+def _open_parts(store: LandingStore, parts: list[str]) -> Iterator[tuple[str, BinaryIO]]:
+    """Each part as a stream, opened only when the parser reaches it: local files are streamed from disk
+    (memory bounded), object stores are read one object at a time."""
+    local_path = getattr(store, "path", None)
+    for part in parts:
+        if callable(local_path):
+            with open(local_path(part), "rb") as handle:
+                yield store.describe(part), handle
+        else:
+            yield store.describe(part), io.BytesIO(store.read_bytes(part))
+
+
+def _preferred(candidate: SparkAppParse, kept: SparkAppParse) -> bool:
+    """Of two logs of one application attempt, the complete one, else the one that reaches further."""
+    rank = lambda parse: (parse.app["is_complete"], parse.app["ended_at"] or datetime.min)  # noqa: E731
+    return rank(candidate) > rank(kept)
 
 
 def _decompress_errors() -> tuple[type[BaseException], ...]:
@@ -428,28 +459,40 @@ def _decompress_errors() -> tuple[type[BaseException], ...]:
 
 
 def parse_landing(
-    store: LandingStore, prefix: str = "spark", *, tag_prefix: str = DEFAULT_TAG_PREFIX
+    store: LandingStore, prefix: str = "spark", *, tag_prefix: str | None = None
 ) -> dict[str, ParseResult]:
     """Every event log under `prefix` → {"spark_apps", "spark_executors"} results.
 
+    Attribution properties use `tag_prefix`, else $FINOPS_SPARK_TAG_PREFIX, else `spark.finops.`.
+    Two logs of one application attempt load once (the complete / longer one; the other is quarantined).
+
     Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
-    apps, executors, rejected = [], [], []
+    tag_prefix = tag_prefix or os.environ.get("FINOPS_SPARK_TAG_PREFIX") or DEFAULT_TAG_PREFIX
+    parsed: dict[str, SparkAppParse] = {}
+    rejected: list[Rejected] = []
     for group, parts in _group_logs(store.list(prefix)):
-        label = store.describe(group)  # the file, or the rolling directory
+        label = store.describe(group)  # the file, or the rolling / Databricks directory
         try:
             if not parts:
                 raise SourceFormatError(label, "rolling event log directory has no events_<n>_<appId> file")
-            streams = [(store.describe(part), io.BytesIO(store.read_bytes(part))) for part in parts]
-            result = parse_streams(streams, label, tag_prefix=tag_prefix)
+            result = parse_streams(_open_parts(store, parts), label, tag_prefix=tag_prefix)
         except SourceFormatError as exc:
             rejected.append(Rejected(label, None, str(exc)))
             continue
         except _decompress_errors() as exc:  # corrupt gzip/zstd stream
             rejected.append(Rejected(label, None, f"cannot decompress: {exc}"))
             continue
-        apps.append(result.app)
-        executors.extend(result.executors)
         rejected.extend(result.rejected)
+        job_id = result.app["job_id"]
+        kept = parsed.get(job_id)
+        if kept is not None:  # the same application twice (e.g. an .inprogress copy beside the final log)
+            keep, drop = (result, kept) if _preferred(result, kept) else (kept, result)
+            reason = f"another log of application {job_id} was kept: {keep.app['source_file']}"
+            rejected.append(Rejected(drop.app["source_file"], None, reason))
+            result = keep
+        parsed[job_id] = result
+    apps = [result.app for result in parsed.values()]
+    executors = [row for result in parsed.values() for row in result.executors]
     app_table = rows_table(apps, SPARK_APP_SCHEMA)
     executor_table = rows_table(executors, SPARK_EXECUTOR_SCHEMA)
     return {

@@ -196,3 +196,28 @@ def test_lz4_file_is_refused_with_the_file_and_codec(tmp_path: Path) -> None:
     path.write_bytes(b"LZ4Block" + bytes(20))
     with pytest.raises(SourceFormatError, match=r"application_1\.lz4.*lz4"):
         parse_eventlog_path(str(path))
+
+
+def test_databricks_rotation_duplicates_and_tag_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = _gpu_log("app-db", finished=True)
+    # Databricks: the first part rotated (gzip, dated), the live `eventlog` holds the rest
+    folder = tmp_path / "spark" / "cluster-1" / "eventlog" / "abc"
+    folder.mkdir(parents=True)
+    (folder / "eventlog-2026-10-03--10-00.gz").write_bytes(gzip.compress(("\n".join(lines[:4]) + "\n").encode()))
+    (folder / "eventlog").write_text("\n".join(lines[4:]) + "\n")
+    # the same application twice: a stale in-progress copy beside the final log
+    full = "\n".join(_gpu_log("app-dup", finished=True)) + "\n"
+    (tmp_path / "spark" / "app-dup").write_text(full)
+    (tmp_path / "spark" / "app-dup.inprogress").write_text("\n".join(_gpu_log("app-dup", finished=False)) + "\n")
+    monkeypatch.setenv("FINOPS_SPARK_TAG_PREFIX", "spark.other.")
+    results = parse_landing(LocalStore(tmp_path), "spark")
+    results["spark_apps"].check_balance()
+    apps = {row["app_id"]: row for row in results["spark_apps"].table.to_pylist()}
+    assert set(apps) == {"app-db", "app-dup"}
+    assert apps["app-db"]["is_complete"] is True and apps["app-db"]["executor_gpu_seconds"] == Decimal(290)
+    assert apps["app-db"]["source_file"].endswith("eventlog/abc")
+    assert apps["app-dup"]["is_complete"] is True and apps["app-dup"]["source_file"].endswith("app-dup")
+    (duplicate,) = results["spark_apps"].rejected
+    assert duplicate.source_file.endswith("app-dup.inprogress") and "was kept" in duplicate.reason
+    assert apps["app-db"]["team"] is None  # spark.finops.* is not the configured prefix
+    assert len(results["spark_executors"].table) == 4
