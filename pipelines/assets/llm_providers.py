@@ -177,3 +177,67 @@ def provider_resources() -> dict[str, LlmProviderApiResource]:
             provider="anthropic", base_url="https://api.anthropic.com", api_key_env_var="ANTHROPIC_ADMIN_KEY"
         ),
     }
+
+
+BEDROCK = dg.AssetKey(["llm_providers", "bedrock_invocations"])
+
+
+@dg.asset(
+    key=BEDROCK,
+    group_name="llm_providers",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run_backfill,
+    check_specs=[
+        dg.AssetCheckSpec(
+            "row_balance",
+            asset=BEDROCK,
+            blocking=True,
+            description="invocation lines = loaded + quarantined for the window",
+        )
+    ],
+    description="Amazon Bedrock model invocation logs from landing/bedrock/ (folder or S3), one row per invocation.",
+)
+def bedrock_invocations(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
+    import json
+
+    import pyarrow as pa
+
+    from ingest.bedrock_logs import parse_invocation_log
+    from ingest.provider_usage import USAGE_SCHEMA
+    from warehouse.duckdb_store import record_load, replace_quarantine
+
+    window = context.partition_time_window
+    store = landing.store()
+    profiles_keys = store.list("bedrock", pattern="application_profiles.json")
+    profiles = json.loads(store.read_bytes(profiles_keys[0])) if profiles_keys else {}
+    tables, rejected, input_rows = [], [], 0
+    for key in store.list("bedrock"):
+        if not key.endswith((".json.gz", ".jsonl", ".jsonl.gz")) and not (key.endswith(".json") and "AWSLogs" in key):
+            continue
+        result = parse_invocation_log(store.read_bytes(key), store.describe(key), profiles)
+        table = result.table
+        stamps = table.column("bucket_start").to_pylist()
+        keep = [window.start <= stamp < window.end for stamp in stamps]
+        tables.append(table.filter(pa.array(keep, pa.bool_())))
+        input_rows += sum(keep) + len(result.rejected)
+        rejected += result.rejected
+    loaded = pa.concat_tables(tables) if tables else USAGE_SCHEMA.empty_table()
+    scope = f"{window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}"
+    with warehouse.connect() as con, transaction(con):
+        replace_slice(
+            con,
+            "raw_llm_providers.bedrock_invocations",
+            loaded,
+            "bucket_start >= ? and bucket_start < ?",
+            [window.start, window.end],
+        )
+        replace_quarantine(con, "bedrock", scope, rejected)
+        record_load(
+            con, "bedrock", scope, input_rows=input_rows, loaded_rows=loaded.num_rows, quarantined_rows=len(rejected)
+        )
+    return dg.MaterializeResult(
+        metadata={"invocations": loaded.num_rows, "quarantined": len(rejected)},
+        check_results=[
+            dg.AssetCheckResult(check_name="row_balance", passed=input_rows == loaded.num_rows + len(rejected))
+        ],
+    )

@@ -3,6 +3,8 @@
     threshold: the base tier is used, so usage-priced cost can sit below the ledger for such traffic. -#}
 with usage as (
     select * from {{ ref('stg_llm_providers__usage') }}
+    union all
+    select * from {{ ref('stg_llm_providers__bedrock_invocations') }}
 ),
 
 aliases as (
