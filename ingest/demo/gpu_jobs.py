@@ -112,7 +112,7 @@ def _rfc3339(moment: datetime) -> str:
 
 def _spark_log(app_id: str, spec: tuple, start: datetime, rng: random.Random, *, finished: bool) -> list[str]:
     name, team, job_type, instance_type, gpus, option, executors, _ = spec
-    task_gpu = "0.25" if gpus == 1 else "1"
+    task_gpu = str(gpus)  # tasks run one at a time on each executor and use all its GPUs
     properties = {
         "spark.app.name": name,
         "spark.app.id": app_id,

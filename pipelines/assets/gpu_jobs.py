@@ -6,8 +6,7 @@ log or scrape replaces the old one. Raw tables: `raw_gpu.*` and `raw_rate_cards.
 
 The parsers (ingest/spark_eventlog.py, ingest/kubeflow.py, ingest/dcgm.py) are imported when a run
 starts. Each is expected to expose `parse_landing(store, prefix) -> dict[str, ParseResult]` keyed by the raw
-table names listed in `TELEMETRY_SOURCES` (see `_parse_telemetry`), with at least the columns of
-`EXPECTED_RAW_SCHEMAS` (what the dbt staging models read). While a parser module is absent the asset loads
+table names listed in `TELEMETRY_SOURCES` (see `_parse_telemetry`), shaped by ingest/gpu_schema.py. While a parser module is absent the asset loads
 empty tables and reports a failing WARN check naming the missing module: visible, and the rest of the job
 still runs.
 """
@@ -19,6 +18,13 @@ import dagster as dg
 import pyarrow as pa
 
 from ingest.common import ParseResult, SourceFormatError
+from ingest.gpu_schema import (
+    DCGM_SAMPLE_SCHEMA,
+    K8S_POD_SCHEMA,
+    KFP_RUN_SCHEMA,
+    SPARK_APP_SCHEMA,
+    SPARK_EXECUTOR_SCHEMA,
+)
 from ingest.model_registry import parse_model_registry
 from pipelines.resources import LandingResource, WarehouseResource
 from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
@@ -37,76 +43,13 @@ TELEMETRY_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-_TS = pa.timestamp("us")
+# The parsers' output schemas (ingest/gpu_schema.py): empty tables of these shapes when a folder is empty
 EXPECTED_RAW_SCHEMAS: dict[str, pa.Schema] = {
-    "spark_apps": pa.schema(
-        [
-            ("app_id", pa.string()),
-            ("attempt_id", pa.string()),
-            ("app_name", pa.string()),
-            ("spark_user", pa.string()),
-            ("started_at", _TS),
-            ("ended_at", _TS),  # last event time when the log has no ApplicationEnd
-            ("is_complete", pa.bool_()),
-            ("team", pa.string()),  # spark.finops.team
-            ("job_type_tag", pa.string()),  # spark.finops.job_type
-            ("model_version", pa.string()),  # spark.finops.model_version
-            ("instance_type", pa.string()),  # spark.finops.instance_type
-            ("purchase_option", pa.string()),  # spark.finops.purchase_option
-            ("source_file", pa.string()),
-        ]
-    ),
-    "spark_executors": pa.schema(
-        [
-            ("app_id", pa.string()),
-            ("attempt_id", pa.string()),
-            ("executor_id", pa.string()),
-            ("host", pa.string()),
-            ("added_at", _TS),
-            ("removed_at", _TS),
-            ("gpu_amount", pa.int32()),
-            ("task_gpu_ms", pa.int64()),  # sum of (finish - launch) x task GPU amount
-        ]
-    ),
-    "kfp_runs": pa.schema(
-        [
-            ("run_id", pa.string()),
-            ("display_name", pa.string()),
-            ("experiment_id", pa.string()),
-            ("state", pa.string()),
-            ("created_at", _TS),
-            ("finished_at", _TS),  # null for the zero time of active runs
-            ("source_file", pa.string()),
-        ]
-    ),
-    "k8s_pods": pa.schema(
-        [
-            ("namespace", pa.string()),
-            ("pod_name", pa.string()),
-            ("run_id", pa.string()),  # label pipeline/runid
-            ("component", pa.string()),
-            ("node_name", pa.string()),
-            ("gpu_count", pa.int32()),  # nvidia.com/gpu limits over containers
-            ("started_at", _TS),
-            ("finished_at", _TS),
-            ("team", pa.string()),  # label team
-            ("job_type_tag", pa.string()),  # label finops.io/job-type
-            ("model_version", pa.string()),  # label finops.io/model-version
-            ("instance_type", pa.string()),  # nodeSelector node.kubernetes.io/instance-type
-            ("purchase_option", pa.string()),  # nodeSelector karpenter.sh/capacity-type
-        ]
-    ),
-    "dcgm_samples": pa.schema(
-        [
-            ("sampled_at", _TS),
-            ("hostname", pa.string()),
-            ("gpu_uuid", pa.string()),
-            ("namespace", pa.string()),  # namespace or exported_namespace
-            ("pod", pa.string()),  # pod or exported_pod
-            ("metric", pa.string()),
-            ("value", pa.float64()),
-        ]
-    ),
+    "spark_apps": SPARK_APP_SCHEMA,
+    "spark_executors": SPARK_EXECUTOR_SCHEMA,
+    "kfp_runs": KFP_RUN_SCHEMA,
+    "k8s_pods": K8S_POD_SCHEMA,
+    "dcgm_samples": DCGM_SAMPLE_SCHEMA,
 }
 
 
@@ -122,6 +65,8 @@ def _load_tables(warehouse: WarehouseResource, schema: str, results: dict[str, P
         with transaction(con):
             for table, result in results.items():
                 source = f"{schema}.{table}"
+                # the whole table is replaced: recreate it so a parser's new columns never break the insert
+                con.execute(f"drop table if exists {source}")
                 replace_slice(con, source, result.table, "true")
                 replace_quarantine(con, source, "all", result.rejected)
                 record_load(

@@ -118,3 +118,26 @@ def test_empty_telemetry_folders_load_empty_tables(tmp_path: Path) -> None:
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
     tables = _tables(tmp_path / "w.duckdb")
     assert tables["raw_gpu.spark_apps"] == [] and tables["raw_gpu.model_registry"] == []
+
+
+def test_demo_telemetry_loads_with_balanced_rows(landing: Path, tmp_path: Path) -> None:
+    for module, _ in TELEMETRY_SOURCES.values():
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} not installed")
+    warehouse = tmp_path / "w.duckdb"
+    result = _materialize(landing, warehouse)
+    assert result.success
+    assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        audit = dict(
+            (row[0], row[1:])
+            for row in con.execute(
+                "select source, input_rows, loaded_rows, quarantined_rows from audit.loads where source like 'raw_gpu.%'"
+            ).fetchall()
+        )
+        in_progress = con.execute("select count(*) from raw_gpu.spark_apps where not is_complete").fetchone()[0]
+    # 6 finished logs + 1 in progress; its cut last line is quarantined
+    assert audit["raw_gpu.spark_apps"] == (8, 7, 1)
+    assert in_progress == 1
+    assert audit["raw_gpu.kfp_runs"] == (3, 3, 0) and audit["raw_gpu.k8s_pods"] == (3, 3, 0)
+    assert audit["raw_gpu.dcgm_samples"][1] > 0 and audit["raw_gpu.dcgm_samples"][2] == 0
