@@ -172,7 +172,33 @@ def build_parser() -> argparse.ArgumentParser:
     showback.add_argument("--month", required=True, help="YYYY-MM")
     showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
     showback.add_argument("--warehouse", help="DuckDB file")
+    importer = commands.add_parser("import-prices", help="write a rate card from a LiteLLM or genai-prices file")
+    importer.add_argument("kind", choices=("litellm", "genai-prices"))
+    importer.add_argument("file", help="local model_prices_and_context_window.json or genai-prices data file")
+    importer.add_argument("--provider", required=True, help="e.g. openai, anthropic")
+    importer.add_argument("--effective-from", required=True, help="YYYY-MM-DD the new prices take effect")
+    importer.add_argument("--out", help="card to write (default rate_cards/llm/<provider>_<kind>_<date>.toml)")
     return parser
+
+
+def _cmd_import_prices(args: argparse.Namespace) -> int:
+    from rate_cards.importers import import_genai_prices, import_litellm
+    from rate_cards.llm_cards import DEFAULT_CARDS_DIR, RateCardError
+
+    effective = date.fromisoformat(args.effective_from)
+    out = (
+        Path(args.out)
+        if args.out
+        else DEFAULT_CARDS_DIR / f"{args.provider}_{args.kind.replace('-', '_')}_{effective}.toml"
+    )
+    importer = import_litellm if args.kind == "litellm" else import_genai_prices
+    try:
+        count = importer(Path(args.file), args.provider, effective, out)
+    except (RateCardError, OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{out}: {count} models from {args.file}, effective {effective}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_demo(args)
     if args.command == "run":
         return _cmd_run(args)
+    if args.command == "import-prices":
+        return _cmd_import_prices(args)
     return _cmd_export_showback(args)
 
 

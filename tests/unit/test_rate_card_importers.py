@@ -1,0 +1,59 @@
+"""Importers: LiteLLM and genai-prices files (small fixtures written for these tests) -> cards our loader accepts,
+with the per-token floats converted exactly and provenance recorded."""
+
+import hashlib
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rate_cards.importers import import_genai_prices, import_litellm
+from rate_cards.llm_cards import RateCardError, load_rate_cards
+from rate_cards.pricing import price_request
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def test_litellm_openai_models_become_a_card(tmp_path):
+    source = FIXTURES / "litellm_prices_small.json"
+    count = import_litellm(
+        source, "openai", date(2026, 11, 1), tmp_path / "cards" / "openai.toml", today=date(2026, 11, 23)
+    )
+    assert count == 2  # the chat and the embedding model; the image model has no token price
+    text = (tmp_path / "cards" / "openai.toml").read_text()
+    assert hashlib.sha256(source.read_bytes()).hexdigest() in text and 'version = "2026-11-23"' in text
+    cards = load_rate_cards(tmp_path / "cards")
+    price = cards.lookup("gpt-4o-2099-01-01", datetime(2026, 11, 2))
+    # 2.5e-06 per token = $2.50 per 1M exactly (no float artefact); cached $1.25
+    assert (price.base.input, price.base.cached_input, price.base.output) == (
+        Decimal("2.5"),
+        Decimal("1.25"),
+        Decimal("10"),
+    )
+    assert cards.lookup("gpt-4o-2099-01-01", datetime(2026, 10, 31)) is None  # effective from the import date
+
+
+def test_litellm_long_context_tier_is_kept(tmp_path):
+    import_litellm(FIXTURES / "litellm_prices_small.json", "anthropic", date(2026, 11, 1), tmp_path / "c" / "a.toml")
+    price = load_rate_cards(tmp_path / "c").lookup("claude-test-5", datetime(2026, 11, 2))
+    # 250,000 prompt tokens > 200,000: the whole request at $6 in, $22.50 out
+    assert price_request(price, input_tokens=250_000, output_tokens=1_000) == Decimal("1.5225")
+
+
+def test_genai_prices_tiers_and_empty_models(tmp_path):
+    count = import_genai_prices(
+        FIXTURES / "genai_prices_small.json", "anthropic", date(2026, 11, 1), tmp_path / "g" / "a.toml"
+    )
+    assert count == 1
+    price = load_rate_cards(tmp_path / "g").lookup("claude-test-5", datetime(2026, 11, 2))
+    assert (price.base.input, price.long_context_threshold, price.long_context.output) == (
+        Decimal("3"),
+        200000,
+        Decimal("22.5"),
+    )
+
+
+def test_unknown_provider_is_a_clear_error(tmp_path):
+    with pytest.raises(RateCardError, match="provider 'mistral' not found"):
+        import_genai_prices(FIXTURES / "genai_prices_small.json", "mistral", date(2026, 11, 1), tmp_path / "x.toml")
