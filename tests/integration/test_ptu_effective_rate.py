@@ -59,7 +59,10 @@ def test_hand_computed_ptu_month(tmp_path):
                     ),
                     series(
                         "ProcessedPromptTokens",
-                        [{"timeStamp": h, "total": t} for h, t in zip(hours, (1_000_000, 2_000_000, 1_000_000), strict=True)],
+                        [
+                            {"timeStamp": h, "total": t}
+                            for h, t in zip(hours, (1_000_000, 2_000_000, 1_000_000), strict=True)
+                        ],
                     ),
                     series("GeneratedTokens", [{"timeStamp": h, "total": 100_000} for h in hours]),
                 ]
