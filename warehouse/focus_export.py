@@ -62,7 +62,7 @@ class FocusExport:
 
 def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
     select = ", ".join(f"{expression} as {name}" for name, expression in FOCUS_COLUMNS)
-    table = con.execute(f"select {select} from fct_cloud_costs order by cloud_cost_id").to_arrow_table()
+    table = con.sql(f"select {select} from fct_cloud_costs order by cloud_cost_id").to_arrow_table()
     folder.mkdir(parents=True, exist_ok=True)
     parquet_path, csv_path = folder / "focus_1_2_cloud_costs.parquet", folder / "focus_1_2_cloud_costs.csv"
     pq.write_table(table, parquet_path.with_suffix(".parquet.tmp"))
