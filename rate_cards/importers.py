@@ -58,6 +58,13 @@ def _render(provider: str, version: str, source: str, cached_in_input: bool, ent
     return "\n".join(lines) + "\n"
 
 
+def _cached_convention(provider: str, cached_in_input: bool | None) -> bool:
+    cached = CACHED_IN_INPUT.get(provider) if cached_in_input is None else cached_in_input
+    if cached is None:
+        raise RateCardError(f"provider {provider!r}: say whether cached tokens are part of input (cached_in_input)")
+    return cached
+
+
 def _provenance(path: Path, kind: str) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return f"{kind} file {path.name} sha256 {digest}"
@@ -86,9 +93,7 @@ def import_litellm(
 ) -> int:
     """Models of `provider` (LiteLLM's `litellm_provider`, chat/completion/embedding modes) -> card at `out`."""
     data = json.loads(path.read_text(), parse_float=Decimal)
-    cached = CACHED_IN_INPUT.get(provider) if cached_in_input is None else cached_in_input
-    if cached is None:
-        raise RateCardError(f"provider {provider!r}: say whether cached tokens are part of input (cached_in_input)")
+    cached = _cached_convention(provider, cached_in_input)
     entries = []
     for model, spec in sorted(data.items()):
         if not isinstance(spec, dict) or spec.get("litellm_provider") != provider:
@@ -149,9 +154,7 @@ def import_genai_prices(
     match = next((p for p in providers if p.get("id") == provider), None)
     if match is None:
         raise RateCardError(f"{path}: provider {provider!r} not found; have {[p.get('id') for p in providers]}")
-    cached = CACHED_IN_INPUT.get(provider) if cached_in_input is None else cached_in_input
-    if cached is None:
-        raise RateCardError(f"provider {provider!r}: say whether cached tokens are part of input (cached_in_input)")
+    cached = _cached_convention(provider, cached_in_input)
     entries = []
     for model in match.get("models", []):
         prices = model.get("prices")

@@ -1,0 +1,22 @@
+{#- The provider-usage columns every usage staging model exposes (OpenAI/Anthropic reports and Bedrock
+    invocations share ingest.provider_usage.USAGE_SCHEMA); missing grouping dimensions become 'default' / 'all'. -#}
+{% macro provider_usage_columns() -%}
+        provider,
+        endpoint,
+        bucket_start,
+        bucket_end,
+        {{ to_date('bucket_start') }} as usage_date,
+        model as reported_model,
+        coalesce(project_id, 'default') as project_id,
+        coalesce(api_key_id, 'all') as api_key_id,
+        user_id,
+        coalesce(service_tier, 'default') as service_tier,
+        coalesce(is_batch, false) as is_batch,
+        coalesce(input_uncached_tokens, 0) as input_uncached_tokens,
+        coalesce(input_cached_tokens, 0) as input_cached_tokens,
+        coalesce(cache_write_tokens, 0) as cache_write_tokens,
+        coalesce(output_tokens, 0) as output_tokens,
+        requests,
+        extra,
+        source
+{%- endmacro %}
