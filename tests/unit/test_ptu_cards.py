@@ -1,0 +1,85 @@
+"""PTU price card: the shipped card loads, entries chain by date, and a bad file gets an error naming
+the file, the entry, the field and what was expected."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from rate_cards.llm_cards import RateCardError
+from rate_cards.ptu_cards import load_ptu_cards
+
+GOOD = """
+version = "test-1"
+source = "hand-written test card"
+currency = "USD"
+
+[[prices]]
+deployment_type = "GlobalProvisionedManaged"
+effective_from = "2025-01-01"
+hourly = "1.00"
+monthly_reservation = "260.00"
+yearly_reservation = "2652.00"
+
+[[prices]]
+deployment_type = "GlobalProvisionedManaged"
+effective_from = "2026-06-01"
+hourly = "0.90"
+monthly_reservation = "250.00"
+yearly_reservation = "2500.00"
+
+[[reservations]]
+deployment = "dep-a"
+term = "yearly"
+"""
+
+
+def _card(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "card.toml").write_text(text)
+    return tmp_path
+
+
+def test_shipped_card_loads() -> None:
+    cards = load_ptu_cards()
+    types = set(cards.prices.column("deployment_type").to_pylist())
+    assert {"ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"} <= types
+    assert all(v >= 0 for v in cards.prices.column("hourly_usd_per_ptu").to_pylist())
+
+
+def test_entries_chain_by_effective_date(tmp_path: Path) -> None:
+    cards = load_ptu_cards(_card(tmp_path, GOOD))
+    rows = cards.prices.to_pylist()
+    assert [r["hourly_usd_per_ptu"] for r in rows] == [Decimal("1.00"), Decimal("0.90")]
+    assert rows[0]["effective_to"] == rows[1]["effective_from"]
+    assert rows[1]["effective_to"] is None
+    assert cards.reservations.to_pylist() == [{"deployment": "dep-a", "term": "yearly", "card_version": "test-1"}]
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        ('hourly = "0.90"', r"card\.toml, prices entry 2: missing required field 'hourly'"),
+        ("hourly = 0.90\nx = 1", r"prices entry 2: unknown fields \['x'\]"),
+        ("hourly = 0.90", r"prices entry 2, field 'hourly': expected a quoted decimal string"),
+        ('hourly = "ninety"', r"prices entry 2, field 'hourly': expected a decimal string"),
+        ('hourly = "-1"', r"prices entry 2, field 'hourly': expected a non-negative price"),
+    ],
+)
+def test_bad_price_names_file_entry_field(tmp_path: Path, broken: str, expected: str) -> None:
+    text = GOOD.replace('hourly = "0.90"', broken if broken != 'hourly = "0.90"' else "")
+    with pytest.raises(RateCardError, match=expected):
+        load_ptu_cards(_card(tmp_path, text))
+
+
+def test_bad_date_and_term(tmp_path: Path) -> None:
+    with pytest.raises(RateCardError, match=r"prices entry 1, field 'effective_from': expected a date YYYY-MM-DD"):
+        load_ptu_cards(_card(tmp_path, GOOD.replace('"2025-01-01"', '"Jan 2025"')))
+    with pytest.raises(RateCardError, match=r"reservations entry 1: expected 'deployment' and 'term'"):
+        load_ptu_cards(_card(tmp_path, GOOD.replace('term = "yearly"', 'term = "weekly"')))
+
+
+def test_not_toml_and_missing_version(tmp_path: Path) -> None:
+    with pytest.raises(RateCardError, match=r"card\.toml: not valid TOML"):
+        load_ptu_cards(_card(tmp_path, "version = "))
+    with pytest.raises(RateCardError, match=r"card\.toml: missing required top-level key 'version'"):
+        load_ptu_cards(_card(tmp_path, GOOD.replace('version = "test-1"', "")))
