@@ -45,7 +45,8 @@ def canonical_column(name: str) -> str:
     """`lineItem/UnblendedCost` -> `line_item_unblended_cost`; snake_case names pass through lower-cased."""
 
     def snake(part: str) -> str:
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", part).replace(" ", "_").lower()
+        # every capital starts a word, as CUR 2.0 spells it: ReservationARN -> reservation_a_r_n
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", part).replace(" ", "_").replace("__", "_").lower()
 
     if "/" in name:
         category, field = name.split("/", 1)

@@ -172,13 +172,18 @@ def test_cloud_costs_equal_the_demo_exports(demo_run):
         effective = dict(
             con.execute("select provider_name, sum(effective_cost) from fct_cloud_costs group by 1").fetchall()
         )
+    import pyarrow.parquet as pq
+
+    (cur_file,) = glob.glob(f"{landing}/aws_cur/*/data/*/*.parquet")
+    cur_total = sum((v for v in pq.read_table(cur_file).column("line_item_unblended_cost").to_pylist() if v), Decimal(0))
+    assert billed["AWS"] == cur_total.quantize(Decimal("0.000000001"))
     assert billed["Microsoft"] == azure["actual"] and effective["Microsoft"] == azure["amortized"]
     assert billed["Google Cloud"] == effective["Google Cloud"] == gcp
     path = demo_run["settings"].exports_dir / "showback_2026-10.csv"
     with path.open() as handle:
         rows = list(csv.DictReader(handle))
     cloud = sum(Decimal(r["cloud_direct_cost_usd"]) + Decimal(r["cloud_untagged_cost_usd"]) for r in rows)
-    assert cloud == effective["Microsoft"] + effective["Google Cloud"] + effective.get("AWS", Decimal(0))
+    assert cloud == effective["Microsoft"] + effective["Google Cloud"] + effective["AWS"]
     assert (demo_run["settings"].exports_dir / "focus" / "focus_1_2_cloud_costs.parquet").exists()
 
 

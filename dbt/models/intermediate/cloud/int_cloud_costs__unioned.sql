@@ -1,5 +1,5 @@
 {#- Every cloud billing source in one FOCUS-shaped relation. Add a source's staging model to the list. -#}
-{%- set cloud_sources = ['stg_azure__cost_details', 'stg_gcp__billing_export', 'stg_focus__cost_rows'] -%}
+{%- set cloud_sources = ['stg_aws_cur__line_items', 'stg_azure__cost_details', 'stg_gcp__billing_export', 'stg_focus__cost_rows'] -%}
 
 with unioned as (
     {% for model in cloud_sources %}

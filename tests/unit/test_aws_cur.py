@@ -1,0 +1,148 @@
+"""AWS CUR parser on the shared samples (totals recomputed with the csv module), amortization rules on a
+hand-made file, manifests, and clear errors."""
+
+import csv
+import gzip
+import io
+import json
+from decimal import ROUND_HALF_EVEN, Decimal
+
+import pytest
+
+from ingest.aws_cur import canonical_column, find_deliveries, parse_cur_file
+from ingest.common import SourceFormatError
+from ingest.storage import LocalStore
+from tests.conftest import sample
+
+NANO = Decimal("0.000000001")
+
+
+def _rows(path) -> list[dict]:
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if path.name.endswith(".gz") else raw).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _total(table, column):
+    return sum((value for value in table.column(column).to_pylist() if value is not None), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("name", "cost_column"),
+    [
+        ("koku_cur_legacy_savingsplan_costcategory.csv", "lineItem/UnblendedCost"),
+        ("koku_cur_athena_snake_case.csv", "line_item_unblended_cost"),
+        ("koku_test_cur.csv.gz", "lineItem/UnblendedCost"),
+    ],
+)
+def test_samples_load_with_exact_totals(name, cost_column):
+    path = sample("aws_cur", name)
+    rows = _rows(path)
+    expected = sum(Decimal(r[cost_column] or "0").quantize(NANO, rounding=ROUND_HALF_EVEN) for r in rows)
+    result = parse_cur_file(path, str(path))
+    assert result.rejected == [] and result.table.num_rows == len(rows)
+    assert _total(result.table, "billed_cost") == expected
+    assert _total(result.table, "billed_cost").quantize(Decimal("0.01")) == sum(
+        Decimal(r[cost_column] or "0") for r in rows
+    ).quantize(Decimal("0.01"))
+
+
+def test_savings_plan_sample_amortizes_and_keeps_account_ids_as_text():
+    path = sample("aws_cur", "koku_cur_legacy_savingsplan_costcategory.csv")
+    rows = _rows(path)
+    table = parse_cur_file(path, str(path)).table
+    assert set(table.column("line_item_type").to_pylist()) == {"SavingsPlanCoveredUsage"}
+    assert _total(table, "effective_cost") == sum(Decimal(r["savingsPlan/SavingsPlanEffectiveCost"]) for r in rows)
+    assert table.column("sub_account_id").to_pylist()[0] == rows[0]["lineItem/UsageAccountId"]  # leading zeros kept
+    assert table.column("sub_account_id").to_pylist()[0].startswith("0")
+    assert set(table.column("billing_currency").to_pylist()) == {"NOK"}
+
+
+def test_amortization_by_line_item_type(tmp_path):
+    header = (
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/UsageAccountId,lineItem/LineItemType,"
+        "lineItem/UnblendedCost,savingsPlan/SavingsPlanEffectiveCost,savingsPlan/TotalCommitmentToDate,"
+        "savingsPlan/UsedCommitment,reservation/EffectiveCost,reservation/UnusedAmortizedUpfrontFeeForBillingPeriod,"
+        "reservation/UnusedRecurringFee,reservation/ReservationARN,resourceTags/user:team\n"
+    )
+    lines = [
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Usage,10.00,,,,,,,,ml",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,SavingsPlanCoveredUsage,8.00,5.00,,,,,,,ml",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,SavingsPlanNegation,-8.00,,,,,,,,ml",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,SavingsPlanRecurringFee,6.00,,6.00,5.00,,,,,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,DiscountedUsage,0,,,,3.50,,,arn:ri,ml",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,RIFee,4.00,,,,,1.25,0.75,arn:ri,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Fee,100.00,,,,,,,arn:ri,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Credit,-1.81E-1,,,,,,,,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Tax,,,,,,,,,",
+    ]
+    path = tmp_path / "cur.csv"
+    path.write_text(header + "\n".join(lines) + "\n")
+    table = parse_cur_file(path, str(path)).table
+    effective = dict(
+        zip(table.column("line_item_type").to_pylist(), table.column("effective_cost").to_pylist(), strict=True)
+    )
+    assert effective == {
+        "Usage": Decimal("10"),
+        "SavingsPlanCoveredUsage": Decimal("5"),
+        "SavingsPlanNegation": 0,
+        "SavingsPlanRecurringFee": Decimal("1"),
+        "DiscountedUsage": Decimal("3.5"),
+        "RIFee": Decimal("2"),
+        "Fee": 0,
+        "Credit": Decimal("-0.181"),
+        "Tax": 0,
+    }
+    # billed: 10 + 8 - 8 + 6 + 0 + 4 + 100 - 0.181 + 0 (empty = null = 0)
+    assert _total(table, "billed_cost") == Decimal("119.819")
+    categories = dict(
+        zip(table.column("line_item_type").to_pylist(), table.column("charge_category").to_pylist(), strict=True)
+    )
+    assert (categories["Credit"], categories["Tax"], categories["RIFee"]) == ("Credit", "Tax", "Purchase")
+    assert table.column("team").to_pylist()[0] == "ml"
+
+
+def test_missing_required_column_names_file_and_column(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        "lineItem/LineItemType,lineItem/UsageStartDate,bill/BillingPeriodStartDate\nUsage,2026-10-01,2026-10-01\n"
+    )
+    with pytest.raises(
+        SourceFormatError, match=r"bad.csv, field 'line_item_unblended_cost': missing required CUR column"
+    ):
+        parse_cur_file(path, str(path))
+
+
+def test_unparseable_cost_is_quarantined_with_its_line(tmp_path):
+    path = tmp_path / "cur.csv"
+    path.write_text(
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost\n"
+        "2026-10-01,2026-10-01,Usage,1.5\n2026-10-01,2026-10-01,Usage,twelve\n"
+    )
+    result = parse_cur_file(path, str(path))
+    assert result.table.num_rows == 1 and [(r.line, r.reason) for r in result.rejected] == [
+        (3, "lineItem/UnblendedCost is not a number: twelve")
+    ]
+
+
+def test_header_names_normalize_to_cur2_snake_case():
+    assert canonical_column("lineItem/UnblendedCost") == "line_item_unblended_cost"
+    assert canonical_column("savingsPlan/SavingsPlanEffectiveCost") == "savings_plan_savings_plan_effective_cost"
+    assert canonical_column("reservation/ReservationARN") == "reservation_reservation_a_r_n"
+    assert canonical_column("line_item_usage_account_id") == "line_item_usage_account_id"
+
+
+def test_legacy_manifest_lists_the_files_to_read(tmp_path):
+    manifest = json.loads(sample("aws_cur", "koku_legacy_cur_Manifest.json").read_text())
+    report, period, (key,) = manifest["reportName"], "20180801-20180901", manifest["reportKeys"]
+    folder = tmp_path / "aws_cur" / "prefix" / report / period
+    (folder / manifest["assemblyId"]).mkdir(parents=True)
+    (folder / f"{report}-Manifest.json").write_text(json.dumps(manifest))
+    (folder / manifest["assemblyId"] / key.rsplit("/", 1)[1]).write_bytes(
+        sample("aws_cur", "koku_test_cur.csv.gz").read_bytes()
+    )
+    (folder / "old-assembly").mkdir()
+    (folder / "old-assembly" / "koku-local-1.csv.gz").write_bytes(b"stale")  # not in the manifest: never read
+    (delivery,) = find_deliveries(LocalStore(tmp_path))
+    assert delivery.delivery_id == manifest["assemblyId"]
+    assert delivery.data_keys == (f"aws_cur/prefix/{report}/{period}/{manifest['assemblyId']}/koku-local-1.csv.gz",)
