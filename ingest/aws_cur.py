@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ingest.cloud_schema import CLOUD_COST_SCHEMA, service_category
+from ingest.cloud_schema import CLOUD_COST_SCHEMA, service_category_sql
 from ingest.common import ParseResult, Rejected, SourceFormatError
 from ingest.storage import LandingStore, LocalStore
 from ingest.tags import NORMALIZED_TAG_COLUMNS, load_tag_mapping
@@ -61,6 +61,7 @@ class Delivery:
     manifest_key: str
     delivery_id: str
     data_keys: tuple[str, ...]
+    billing_period_start: date
 
 
 def _match_key(listed: str, keys: list[str]) -> str | None:
@@ -96,8 +97,23 @@ def find_deliveries(store: LandingStore, folder: str = "aws_cur") -> list[Delive
                 raise SourceFormatError(store.describe(key), f"manifest lists {item}, which is not in the landing area")
             data_keys.append(match)
         delivery_id = str(manifest.get("assemblyId") or manifest.get("executionId") or key)
-        deliveries.append(Delivery(key, delivery_id, tuple(data_keys)))
+        deliveries.append(Delivery(key, delivery_id, tuple(data_keys), _period_start(manifest, key, store)))
     return deliveries
+
+
+def _period_start(manifest: dict, key: str, store: LandingStore) -> date:
+    """The billing period a manifest delivers: `billingPeriod.start` (`20180801T000000.000Z` or ISO), else the
+    period in its key (`BILLING_PERIOD=2026-10` or `20261001-20261101`)."""
+    start = str((manifest.get("billingPeriod") or {}).get("start") or "")
+    digits = re.sub(r"\D", "", start)[:8]
+    if len(digits) == 8:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    match = re.search(r"BILLING_PERIOD=(\d{4})-(\d{2})", key) or re.search(r"(\d{4})(\d{2})\d{2}-\d{8}", key)
+    if match:
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    raise SourceFormatError(
+        store.describe(key), "cannot tell the billing period: no billingPeriod.start", field="billingPeriod"
+    )
 
 
 def _local_copy(store: LandingStore, key: str, scratch: Path) -> Path:
@@ -143,10 +159,10 @@ def _tag_expressions(columns: dict[str, str]) -> tuple[dict[str, str], str]:
     return normalized, raw
 
 
-def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -> ParseResult:
-    """One CUR data file (CSV, CSV.gz or Parquet) -> rows; rows whose cost or dates do not parse are rejected."""
-    con = duckdb.connect()
-    con.execute("set TimeZone = 'UTC'")
+def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, delivery_id: str | None = None) -> str:
+    """SELECT over one CUR data file (CSV, CSV.gz or Parquet) giving CLOUD_COST_SCHEMA columns plus `problem`
+    (why a row cannot load, else null), runnable on any DuckDB connection set to TimeZone UTC: the warehouse
+    streams it straight into its table, `parse_cur_file` collects it as Arrow."""
     quoted = str(path).replace("'", "''")
     if str(path).endswith(".parquet"):
         relation = f"(select *, row_number() over () as source_line from read_parquet('{quoted}'))"
@@ -230,7 +246,7 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
         end as problem
     from typed
     """
-    rows = con.sql(f"""
+    return f"""
         select
             'AWS' as provider_name,
             coalesce(payer_account, usage_account) as billing_account_id,
@@ -252,6 +268,7 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
             description as charge_description,
             line_item_type,
             coalesce(product_name, product_code) as service_name,
+            {service_category_sql("coalesce(product_name, product_code)")} as service_category,
             resource_id,
             cast(null as varchar) as resource_name,
             region as region_id,
@@ -276,11 +293,17 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
             '{(delivery_id or "").replace("'", "''")}' as delivery_id,
             '{source.replace("'", "''")}' as source_file,
             source_line,
-            problem,
-            product_code
+            problem
         from ({query})
-        order by source_line
-    """).to_arrow_table()
+    """
+
+
+def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -> ParseResult:
+    """One CUR data file -> typed rows in memory (small files, tests); rows that do not parse are rejected."""
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    query = cur_file_query(con, path, source, delivery_id=delivery_id)
+    rows = con.sql(f"select * from ({query}) order by source_line").to_arrow_table()
     problems = rows.column("problem").to_pylist()
     rejected = [
         Rejected(source, line, problem)
@@ -288,13 +311,6 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
         if problem
     ]
     good = rows.filter(pa.array([problem is None for problem in problems], pa.bool_()))
-    categories = [
-        service_category(name, code)
-        for name, code in zip(
-            good.column("service_name").to_pylist(), good.column("product_code").to_pylist(), strict=True
-        )
-    ]
-    good = good.append_column("service_category", pa.array(categories, pa.string()))
     table = pa.table({name: good.column(name) for name in CLOUD_COST_SCHEMA.names}).cast(CLOUD_COST_SCHEMA)
     con.close()
     result = ParseResult(table, rejected, rows.num_rows)
@@ -302,15 +318,7 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
     return result
 
 
-def parse_delivery(store: LandingStore, delivery: Delivery) -> list[tuple[str, ParseResult]]:
-    """Parse every data file of a delivery (files from S3 are copied to a scratch folder first)."""
-    with tempfile.TemporaryDirectory(prefix="finops-cur-") as scratch:
-        return [
-            (
-                key,
-                parse_cur_file(
-                    _local_copy(store, key, Path(scratch)), store.describe(key), delivery_id=delivery.delivery_id
-                ),
-            )
-            for key in delivery.data_keys
-        ]
+def local_files(store: LandingStore, delivery: Delivery, scratch: Path) -> list[tuple[str, Path]]:
+    """(store key, local path) of a delivery's data files; files from S3 are copied into `scratch` first
+    (DuckDB then streams them from disk)."""
+    return [(key, _local_copy(store, key, scratch)) for key in delivery.data_keys]

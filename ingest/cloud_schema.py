@@ -104,3 +104,13 @@ def service_category(*names: str | None) -> str:
         if any(word in text for word in words):
             return category
     return "Other"
+
+
+def service_category_sql(expression: str) -> str:
+    """The same rules as `service_category`, as a SQL CASE over a text expression (for engine-side parsers)."""
+    lowered = f"lower(coalesce({expression}, ''))"
+    branches = []
+    for words, category in _SERVICE_CATEGORIES:
+        condition = " or ".join(f"{lowered} like '%{word}%'" for word in words)
+        branches.append(f"when {condition} then '{category}'")
+    return "case " + " ".join(branches) + " else 'Other' end"

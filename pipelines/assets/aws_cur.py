@@ -4,11 +4,10 @@ exactly the files the manifest lists."""
 
 import dagster as dg
 
-from ingest.aws_cur import find_deliveries, parse_delivery
-from ingest.cloud_schema import CLOUD_COST_SCHEMA
+from ingest.aws_cur import find_deliveries, local_files
 from pipelines.resources import LandingResource, WarehouseResource
-from warehouse.billing_periods import load_deliveries
-from warehouse.duckdb_store import load_balance
+from warehouse.cur_load import RAW_SCHEMA, TABLE, load_cur_delivery
+from warehouse.duckdb_store import ensure_table, load_balance
 
 AWS_CUR = dg.AssetKey(["aws_cur", "line_items"])
 
@@ -27,25 +26,27 @@ AWS_CUR = dg.AssetKey(["aws_cur", "line_items"])
     description="AWS Cost and Usage Report line items, one billing period per manifest, replaced atomically.",
 )
 def aws_cur_line_items(landing: LandingResource, warehouse: WarehouseResource):
+    import tempfile
+    from pathlib import Path
+
     store = landing.store()
-    deliveries = [parsed for delivery in find_deliveries(store) for parsed in parse_delivery(store, delivery)]
-    with warehouse.connect() as con:
-        load = load_deliveries(
-            con,
-            "raw_aws_cur.line_items",
-            deliveries,
-            source="aws_cur",
-            slice_columns=("billing_period_start",),
-            schema=CLOUD_COST_SCHEMA,
-        )
-        balance = load_balance(con, "aws_cur", [key for key, _ in deliveries])
+    deliveries = find_deliveries(store)
+    loads = []
+    with tempfile.TemporaryDirectory(prefix="finops-cur-") as scratch, warehouse.connect() as con:
+        for delivery in deliveries:
+            files = [(key, path, store.describe(key)) for key, path in local_files(store, delivery, Path(scratch))]
+            loads.append(load_cur_delivery(con, delivery, files))
+        if not deliveries:
+            ensure_table(con, TABLE, RAW_SCHEMA)  # an empty landing folder still leaves a (empty) table to read
+        keys = [key for load in loads for key in load.files]
+        balance = load_balance(con, "aws_cur", keys)
     return dg.MaterializeResult(
         metadata={
-            "files": len(deliveries),
-            "input_rows": load.input_rows,
-            "loaded_rows": load.loaded_rows,
-            "quarantined_rows": load.quarantined_rows,
-            "periods_replaced": len(load.slices),
+            "periods_replaced": len(deliveries),
+            "files": len(keys),
+            "input_rows": sum(load.input_rows for load in loads),
+            "loaded_rows": sum(load.loaded_rows for load in loads),
+            "quarantined_rows": sum(load.quarantined_rows for load in loads),
         },
         check_results=[dg.AssetCheckResult(check_name="row_balance", passed=all(row[5] for row in balance))],
     )
