@@ -163,7 +163,8 @@ ALIASES_SCHEMA = pa.schema(
 )
 
 
-def _decimal(value: object, where: str) -> Decimal:
+def parse_price(value: object, where: str) -> Decimal:
+    """A non-negative price written as a quoted decimal string (floats refused); errors name `where`."""
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
@@ -200,11 +201,11 @@ def _token_prices(entry: dict, where: str, fallback: TokenPrices | None = None) 
     unknown = set(entry) - set(PRICE_KINDS)
     if unknown:
         raise RateCardError(f"{where}: unknown price kinds {sorted(unknown)}; expected some of {list(PRICE_KINDS)}")
-    input_price = _decimal(entry["input"], f"{where}, field 'input'") if "input" in entry else fallback.input
-    output_price = _decimal(entry["output"], f"{where}, field 'output'") if "output" in entry else fallback.output
+    input_price = parse_price(entry["input"], f"{where}, field 'input'") if "input" in entry else fallback.input
+    output_price = parse_price(entry["output"], f"{where}, field 'output'") if "output" in entry else fallback.output
 
     def optional(kind: str, default: Decimal) -> Decimal:
-        return _decimal(entry[kind], f"{where}, field '{kind}'") if kind in entry else default
+        return parse_price(entry[kind], f"{where}, field '{kind}'") if kind in entry else default
 
     return TokenPrices(
         input=input_price,
@@ -251,7 +252,7 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
             raise RateCardError(
                 f"{path}: '{key}' must be true or false (how the provider counts tokens), got {value!r}"
             )
-    card_multiplier = _decimal(card.get("batch_multiplier", "1"), f"{path}, field 'batch_multiplier'")
+    card_multiplier = parse_price(card.get("batch_multiplier", "1"), f"{path}, field 'batch_multiplier'")
 
     prices: list[ModelPrice] = []
     for index, entry in enumerate(card["prices"], start=1):
@@ -265,7 +266,7 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
         if "effective_from" not in entry:
             raise RateCardError(f"{where}: missing required field 'effective_from' (date 'YYYY-MM-DD')")
         base = _token_prices({k: entry[k] for k in PRICE_KINDS if k in entry}, where)
-        multiplier = _decimal(entry.get("batch_multiplier", card_multiplier), f"{where}, field 'batch_multiplier'")
+        multiplier = parse_price(entry.get("batch_multiplier", card_multiplier), f"{where}, field 'batch_multiplier'")
         threshold = entry.get("long_context_threshold")
         long_context = None
         if threshold is not None or "long_context" in entry:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pyarrow as pa
 
 from ingest.common import MONEY_TYPE
-from rate_cards.llm_cards import RateCardError
+from rate_cards.llm_cards import RateCardError, parse_price
 
 DEFAULT_PTU_DIR = Path(__file__).resolve().parent / "ptu"
 _PRICE_FIELDS = ("hourly", "monthly_reservation", "yearly_reservation")
@@ -35,18 +34,6 @@ PTU_RESERVATIONS_SCHEMA = pa.schema([("deployment", pa.string()), ("term", pa.st
 class PtuCards:
     prices: pa.Table
     reservations: pa.Table
-
-
-def _price(value: object, where: str) -> Decimal:
-    if isinstance(value, float) or not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise RateCardError(f'{where}: expected a quoted decimal string such as "2.00", got {value!r}')
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise RateCardError(f'{where}: expected a decimal string such as "2.00", got {value!r}') from None
-    if number < 0:
-        raise RateCardError(f"{where}: expected a non-negative price, got {value!r}")
-    return number
 
 
 def load_ptu_cards(directory: Path = DEFAULT_PTU_DIR) -> PtuCards:
@@ -80,7 +67,7 @@ def load_ptu_cards(directory: Path = DEFAULT_PTU_DIR) -> PtuCards:
                 {
                     "deployment_type": str(entry["deployment_type"]),
                     "effective_from": datetime(effective.year, effective.month, effective.day),
-                    **{f"{f}_usd_per_ptu": _price(entry[f], f"{where}, field '{f}'") for f in _PRICE_FIELDS},
+                    **{f"{f}_usd_per_ptu": parse_price(entry[f], f"{where}, field '{f}'") for f in _PRICE_FIELDS},
                     "card_version": str(version),
                 }
             )

@@ -60,7 +60,7 @@ def test_entries_chain_by_effective_date(tmp_path: Path) -> None:
     [
         ('hourly = "0.90"', r"card\.toml, prices entry 2: missing required field 'hourly'"),
         ("hourly = 0.90\nx = 1", r"prices entry 2: unknown fields \['x'\]"),
-        ("hourly = 0.90", r"prices entry 2, field 'hourly': expected a quoted decimal string"),
+        ("hourly = 0.90", r"prices entry 2, field 'hourly': write prices as quoted decimal strings"),
         ('hourly = "ninety"', r"prices entry 2, field 'hourly': expected a decimal string"),
         ('hourly = "-1"', r"prices entry 2, field 'hourly': expected a non-negative price"),
     ],
