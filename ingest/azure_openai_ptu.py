@@ -109,3 +109,34 @@ def parse_metrics(content: bytes, source: str) -> pa.Table:
                     }
                 )
     return pa.Table.from_pylist(rows, schema=METRICS_SCHEMA) if rows else METRICS_SCHEMA.empty_table()
+
+
+METRIC_NAMES = ("AzureOpenAIProvisionedManagedUtilizationV2", "ProcessedPromptTokens", "GeneratedTokens")
+
+
+def fetch_deployments(client, account_resource_id: str) -> pa.Table:
+    """Live: ARM `GET {account}/deployments` (following nextLink) with a JsonApiClient authorised for ARM."""
+    tables, path = [], f"{account_resource_id}/deployments"
+    params = [("api-version", "2024-10-01")]
+    while path:
+        page = client.get(path, params)
+        tables.append(
+            parse_deployments(json.dumps(page, default=str).encode(), f"arm:{account_resource_id}/deployments")
+        )
+        next_link = page.get("nextLink")
+        path, params = (next_link.split(client.base_url.rstrip("/"), 1)[-1], []) if next_link else (None, [])
+    return pa.concat_tables(tables) if tables else DEPLOYMENTS_SCHEMA.empty_table()
+
+
+def fetch_metrics(client, account_resource_id: str, start: datetime, end: datetime) -> pa.Table:
+    """Live: Azure Monitor hourly metrics of the account for [start, end), split by deployment."""
+    params = [
+        ("api-version", "2023-10-01"),
+        ("metricnames", ",".join(METRIC_NAMES)),
+        ("timespan", f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}"),
+        ("interval", "PT1H"),
+        ("aggregation", "Average,Total"),
+        ("$filter", "ModelDeploymentName eq '*'"),
+    ]
+    page = client.get(f"{account_resource_id}/providers/Microsoft.Insights/metrics", params)
+    return parse_metrics(json.dumps(page, default=str).encode(), f"monitor:{account_resource_id}")

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines import assets
+from pipelines.assets.azure_openai_ptu import AzureOpenAiResource
 from pipelines.assets.cloud_billing import GcpBillingExportResource
 from pipelines.assets.dbt import dbt_project
 from pipelines.assets.llm_providers import provider_resources
@@ -38,6 +39,7 @@ defs = dg.Definitions(
         "landing": LandingResource(),
         "gcp_billing": GcpBillingExportResource(),
         **provider_resources(),
+        "azure_openai": AzureOpenAiResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir), target="duckdb"),
     },
 )

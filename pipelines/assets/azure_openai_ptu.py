@@ -1,13 +1,26 @@
 """Azure OpenAI provisioned throughput: deployments, hourly metrics, and the PTU price card.
 
-Reads recorded ARM / Azure Monitor responses from `landing/azure_openai/deployments/*.json` and
-`landing/azure_openai/metrics/*.json` (a folder or S3) and replaces the tables whole on each run.
+Live: with `account_resource_id` set and an ARM bearer token in the environment variable the resource names
+(read at run time, never stored or logged), deployments are listed and the last `lookback_hours` of hourly
+metrics fetched, replacing that window only. Offline: recorded ARM / Azure Monitor responses in
+`landing/azure_openai/deployments/*.json` and `landing/azure_openai/metrics/*.json` replace the tables whole.
 """
+
+import os
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pyarrow as pa
 
-from ingest.azure_openai_ptu import DEPLOYMENTS_SCHEMA, METRICS_SCHEMA, parse_deployments, parse_metrics
+from ingest.azure_openai_ptu import (
+    DEPLOYMENTS_SCHEMA,
+    METRICS_SCHEMA,
+    fetch_deployments,
+    fetch_metrics,
+    parse_deployments,
+    parse_metrics,
+)
+from ingest.http_client import JsonApiClient
 from pipelines.resources import LandingResource, WarehouseResource
 from rate_cards.ptu_cards import load_ptu_cards
 from warehouse.duckdb_store import replace_slice, transaction
@@ -16,6 +29,25 @@ DEPLOYMENTS = dg.AssetKey(["azure_openai", "deployments"])
 METRICS = dg.AssetKey(["azure_openai", "metrics"])
 PTU_PRICES = dg.AssetKey(["rate_cards", "ptu_prices"])
 PTU_RESERVATIONS = dg.AssetKey(["rate_cards", "ptu_reservations"])
+
+
+class AzureOpenAiResource(dg.ConfigurableResource):
+    """Where PTU deployments and metrics come from: the ARM API when `account_resource_id` is set and the
+    token variable is in the environment, else the landing folder."""
+
+    account_resource_id: str = ""
+    token_env_var: str = "AZURE_MANAGEMENT_TOKEN"
+    base_url: str = "https://management.azure.com"
+    lookback_hours: int = 48
+    timeout_seconds: float = 30.0
+
+    def client(self) -> JsonApiClient | None:
+        token = os.environ.get(self.token_env_var)
+        if not (self.account_resource_id and token):
+            return None
+        return JsonApiClient(
+            self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout_seconds=self.timeout_seconds
+        )
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
@@ -34,26 +66,35 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
         dg.AssetSpec(PTU_RESERVATIONS, group_name="rate_cards", description="Deployments covered by PTU reservations."),
     ]
 )
-def azure_openai_ptu(landing: LandingResource, warehouse: WarehouseResource):
-    store = landing.store()
-    deployments = _concat(
-        [
-            parse_deployments(store.read_bytes(k), store.describe(k))
-            for k in store.list("azure_openai/deployments", pattern="*.json")
-        ],
-        DEPLOYMENTS_SCHEMA,
-    )
-    metrics = _concat(
-        [
-            parse_metrics(store.read_bytes(k), store.describe(k))
-            for k in store.list("azure_openai/metrics", pattern="*.json")
-        ],
-        METRICS_SCHEMA,
-    )
+def azure_openai_ptu(landing: LandingResource, warehouse: WarehouseResource, azure_openai: AzureOpenAiResource):
+    client = azure_openai.client()
+    metrics_where, metrics_params = "true", []
+    if client is not None:
+        end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        start = end - timedelta(hours=azure_openai.lookback_hours)
+        deployments = fetch_deployments(client, azure_openai.account_resource_id)
+        metrics = fetch_metrics(client, azure_openai.account_resource_id, start, end)
+        metrics_where, metrics_params = "hour_start >= ? and hour_start < ?", [start, end]
+    else:
+        store = landing.store()
+        deployments = _concat(
+            [
+                parse_deployments(store.read_bytes(k), store.describe(k))
+                for k in store.list("azure_openai/deployments", pattern="*.json")
+            ],
+            DEPLOYMENTS_SCHEMA,
+        )
+        metrics = _concat(
+            [
+                parse_metrics(store.read_bytes(k), store.describe(k))
+                for k in store.list("azure_openai/metrics", pattern="*.json")
+            ],
+            METRICS_SCHEMA,
+        )
     cards = load_ptu_cards()
     with warehouse.connect() as con, transaction(con):
         replace_slice(con, "raw_azure_openai.deployments", deployments, "true")
-        replace_slice(con, "raw_azure_openai.metrics", metrics, "true")
+        replace_slice(con, "raw_azure_openai.metrics", metrics, metrics_where, metrics_params)
         replace_slice(con, "raw_rate_cards.ptu_prices", cards.prices, "true")
         replace_slice(con, "raw_rate_cards.ptu_reservations", cards.reservations, "true")
     yield dg.MaterializeResult(asset_key=DEPLOYMENTS, metadata={"rows": deployments.num_rows})

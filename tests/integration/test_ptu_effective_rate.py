@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.assets.azure_openai_ptu import azure_openai_ptu
+from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.ledger import llm_rate_cards
 from pipelines.resources import LandingResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
@@ -75,6 +75,7 @@ def test_hand_computed_ptu_month(tmp_path):
         resources={
             "landing": LandingResource(location=str(tmp_path / "landing")),
             "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+            "azure_openai": AzureOpenAiResource(),
         },
     )
     assert result.success
