@@ -175,7 +175,9 @@ def test_cloud_costs_equal_the_demo_exports(demo_run):
     import pyarrow.parquet as pq
 
     (cur_file,) = glob.glob(f"{landing}/aws_cur/*/data/*/*.parquet")
-    cur_total = sum((v for v in pq.read_table(cur_file).column("line_item_unblended_cost").to_pylist() if v), Decimal(0))
+    cur_total = sum(
+        (v for v in pq.read_table(cur_file).column("line_item_unblended_cost").to_pylist() if v), Decimal(0)
+    )
     assert billed["AWS"] == cur_total.quantize(Decimal("0.000000001"))
     assert billed["Microsoft"] == azure["actual"] and effective["Microsoft"] == azure["amortized"]
     assert billed["Google Cloud"] == effective["Google Cloud"] == gcp
