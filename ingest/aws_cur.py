@@ -27,7 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.cloud_schema import CLOUD_COST_SCHEMA, service_category_sql
-from ingest.common import ParseResult, Rejected, SourceFormatError
+from ingest.common import ParseResult, Rejected, SourceFormatError, sql_identifier, sql_literal
 from ingest.storage import LandingStore, LocalStore
 from ingest.tags import NORMALIZED_TAG_COLUMNS, load_tag_mapping
 
@@ -140,17 +140,18 @@ def _tag_expressions(columns: dict[str, str]) -> tuple[dict[str, str], str]:
         candidates = []
         for key in mapping[column]:
             if key in lowered:
-                candidates.append(f"nullif(trim(\"{lowered[key]}\"), '')")
+                candidates.append(f"nullif(trim({sql_identifier(lowered[key])}), '')")
             if tag_map:
-                candidates.append(f"nullif(trim(json_extract_string(tags_json, '$.\"{key}\"')), '')")
+                path = sql_literal("$." + json.dumps(key))
+                candidates.append(f"nullif(trim(json_extract_string(tags_json, {path})), '')")
         normalized[column] = f"coalesce({', '.join(candidates)})" if candidates else "cast(null as varchar)"
     if tag_map:
         raw = "tags_json"
     elif tag_columns:
         # JSON text built by concatenation (concat_ws skips the nulls): cheaper than a map per row
         parts = ", ".join(
-            f"case when nullif(trim(\"{actual}\"), '') is not null then '{json.dumps(key)}:' "
-            f'|| cast(to_json(trim("{actual}")) as varchar) end'
+            f"case when nullif(trim({sql_identifier(actual)}), '') is not null then {sql_literal(json.dumps(key) + ':')} "
+            f"|| cast(to_json(trim({sql_identifier(actual)})) as varchar) end"
             for key, actual in tag_columns.items()
         )
         raw = f"nullif('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
@@ -163,15 +164,15 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
     """SELECT over one CUR data file (CSV, CSV.gz or Parquet) giving CLOUD_COST_SCHEMA columns plus `problem`
     (why a row cannot load, else null), runnable on any DuckDB connection set to TimeZone UTC: the warehouse
     streams it straight into its table, `parse_cur_file` collects it as Arrow."""
-    quoted = str(path).replace("'", "''")
+    quoted = sql_literal(str(path))
     if str(path).endswith(".parquet"):
         relation = (
             f"(select * exclude (file_row_number), file_row_number + 1 as source_line"
-            f" from read_parquet('{quoted}', file_row_number = true))"
+            f" from read_parquet({quoted}, file_row_number = true))"
         )
     else:
         relation = (
-            f"(select *, row_number() over () + 1 as source_line from read_csv('{quoted}', all_varchar = true, delim = ',', quote = '\"', null_padding = true,"
+            f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, all_varchar = true, delim = ',', quote = '\"', null_padding = true,"
             " header = true))"
         )
     described = con.execute(f"describe select * from {relation}").fetchall()
@@ -184,7 +185,7 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
         raise SourceFormatError(source, f"missing required CUR column {missing[0]}", field=missing[0])
 
     def col(name: str) -> str:
-        return f'cast("{columns[name]}" as varchar)' if name in columns else "cast(null as varchar)"
+        return f"cast({sql_identifier(columns[name])} as varchar)" if name in columns else "cast(null as varchar)"
 
     def text(name: str) -> str:
         return f"nullif(trim({col(name)}), '')"
@@ -197,7 +198,7 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
 
     tags, raw_tags = _tag_expressions(columns)
     tag_source = (
-        f'cast(to_json("{columns["resource_tags"]}") as varchar)'
+        f"cast(to_json({sql_identifier(columns['resource_tags'])}) as varchar)"
         if "resource_tags" in columns and not str(path).endswith((".csv", ".gz"))
         else (text("resource_tags") if "resource_tags" in columns else "null")
     )
@@ -293,8 +294,8 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
             currency as billing_currency,
             tags,
             {", ".join(NORMALIZED_TAG_COLUMNS)},
-            '{(delivery_id or "").replace("'", "''")}' as delivery_id,
-            '{source.replace("'", "''")}' as source_file,
+            {sql_literal(delivery_id or "")} as delivery_id,
+            {sql_literal(source)} as source_file,
             source_line,
             problem
         from ({query})

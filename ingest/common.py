@@ -17,6 +17,18 @@ _MONEY_QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
 NULL_STRINGS = frozenset({"", "null", "none", "nan"})
 
 
+def sql_literal(text: str) -> str:
+    """A SQL string literal holding `text` exactly (quotes doubled): the only way text from a file or a path
+    enters generated SQL."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """A quoted SQL identifier naming the column `name` exactly (double quotes doubled), whatever a file's
+    header holds: a header can never close the identifier and run its own SQL."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 class SourceFormatError(ValueError):
     """A file (or page) cannot be read at all. The message names the file, where, and what was expected."""
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from ingest.common import Rejected, SourceFormatError
+from ingest.common import Rejected, SourceFormatError, sql_identifier, sql_literal
 
 REQUIRED_FIELDS = (
     "request_id",
@@ -178,10 +178,6 @@ def _is_integer_type(duck_type: str) -> bool:
     }
 
 
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def typed_select_sql(
     relation: str,
     column_types: dict[str, str],
@@ -198,7 +194,7 @@ def typed_select_sql(
     """
 
     def col(name: str) -> str:
-        return name if name in column_types else "cast(null as varchar)"
+        return sql_identifier(name) if name in column_types else "cast(null as varchar)"
 
     def kind(name: str) -> str:
         return column_types.get(name, "VARCHAR").upper()
@@ -272,14 +268,14 @@ def typed_select_sql(
             )
         )
     problem = (
-        "case\n" + "\n".join(f"        when {cond} then {_sql_str(reason)}" for cond, reason in checks) + "\n    end"
+        "case\n" + "\n".join(f"        when {cond} then {sql_literal(reason)}" for cond, reason in checks) + "\n    end"
     )
     projections = ",\n    ".join(f"{expr} as {name}" for name, expr in typed.items())
     return f"""
 select
-    {_sql_str(source_file)} as source_file,
+    {sql_literal(source_file)} as source_file,
     cast({line_expression} as bigint) as source_line,
-    cast({_sql_str(ingest_date.isoformat())} as date) as ingest_date,
+    cast({sql_literal(ingest_date.isoformat())} as date) as ingest_date,
     {projections},
     {problem} as problem
 from {relation}
