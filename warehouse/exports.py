@@ -1,7 +1,8 @@
 """Showback CSV for finance: one row per team x feature x environment x tenant of a month.
 
 - costs are exact decimal strings (no float artefacts, no exponent), dates ISO;
-- the file's total equals the sum of `fct_requests` for the month to the cent, or nothing is written;
+- the file's total equals the month's bills plus estimated accruals exactly (rpt_cost_conservation) and the
+  sum of `fct_costs`, or nothing is written;
 - text cells starting with = + - @ (or tab/CR) are prefixed with ' so a spreadsheet never runs them;
 - a `.sha256` file beside the CSV lets finance check that what they hold is what the warehouse wrote.
 """
@@ -31,10 +32,16 @@ SHOWBACK_COLUMNS = (
     "total_tokens",
     "llm_cost_usd",
     "cloud_direct_cost_usd",
-    "cloud_untagged_cost_usd",
+    "direct_cost_usd",
+    "shared_allocated_cost_usd",
+    "estimated_cost_usd",
+    "capitalized_cost_usd",
+    "unallocated_cost_usd",
     "total_cost_usd",
+    "depreciation_cost_usd",
+    "expensed_cost_usd",
 )
-MONEY_COLUMNS = frozenset({"llm_cost_usd", "cloud_direct_cost_usd", "cloud_untagged_cost_usd", "total_cost_usd"})
+MONEY_COLUMNS = frozenset(name for name in SHOWBACK_COLUMNS if name.endswith("_usd"))
 TEXT_COLUMNS = frozenset({"team", "feature", "environment", "tenant"})
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -70,10 +77,8 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     if not _MONTH.match(month):
         raise ExportError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-10")
     rows = con.execute(
-        """
-        select usage_month, usage_month || '-01' as month_start_date, team, feature, environment, tenant,
-               requests, prompt_tokens, output_tokens, total_tokens, llm_cost_usd,
-               cloud_direct_cost_usd, cloud_untagged_cost_usd, total_cost_usd
+        f"""
+        select {", ".join("usage_month || '-01'" if name == "month_start_date" else name for name in SHOWBACK_COLUMNS)}
         from rpt_showback
         where usage_month = ?
         order by team, feature, environment, tenant
@@ -89,23 +94,31 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     def column_total(name: str) -> Decimal:
         return sum((row[SHOWBACK_COLUMNS.index(name)] for row in rows), Decimal(0))
 
-    (llm_fact,) = con.execute(
-        "select coalesce(sum(total_cost_usd), 0) from fct_requests where strftime(request_date, '%Y-%m') = ?",
+    # independent routes to the same total: the bills (+ accruals) and the allocated fact
+    bills, accruals = con.execute(
+        "select coalesce(sum(bill_effective_cost_usd), 0), coalesce(sum(estimated_accrual_usd), 0)"
+        " from rpt_cost_conservation where charge_month = ?",
         [month],
     ).fetchone()
-    (cloud_fact,) = con.execute(
-        "select coalesce(sum(effective_cost), 0) from fct_cloud_costs where strftime(charge_date, '%Y-%m') = ?",
+    (fact_total,) = con.execute(
+        "select coalesce(sum(x_effective_cost_usd), 0) from fct_costs"
+        " where x_charge_month = ? and x_cost_origin <> 'depreciation'",
         [month],
     ).fetchone()
-    llm_total = column_total("llm_cost_usd")
-    cloud_total = column_total("cloud_direct_cost_usd") + column_total("cloud_untagged_cost_usd")
-    if llm_total != llm_fact:
-        raise ExportError(f"showback LLM total {llm_total} for {month} does not equal fct_requests total {llm_fact}")
-    if cloud_total != cloud_fact:
-        raise ExportError(f"showback cloud total {cloud_total} for {month} does not equal fct_cloud_costs {cloud_fact}")
     total = column_total("total_cost_usd")
-    if total != llm_total + cloud_total:
-        raise ExportError(f"showback total {total} for {month} is not LLM {llm_total} + cloud {cloud_total}")
+    if total != bills + accruals:
+        raise ExportError(
+            f"showback total {total} for {month} does not equal the bills {bills} plus accruals {accruals}"
+        )
+    if total != fact_total:
+        raise ExportError(f"showback total {total} for {month} does not equal fct_costs {fact_total}")
+    parts = sum(
+        column_total(name)
+        for name in ("direct_cost_usd", "shared_allocated_cost_usd", "estimated_cost_usd", "capitalized_cost_usd",
+                     "unallocated_cost_usd")
+    )
+    if total != parts:
+        raise ExportError(f"showback total {total} for {month} is not the sum of its parts {parts}")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SHOWBACK_COLUMNS)

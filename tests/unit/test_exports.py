@@ -5,7 +5,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from warehouse.exports import ExportError, export_showback, money_text, neutralize
+from warehouse.exports import SHOWBACK_COLUMNS, ExportError, export_showback, money_text, neutralize
 
 
 def test_money_text_never_uses_an_exponent():
@@ -23,20 +23,35 @@ def test_plain_cells_are_untouched():
     assert neutralize("search") == "search"
 
 
-def _warehouse(rows, fact_total):
+def _warehouse(rows, bills_total, fact_total=None):
+    """rows: (month, team, feature, environment, tenant, direct cost); total = direct."""
     con = duckdb.connect()
+    money = " decimal(38, 9)"
+    money_columns = [name for name in SHOWBACK_COLUMNS if name.endswith("_usd")]
     con.execute(
         "create table rpt_showback (usage_month varchar, team varchar, feature varchar, environment varchar,"
-        " tenant varchar, requests bigint, prompt_tokens bigint, output_tokens bigint, total_tokens bigint,"
-        " llm_cost_usd decimal(38, 9), cloud_direct_cost_usd decimal(38, 9), cloud_untagged_cost_usd decimal(38, 9),"
-        " total_cost_usd decimal(38, 9))"
+        " tenant varchar, requests bigint, prompt_tokens bigint, output_tokens bigint, total_tokens bigint, "
+        + ", ".join(name + money for name in money_columns)
+        + ")"
     )
-    con.executemany(
-        "insert into rpt_showback values (?, ?, ?, ?, ?, 1, 1, 1, 2, ?, 0, 0, ?)", [(*row, row[-1]) for row in rows]
+    for month, team, feature, environment, tenant, direct in rows:
+        values = {name: Decimal(0) for name in money_columns}
+        values.update(direct_cost_usd=direct, total_cost_usd=direct, expensed_cost_usd=direct, llm_cost_usd=direct)
+        con.execute(
+            f"insert into rpt_showback values (?, ?, ?, ?, ?, 1, 1, 1, 2, {', '.join('?' * len(money_columns))})",
+            [month, team, feature, environment, tenant, *(values[name] for name in money_columns)],
+        )
+    con.execute(
+        "create table rpt_cost_conservation (charge_month varchar, bill_effective_cost_usd decimal(38, 9),"
+        " estimated_accrual_usd decimal(38, 9))"
     )
-    con.execute("create table fct_requests (request_date date, total_cost_usd decimal(38, 9))")
-    con.execute("insert into fct_requests values (date '2026-10-03', ?)", [fact_total])
-    con.execute("create table fct_cloud_costs (charge_date date, effective_cost decimal(38, 9))")
+    con.execute("insert into rpt_cost_conservation values ('2026-10', ?, 0)", [bills_total])
+    con.execute(
+        "create table fct_costs (x_charge_month varchar, x_cost_origin varchar, x_effective_cost_usd decimal(38, 9))"
+    )
+    con.execute(
+        "insert into fct_costs values ('2026-10', 'billed', ?)", [bills_total if fact_total is None else fact_total]
+    )
     return con
 
 
@@ -50,18 +65,25 @@ def test_export_writes_exact_rows_and_a_hash(tmp_path):
     )
     export = export_showback(con, "2026-10", tmp_path / "s.csv")
     lines = (tmp_path / "s.csv").read_text().splitlines()
+    assert lines[0] == ",".join(SHOWBACK_COLUMNS)
     assert lines[1].startswith("2026-10,2026-10-01,'=evil,")
-    assert lines[1].endswith(",0.100000001,0E-9,0E-9,0.100000001".replace("0E-9", "0.000000000"))
-    assert lines[2].endswith(",0.200000000,0.000000000,0.000000000,0.200000000")
+    assert lines[1].endswith(",0.100000001,0.000000000,0.100000001")
+    assert lines[2].endswith(",0.200000000,0.000000000,0.200000000")
     assert export.total_cost_usd == Decimal("0.300000001")
     assert (tmp_path / "s.csv.sha256").read_text().split()[0] == export.sha256
 
 
-def test_export_refuses_when_totals_disagree(tmp_path):
-    con = _warehouse([("2026-10", "a", "f", "prod", "t", Decimal("1.00"))], Decimal("1.01"))
-    with pytest.raises(ExportError, match="LLM total 1.000000000 for 2026-10 does not equal fct_requests total 1.01"):
+def test_export_refuses_when_totals_disagree_with_the_bills(tmp_path):
+    con = _warehouse([("2026-10", "a", "f", "prod", "t", Decimal("1.00"))], Decimal("1.01"), Decimal("1.00"))
+    with pytest.raises(ExportError, match="total 1.000000000 for 2026-10 does not equal the bills 1.010000000"):
         export_showback(con, "2026-10", tmp_path / "s.csv")
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_export_refuses_when_the_fact_disagrees(tmp_path):
+    con = _warehouse([("2026-10", "a", "f", "prod", "t", Decimal("1.00"))], Decimal("1.00"), Decimal("0.99"))
+    with pytest.raises(ExportError, match="does not equal fct_costs 0.990000000"):
+        export_showback(con, "2026-10", tmp_path / "s.csv")
 
 
 def test_bad_month_is_a_clear_error(tmp_path):

@@ -3,7 +3,9 @@
 
 with unioned as (
     {% for model in cloud_sources %}
-        select {{ cloud_cost_columns() }}
+        select
+            '{{ model.split('__')[0][4:] }}' as x_source,
+            {{ cloud_cost_columns() }}
         from {{ ref(model) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

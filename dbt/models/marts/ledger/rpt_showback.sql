@@ -1,16 +1,19 @@
-{#- Showback for finance: month x team x feature x environment x tenant. LLM request cost from the ledger,
-    plus cloud cost allocated by tag (effective, i.e. amortized, cost): lines with a team tag are direct,
-    lines without one land on team 'unassigned' as untagged, shown apart. Missing attributes are
-    'unassigned' so every cent lands in a row. -#}
+{#- Showback for finance: month x team x feature x environment x tenant, built from fct_costs (USD, effective
+    i.e. amortized cost). Direct = billed cost owned through tags, the ledger's split of LLM bills or GPU jobs;
+    shared = untagged cost shared out by the shared-cost rule; estimated = ledger usage no bill covers yet;
+    capitalized = training GPU cost booked as an asset; unallocated = bill amounts no key explains (team
+    'unallocated'). total_cost_usd = direct + shared + estimated + capitalized + unallocated, so a month's
+    total equals its bills plus accruals exactly (rpt_cost_conservation). expensed_cost_usd swaps capitalized
+    for the month's depreciation. Bill lines with no FX rate have no USD amount and are counted apart. -#}
 with requests as (
     select * from {{ ref('fct_requests') }}
 ),
 
-cloud_costs as (
-    select * from {{ ref('fct_cloud_costs') }}
+costs as (
+    select * from {{ ref('fct_costs') }}
 ),
 
-llm as (
+usage as (
     select
         {{ to_month('request_date') }} as usage_month,
         coalesce(team, 'unassigned') as team,
@@ -20,55 +23,79 @@ llm as (
         count(*) as requests,
         sum(prompt_tokens) as prompt_tokens,
         sum(output_tokens) as output_tokens,
-        sum(total_tokens) as total_tokens,
-        {{ sum_money('total_cost_usd') }} as llm_cost_usd,
-        {{ to_money('0') }} as cloud_direct_cost_usd,
-        {{ to_money('0') }} as cloud_untagged_cost_usd
+        sum(total_tokens) as total_tokens
     from requests
     group by 1, 2, 3, 4, 5
 ),
 
-cloud as (
+owned as (
     select
-        {{ to_month('charge_date') }} as usage_month,
-        coalesce(team, 'unassigned') as team,
-        coalesce(feature, 'unassigned') as feature,
-        coalesce(environment, 'unassigned') as environment,
-        coalesce(tenant, 'unassigned') as tenant,
-        0 as requests,
-        0 as prompt_tokens,
-        0 as output_tokens,
-        0 as total_tokens,
-        {{ to_money('0') }} as llm_cost_usd,
-        {{ sum_money('case when has_team then effective_cost end') }} as cloud_direct_cost_usd,
-        {{ sum_money('case when not has_team then effective_cost end') }} as cloud_untagged_cost_usd
-    from cloud_costs
-    group by 1, 2, 3, 4, 5
-),
-
-combined as (
-    select * from llm
-    union all
-    select * from cloud
-),
-
-final as (
-    select
-        usage_month,
+        x_charge_month as usage_month,
         team,
         feature,
         environment,
         tenant,
-        sum(requests) as requests,
-        sum(prompt_tokens) as prompt_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(total_tokens) as total_tokens,
-        {{ sum_money('llm_cost_usd') }} as llm_cost_usd,
-        {{ sum_money('cloud_direct_cost_usd') }} as cloud_direct_cost_usd,
-        {{ sum_money('cloud_untagged_cost_usd') }} as cloud_untagged_cost_usd,
-        {{ sum_money('llm_cost_usd + cloud_direct_cost_usd + cloud_untagged_cost_usd') }} as total_cost_usd
-    from combined
+        {{ sum_money("case when x_spend_kind like 'llm%' and x_cost_origin in ('billed', 'estimated_accrual', 'unallocated') then x_effective_cost_usd end") }}
+            as llm_cost_usd,
+        {{ sum_money("case when x_spend_kind not like 'llm%' and x_cost_origin = 'billed' then x_effective_cost_usd end") }}
+            as cloud_direct_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'billed' then x_effective_cost_usd end") }} as direct_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'allocated_shared' then x_effective_cost_usd end") }}
+            as shared_allocated_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'estimated_accrual' then x_effective_cost_usd end") }}
+            as estimated_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'capitalized' then x_effective_cost_usd end") }}
+            as capitalized_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'unallocated' then x_effective_cost_usd end") }}
+            as unallocated_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'depreciation' then x_effective_cost_usd end") }}
+            as depreciation_cost_usd,
+        sum(case when x_has_fx_rate then 0 else 1 end) as unconverted_cost_rows
+    from costs
     group by 1, 2, 3, 4, 5
+),
+
+keys as (
+    select usage_month, team, feature, environment, tenant from usage
+    union distinct
+    select usage_month, team, feature, environment, tenant from owned
+),
+
+final as (
+    select
+        keys.usage_month,
+        keys.team,
+        keys.feature,
+        keys.environment,
+        keys.tenant,
+        coalesce(usage.requests, 0) as requests,
+        coalesce(usage.prompt_tokens, 0) as prompt_tokens,
+        coalesce(usage.output_tokens, 0) as output_tokens,
+        coalesce(usage.total_tokens, 0) as total_tokens,
+        {{ to_money('coalesce(owned.llm_cost_usd, 0)') }} as llm_cost_usd,
+        {{ to_money('coalesce(owned.cloud_direct_cost_usd, 0)') }} as cloud_direct_cost_usd,
+        {{ to_money('coalesce(owned.direct_cost_usd, 0)') }} as direct_cost_usd,
+        {{ to_money('coalesce(owned.shared_allocated_cost_usd, 0)') }} as shared_allocated_cost_usd,
+        {{ to_money('coalesce(owned.estimated_cost_usd, 0)') }} as estimated_cost_usd,
+        {{ to_money('coalesce(owned.capitalized_cost_usd, 0)') }} as capitalized_cost_usd,
+        {{ to_money('coalesce(owned.unallocated_cost_usd, 0)') }} as unallocated_cost_usd,
+        {{ to_money('coalesce(owned.direct_cost_usd, 0) + coalesce(owned.shared_allocated_cost_usd, 0)'
+                    ~ ' + coalesce(owned.estimated_cost_usd, 0) + coalesce(owned.capitalized_cost_usd, 0)'
+                    ~ ' + coalesce(owned.unallocated_cost_usd, 0)') }} as total_cost_usd,
+        {{ to_money('coalesce(owned.depreciation_cost_usd, 0)') }} as depreciation_cost_usd,
+        {{ to_money('coalesce(owned.direct_cost_usd, 0) + coalesce(owned.shared_allocated_cost_usd, 0)'
+                    ~ ' + coalesce(owned.estimated_cost_usd, 0) + coalesce(owned.unallocated_cost_usd, 0)'
+                    ~ ' + coalesce(owned.depreciation_cost_usd, 0)') }} as expensed_cost_usd,
+        coalesce(owned.unconverted_cost_rows, 0) as unconverted_cost_rows
+    from keys
+    left join usage
+        on
+            keys.usage_month = usage.usage_month and keys.team = usage.team and keys.feature = usage.feature
+            and keys.environment = usage.environment and keys.tenant = usage.tenant
+    left join owned
+        on
+            keys.usage_month = owned.usage_month and keys.team = owned.team and keys.feature = owned.feature
+            and keys.environment = owned.environment and keys.tenant = owned.tenant
 )
 
 select * from final

@@ -1,6 +1,7 @@
 {#- Per provider x model x day: cost derived from our ledger, provider usage priced with our rate card, and
-    what the provider reports (cost APIs; for Bedrock and Azure OpenAI, their bill lines in fct_cloud_costs,
-    model 'all'), with the variance of the billed amount against the ledger. -#}
+    what the bills say (provider cost reports; the Bedrock / Azure OpenAI / Vertex AI / SageMaker lines of
+    cloud bills, model 'all'), with the variance of the billed amount against the ledger. billed_cost_usd is
+    only ever a bill: null (and no variance) where no bill covers the key yet. -#}
 with ledger as (
     select
         provider,
@@ -23,36 +24,17 @@ usage as (
     group by 1, 2, 3
 ),
 
-aliases as (
-    select * from {{ ref('stg_rate_cards__llm_model_aliases') }}
-),
-
-api_costs as (
-    select
-        costs.provider,
-        coalesce(aliases.model, costs.reported_model, 'unattributed') as model,
-        costs.usage_date,
-        {{ sum_money('costs.amount_usd') }} as reported_cost_usd
-    from {{ ref('stg_llm_providers__costs') }} as costs
-    left join aliases on costs.reported_model = aliases.alias
-    group by 1, 2, 3
-),
-
-cloud_bills as (
-    select
-        ai_workload as provider,
-        'all' as model,
-        charge_date as usage_date,
-        {{ sum_money('billed_cost') }} as reported_cost_usd
-    from {{ ref('fct_cloud_costs') }}
-    where ai_workload in ('bedrock', 'azure_openai')
-    group by 1, 2, 3
-),
-
+{#- Only bills are "billed": the providers' cost reports and the AI lines of cloud bills, in USD, at the bill's
+    grain (model where the bill has it, else 'all'). -#}
 reported as (
-    select * from api_costs
-    union all
-    select * from cloud_bills
+    select
+        ledger_provider as provider,
+        coalesce(ledger_model, 'all') as model,
+        charge_start_date as usage_date,
+        {{ sum_money('x_effective_cost_usd') }} as reported_cost_usd
+    from {{ ref('int_costs__bill_lines') }}
+    where ledger_provider is not null
+    group by 1, 2, 3
 ),
 
 keys as (
@@ -73,10 +55,9 @@ final as (
         coalesce(usage.usage_tokens, 0) as usage_tokens,
         usage.usage_priced_cost_usd,
         reported.reported_cost_usd,
-        {{ to_money('coalesce(reported.reported_cost_usd, usage.usage_priced_cost_usd, 0)') }} as billed_cost_usd,
-        {{ to_money('coalesce(reported.reported_cost_usd, usage.usage_priced_cost_usd, 0)'
-                    ~ ' - coalesce(ledger.ledger_cost_usd, 0)') }} as variance_usd,
-        {{ ratio('coalesce(reported.reported_cost_usd, usage.usage_priced_cost_usd, 0) - coalesce(ledger.ledger_cost_usd, 0)',
+        reported.reported_cost_usd as billed_cost_usd,
+        {{ to_money('reported.reported_cost_usd - coalesce(ledger.ledger_cost_usd, 0)') }} as variance_usd,
+        {{ ratio('reported.reported_cost_usd - coalesce(ledger.ledger_cost_usd, 0)',
                  'coalesce(ledger.ledger_cost_usd, 0)') }} as variance_pct
     from keys
     left join ledger

@@ -1,3 +1,4 @@
+{#- rpt_reconciliation by month; billed and variance stay null for a provider x model with no bill. -#}
 with daily as (
     select * from {{ ref('rpt_reconciliation') }}
 ),
@@ -10,10 +11,10 @@ final as (
         sum(ledger_requests) as ledger_requests,
         {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd,
         {{ sum_money('usage_priced_cost_usd') }} as usage_priced_cost_usd,
-        {{ sum_money('reported_cost_usd') }} as reported_cost_usd,
-        {{ sum_money('billed_cost_usd') }} as billed_cost_usd,
-        {{ sum_money('variance_usd') }} as variance_usd,
-        {{ ratio(sum_money('variance_usd'), sum_money('ledger_cost_usd')) }} as variance_pct
+        {{ to_money('sum(reported_cost_usd)') }} as reported_cost_usd,
+        {{ to_money('sum(billed_cost_usd)') }} as billed_cost_usd,
+        {{ to_money('sum(variance_usd)') }} as variance_usd,
+        {{ ratio('sum(variance_usd)', sum_money('ledger_cost_usd')) }} as variance_pct
     from daily
     group by 1, 2, 3
 )

@@ -1,15 +1,28 @@
-{#- The billed amount of each provider and month allocated back to features in proportion to their ledger
-    cost, in whole cents that sum exactly to the billed amount (rounded to the cent): each feature gets the
-    floor of its share, and the cents left over go one each to the largest remainders. -#}
-with requests as (
+{#- What each feature is billed for its LLM use, per month x provider: the fct_costs rows of LLM bills (the
+    ledger's split of each bill line, exact to the nano-dollar by split_exactly), beside the feature's ledger
+    estimate. Bill amounts no ledger usage explains appear as feature 'unallocated' (or on the line's tags),
+    so the features of a provider-month always sum to its bills exactly, including providers with no ledger
+    cost at all. -#}
+with costs as (
+    select * from {{ ref('fct_costs') }}
+),
+
+requests as (
     select * from {{ ref('fct_requests') }}
 ),
 
-monthly as (
-    select * from {{ ref('rpt_reconciliation_monthly') }}
+billed as (
+    select
+        x_charge_month as usage_month,
+        x_ledger_provider as provider,
+        case when x_cost_origin = 'unallocated' then 'unallocated' else feature end as feature,
+        {{ sum_money('x_effective_cost_usd') }} as allocated_billed_cost_usd
+    from costs
+    where x_spend_kind in ('llm_provider_bill', 'llm_cloud_bill')
+    group by 1, 2, 3
 ),
 
-feature_costs as (
+ledger as (
     select
         {{ to_month('request_date') }} as usage_month,
         provider,
@@ -19,59 +32,45 @@ feature_costs as (
     group by 1, 2, 3
 ),
 
-provider_months as (
-    select
-        usage_month,
-        provider,
-        {{ sum_money('ledger_cost_usd') }} as provider_ledger_cost_usd,
-        {{ sum_money('billed_cost_usd') }} as provider_billed_cost_usd
-    from monthly
+billed_months as (
+    select usage_month, provider, {{ sum_money('allocated_billed_cost_usd') }} as provider_billed_cost_usd
+    from billed
     group by 1, 2
 ),
 
-weighted as (
-    select
-        feature_costs.*,
-        provider_months.provider_ledger_cost_usd,
-        provider_months.provider_billed_cost_usd,
-        cast(round(provider_months.provider_billed_cost_usd * 100) as {{ wide_int_type() }}) as billed_cents,
-        cast(feature_costs.ledger_cost_usd * 1000000000 as {{ wide_int_type() }}) as weight,
-        cast(provider_months.provider_ledger_cost_usd * 1000000000 as {{ wide_int_type() }}) as total_weight
-    from feature_costs
-    inner join provider_months
-        on feature_costs.usage_month = provider_months.usage_month and feature_costs.provider = provider_months.provider
+ledger_months as (
+    select usage_month, provider, {{ sum_money('ledger_cost_usd') }} as provider_ledger_cost_usd
+    from ledger
+    group by 1, 2
 ),
 
-floored as (
-    select
-        *,
-        case when total_weight = 0 then 0 else {{ wide_int_div('billed_cents * weight', 'total_weight') }} end as base_cents,
-        case when total_weight = 0 then 0
-            else billed_cents * weight - {{ wide_int_div('billed_cents * weight', 'total_weight') }} * total_weight
-        end as remainder
-    from weighted
-),
-
-ranked as (
-    select
-        *,
-        billed_cents - sum(base_cents) over (partition by usage_month, provider) as cents_left,
-        row_number() over (partition by usage_month, provider order by remainder desc, feature) as remainder_rank
-    from floored
+keys as (
+    select billed.usage_month, billed.provider, billed.feature from billed
+    union distinct
+    select ledger.usage_month, ledger.provider, ledger.feature
+    from ledger
+    inner join billed_months
+        on ledger.usage_month = billed_months.usage_month and ledger.provider = billed_months.provider
 ),
 
 final as (
     select
-        usage_month,
-        provider,
-        feature,
-        ledger_cost_usd,
-        {{ ratio('ledger_cost_usd', 'provider_ledger_cost_usd') }} as ledger_share,
-        provider_billed_cost_usd,
-        {{ to_money('cast(base_cents + case when remainder_rank <= cents_left then 1 else 0 end as '
-                    ~ money_type() ~ ') * 0.01') }} as allocated_billed_cost_usd,
-        {{ ratio('provider_billed_cost_usd', 'provider_ledger_cost_usd') }} as trueup_factor
-    from ranked
+        keys.usage_month,
+        keys.provider,
+        keys.feature,
+        {{ to_money('coalesce(ledger.ledger_cost_usd, 0)') }} as ledger_cost_usd,
+        {{ ratio('coalesce(ledger.ledger_cost_usd, 0)', 'ledger_months.provider_ledger_cost_usd') }} as ledger_share,
+        billed_months.provider_billed_cost_usd,
+        {{ to_money('coalesce(billed.allocated_billed_cost_usd, 0)') }} as allocated_billed_cost_usd,
+        {{ ratio('billed_months.provider_billed_cost_usd', 'ledger_months.provider_ledger_cost_usd') }}
+            as trueup_factor
+    from keys
+    inner join billed_months on keys.usage_month = billed_months.usage_month and keys.provider = billed_months.provider
+    left join ledger_months on keys.usage_month = ledger_months.usage_month and keys.provider = ledger_months.provider
+    left join billed
+        on keys.usage_month = billed.usage_month and keys.provider = billed.provider and keys.feature = billed.feature
+    left join ledger
+        on keys.usage_month = ledger.usage_month and keys.provider = ledger.provider and keys.feature = ledger.feature
 )
 
 select * from final

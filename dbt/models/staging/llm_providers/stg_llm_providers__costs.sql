@@ -6,6 +6,7 @@ renamed as (
     select
         provider,
         bucket_start,
+        bucket_end,
         {{ to_date('bucket_start') }} as usage_date,
         model as reported_model,
         coalesce(project_id, 'default') as project_id,

@@ -1,0 +1,92 @@
+{#- Exact allocation: every split of money in the warehouse goes through split_exactly, so the parts of an
+    amount always sum to it to the nano-dollar. -#}
+
+{#- A whole number of nano-units (wide_int_type) as money: exact, never float. -#}
+{% macro nano_to_money(expression) -%}
+    {{ return(adapter.dispatch('nano_to_money', 'finops')(expression)) }}
+{%- endmacro %}
+
+{% macro default__nano_to_money(expression) -%}
+    cast(cast({{ expression }} as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as {{ money_type() }})
+{%- endmacro %}
+
+{% macro bigquery__nano_to_money(expression) -%}
+    cast(cast({{ expression }} as bignumeric) * bignumeric '0.000000001' as numeric)
+{%- endmacro %}
+
+{#- Money as a whole number of nano-units (wide_int_type), sign kept. -#}
+{% macro money_to_nano(expression) -%}
+    cast(({{ expression }}) * 1000000000 as {{ wide_int_type() }})
+{%- endmacro %}
+
+{#- A SELECT over `relation` that adds `<amount>_split` for each name in `amounts`: the group's amount (the
+    same on every row of a group of `group_by`) split across the group's rows in proportion to the
+    non-negative whole-number `weight`, by the largest-remainder rule in nano-units: each row gets the floor
+    of its share, and the units left over go one each to the largest remainders (ties by `order_by`). The
+    parts of a group sum exactly to its amount, whatever its sign. Rows of a group whose weights sum to 0
+    get 0: callers send such groups elsewhere (unallocated) before splitting. Helper columns start with
+    `split_`. `group_by`, `order_by` and `weight` are unqualified expressions over the relation's columns. -#}
+{% macro split_exactly(relation, group_by, order_by, weight, amounts) -%}
+    select
+        split_floored.*
+        {%- for amount in amounts %},
+        case when split_floored.split_total_weight = 0 then {{ to_money(0) }} else
+            {{ nano_to_money(
+                'sign(split_floored.' ~ amount ~ ') * (split_floored.split_base_' ~ loop.index
+                ~ ' + case when row_number() over (partition by ' ~ group_by ~ ' order by split_floored.split_rest_'
+                ~ loop.index ~ ' desc, ' ~ order_by ~ ') <= split_floored.split_units_' ~ loop.index
+                ~ ' - sum(split_floored.split_base_' ~ loop.index ~ ') over (partition by ' ~ group_by
+                ~ ') then 1 else 0 end)') }}
+        end as {{ amount }}_split
+        {%- endfor %}
+    from (
+        select
+            split_weighted.*
+            {%- for amount in amounts %},
+            case when split_weighted.split_total_weight = 0 then 0 else
+                {{ wide_int_div('split_weighted.split_units_' ~ loop.index ~ ' * split_weighted.split_weight',
+                                'split_weighted.split_total_weight') }}
+            end as split_base_{{ loop.index }},
+            case when split_weighted.split_total_weight = 0 then 0 else
+                split_weighted.split_units_{{ loop.index }} * split_weighted.split_weight
+                - {{ wide_int_div('split_weighted.split_units_' ~ loop.index ~ ' * split_weighted.split_weight',
+                                  'split_weighted.split_total_weight') }} * split_weighted.split_total_weight
+            end as split_rest_{{ loop.index }}
+            {%- endfor %}
+        from (
+            select
+                split_input.*,
+                cast({{ weight }} as {{ wide_int_type() }}) as split_weight,
+                sum(cast({{ weight }} as {{ wide_int_type() }})) over (partition by {{ group_by }})
+                    as split_total_weight
+                {%- for amount in amounts %},
+                {{ money_to_nano('abs(split_input.' ~ amount ~ ')') }} as split_units_{{ loop.index }}
+                {%- endfor %}
+            from {{ relation }} as split_input
+        ) as split_weighted
+    ) as split_floored
+{%- endmacro %}
+
+{#- The owner of a cost row as FOCUS AllocatedTags: a JSON object text. -#}
+{% macro owner_tags_json(team, feature, environment, tenant) -%}
+    {{ return(adapter.dispatch('owner_tags_json', 'finops')(team, feature, environment, tenant)) }}
+{%- endmacro %}
+
+{% macro default__owner_tags_json(team, feature, environment, tenant) -%}
+    cast(to_json(struct_pack(team := {{ team }}, feature := {{ feature }}, environment := {{ environment }},
+        tenant := {{ tenant }})) as varchar)
+{%- endmacro %}
+
+{% macro bigquery__owner_tags_json(team, feature, environment, tenant) -%}
+    to_json_string(struct({{ team }} as team, {{ feature }} as feature, {{ environment }} as environment,
+        {{ tenant }} as tenant))
+{%- endmacro %}
+
+{#- Last calendar day a charge period covers (its end is exclusive; a period ending at 23:59:59 covers that
+    day). -#}
+{% macro charge_last_date(start_at, end_at) -%}
+    case
+        when {{ end_at }} is null then {{ to_date(start_at) }}
+        else greatest({{ to_date(start_at) }}, {{ to_date(dbt.dateadd('millisecond', -1, end_at)) }})
+    end
+{%- endmacro %}

@@ -1,0 +1,149 @@
+{#- The shared pool (untagged cloud spend, unused GPU capacity of untagged lines) shared out to the owners of
+    its month by the rule in var `shared_cost_allocation_method`:
+    - direct_cost (default): pro rata to each owner's direct (billed, owned) cost of the month in USD;
+    - requests: pro rata to each owner's ledger requests of the month;
+    - fixed: by the team weights in var `shared_cost_fixed_shares` (e.g. {"search": 60, "support": 40}).
+    Parts sum exactly to each pooled amount (split_exactly); a month with no owner to share with leaves the
+    amount unallocated, with the reason. -#}
+{%- set method = var('shared_cost_allocation_method', 'direct_cost') -%}
+{%- set fixed_shares = var('shared_cost_fixed_shares', {}) -%}
+{%- if method not in ('direct_cost', 'requests', 'fixed') -%}
+    {{ exceptions.raise_compiler_error("var shared_cost_allocation_method must be direct_cost, requests or fixed; got " ~ method) }}
+{%- endif -%}
+
+with allocated as (
+    select * from {{ ref('int_costs__allocated_lines') }}
+),
+
+ledger as (
+    select * from {{ ref('int_ledger__owner_days') }}
+),
+
+pool as (
+    select
+        allocated.*,
+        row_number() over (
+            order by allocated.bill_line_id, allocated.target_kind, coalesce(allocated.allocated_resource_id, '')
+        ) as pool_part_id
+    from allocated
+    where allocated.x_cost_origin = 'shared_pool'
+),
+
+owner_weights as (
+    {%- if method == 'direct_cost' %}
+    select
+        x_charge_month,
+        team,
+        feature,
+        environment,
+        tenant,
+        sum({{ money_to_nano('x_effective_cost_usd') }}) as weight
+    from allocated
+    where x_cost_origin = 'billed' and x_effective_cost_usd is not null
+    group by 1, 2, 3, 4, 5
+    {%- elif method == 'requests' %}
+    select
+        x_charge_month,
+        team,
+        feature,
+        environment,
+        tenant,
+        sum(requests) as weight
+    from ledger
+    group by 1, 2, 3, 4, 5
+    {%- else %}
+    select
+        months.x_charge_month,
+        shares.team,
+        'unassigned' as feature,
+        'unassigned' as environment,
+        'unassigned' as tenant,
+        shares.weight
+    from (select distinct x_charge_month from pool) as months
+    cross join (
+        {%- for team, share in fixed_shares.items() %}
+        select '{{ team | replace("'", "''") }}' as team, cast({{ (share * 1000000) | int }} as bigint) as weight
+        {% if not loop.last %}union all{% endif %}
+        {%- else %}
+        select cast(null as {{ dbt.type_string() }}) as team, cast(0 as bigint) as weight
+        {%- endfor %}
+    ) as shares
+    {%- endif %}
+),
+
+positive_weights as (
+    select * from owner_weights where weight > 0
+),
+
+keyed as (
+    select
+        pool.*,
+        positive_weights.team as owner_team,
+        positive_weights.feature as owner_feature,
+        positive_weights.environment as owner_environment,
+        positive_weights.tenant as owner_tenant,
+        positive_weights.weight as owner_weight
+    from pool
+    inner join positive_weights on pool.x_charge_month = positive_weights.x_charge_month
+),
+
+split as (
+    {{ split_exactly(
+        'keyed', 'pool_part_id', 'owner_team, owner_feature, owner_environment, owner_tenant', 'owner_weight',
+        ['billed_cost', 'effective_cost', 'x_billed_cost_usd', 'x_effective_cost_usd']) }}
+),
+
+shared as (
+    select
+        bill_line_id, x_source, x_spend_kind, ledger_provider, service_provider_name, billing_account_id,
+        sub_account_id, billing_period_start, charge_period_start, charge_period_end, x_charge_month,
+        charge_category, charge_description, service_name, service_category, resource_id, sku_id,
+        pricing_quantity, pricing_unit, billing_currency,
+        billed_cost_split as billed_cost,
+        effective_cost_split as effective_cost,
+        x_billed_cost_usd_split as x_billed_cost_usd,
+        x_effective_cost_usd_split as x_effective_cost_usd,
+        x_fx_rate, x_fx_rate_source, x_fx_rate_date, tags, target_kind,
+        owner_team as team,
+        owner_feature as feature,
+        owner_environment as environment,
+        owner_tenant as tenant,
+        'allocated_shared' as x_cost_origin,
+        'shared_{{ method }}' as allocated_method_id,
+        allocated_resource_id,
+        cast(null as {{ dbt.type_string() }}) as x_allocation_reason,
+        source_file,
+        source_line
+    from split
+),
+
+unshared as (
+    select
+        bill_line_id, x_source, x_spend_kind, ledger_provider, service_provider_name, billing_account_id,
+        sub_account_id, billing_period_start, charge_period_start, charge_period_end, x_charge_month,
+        charge_category, charge_description, service_name, service_category, resource_id, sku_id,
+        pricing_quantity, pricing_unit, billing_currency, billed_cost, effective_cost, x_billed_cost_usd,
+        x_effective_cost_usd, x_fx_rate, x_fx_rate_source, x_fx_rate_date, tags, target_kind,
+        'unallocated' as team,
+        'unassigned' as feature,
+        'unassigned' as environment,
+        'unassigned' as tenant,
+        'unallocated' as x_cost_origin,
+        'none' as allocated_method_id,
+        allocated_resource_id,
+        'shared cost with no owner to share it with in its month (rule {{ method }})' as x_allocation_reason,
+        source_file,
+        source_line
+    from pool
+    where not exists (
+        select 1 from positive_weights where positive_weights.x_charge_month = pool.x_charge_month
+    )
+),
+
+final as (
+    select * from shared
+    union all
+    select * from unshared
+)
+
+select * from final

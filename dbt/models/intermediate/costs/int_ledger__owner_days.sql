@@ -1,0 +1,24 @@
+{#- The ledger as an allocation key: priced cost (nano-dollars, a whole number) and requests per provider x
+    model x day x owner. Missing owner attributes are 'unassigned', so every request has an owner. -#}
+with requests as (
+    select * from {{ ref('stg_ledger__requests') }}
+),
+
+final as (
+    select
+        provider,
+        model,
+        request_date,
+        {{ to_month('request_date') }} as x_charge_month,
+        coalesce(team, 'unassigned') as team,
+        coalesce(feature_tag, 'unassigned') as feature,
+        coalesce(environment, 'unassigned') as environment,
+        coalesce(tenant_id, 'unassigned') as tenant,
+        count(*) as requests,
+        {{ sum_money('total_cost_usd') }} as ledger_cost_usd,
+        sum({{ money_to_nano('total_cost_usd') }}) as ledger_cost_nano
+    from requests
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+)
+
+select * from final

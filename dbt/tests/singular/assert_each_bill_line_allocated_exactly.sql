@@ -1,0 +1,25 @@
+{#- Each bill line's rows in fct_costs sum exactly to the line (billed, effective, USD); a line with no row at
+    all is lost money and fails too. -#}
+with lines as (
+    select * from {{ ref('int_costs__bill_lines') }}
+),
+
+parts as (
+    select
+        bill_line_id,
+        {{ sum_money('billed_cost') }} as billed_cost,
+        {{ sum_money('effective_cost') }} as effective_cost,
+        {{ sum_money('x_effective_cost_usd') }} as x_effective_cost_usd
+    from {{ ref('fct_costs') }}
+    where bill_line_id is not null and x_cost_origin <> 'depreciation'
+    group by bill_line_id
+)
+
+select lines.bill_line_id
+from lines
+left join parts on lines.bill_line_id = parts.bill_line_id
+where
+    parts.bill_line_id is null
+    or parts.billed_cost <> lines.billed_cost
+    or parts.effective_cost <> lines.effective_cost
+    or parts.x_effective_cost_usd <> coalesce(lines.x_effective_cost_usd, 0)
