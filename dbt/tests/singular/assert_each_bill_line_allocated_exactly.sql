@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "fct_costs"}}}) }}
 {#- Each bill line's rows in fct_costs sum exactly to the line (billed, effective, USD); a line with no row at
     all is lost money and fails too. -#}
 with lines as (
