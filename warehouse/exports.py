@@ -2,21 +2,20 @@
 
 - costs are exact decimal strings (no float artefacts, no exponent), dates ISO;
 - the file's total equals the sum of `fct_requests` for the month to the cent, or nothing is written;
-- text cells starting with = + - @ (or tab/CR) are prefixed with ' so a spreadsheet never runs them;
-- a `.sha256` file beside the CSV lets finance check that what they hold is what the warehouse wrote.
+- written by the shared `warehouse.csv_files.write_csv`: fields quoted where needed, text cells starting
+  with = + - @ (or tab/CR) prefixed with ' so a spreadsheet never runs them, a `.sha256` beside the CSV.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+from warehouse.csv_files import write_csv
 
 SHOWBACK_COLUMNS = (
     "usage_month",
@@ -34,10 +33,7 @@ SHOWBACK_COLUMNS = (
     "cloud_untagged_cost_usd",
     "total_cost_usd",
 )
-MONEY_COLUMNS = frozenset({"llm_cost_usd", "cloud_direct_cost_usd", "cloud_untagged_cost_usd", "total_cost_usd"})
-TEXT_COLUMNS = frozenset({"team", "feature", "environment", "tenant"})
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(RuntimeError):
@@ -50,11 +46,6 @@ class ShowbackExport:
     rows: int
     total_cost_usd: Decimal
     sha256: str
-
-
-def neutralize(cell: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def money_text(value: Decimal) -> str:
@@ -106,24 +97,5 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     total = column_total("total_cost_usd")
     if total != llm_total + cloud_total:
         raise ExportError(f"showback total {total} for {month} is not LLM {llm_total} + cloud {cloud_total}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SHOWBACK_COLUMNS)
-    for row in rows:
-        cells = []
-        for name, value in zip(SHOWBACK_COLUMNS, row, strict=True):
-            if name in MONEY_COLUMNS:
-                cells.append(money_text(value))
-            elif name in TEXT_COLUMNS:
-                cells.append(neutralize(str(value)))
-            else:
-                cells.append(str(value))
-        writer.writerow(cells)
-    content = buffer.getvalue().encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_suffix(out.suffix + ".tmp")
-    temporary.write_bytes(content)
-    temporary.replace(out)  # readers never see half a file
-    digest = hashlib.sha256(content).hexdigest()
-    out.with_name(out.name + ".sha256").write_text(f"{digest}  {out.name}\n")
-    return ShowbackExport(path=out, rows=len(rows), total_cost_usd=total, sha256=digest)
+    written = write_csv(out, SHOWBACK_COLUMNS, rows)
+    return ShowbackExport(path=out, rows=written.rows, total_cost_usd=total, sha256=written.sha256)
