@@ -71,7 +71,9 @@ def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
     pq.write_table(table, parquet_path.with_suffix(".parquet.tmp"))
     parquet_path.with_suffix(".parquet.tmp").replace(parquet_path)
     # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
-    written = write_csv(csv_path, table.column_names, zip(*(column.to_pylist() for column in table.columns)))
+    written = write_csv(
+        csv_path, table.column_names, zip(*(column.to_pylist() for column in table.columns), strict=True)
+    )
     billed = sum((value for value in table.column("BilledCost").to_pylist() if value is not None), Decimal(0))
     return FocusExport(
         parquet=parquet_path, csv=csv_path, rows=table.num_rows, billed_cost=billed, csv_sha256=written.sha256
