@@ -22,25 +22,60 @@ class LandingStore(Protocol):
     def describe(self, key: str) -> str: ...
 
 
+class LandingLinkError(ValueError):
+    """A symbolic link inside the landing folder: never followed (a link to /etc/passwd or to another
+    source's folder must not be read, loaded or copied into quarantine)."""
+
+    def __init__(self, link: Path):
+        try:
+            target = os.readlink(link)
+        except OSError:
+            target = "?"
+        super().__init__(
+            f"{link}: is a symbolic link (to {target}); landing files must be regular files, links are never "
+            "followed: replace the link with the file itself or remove it"
+        )
+
+
 @dataclass(frozen=True)
 class LocalStore:
+    """A landing folder. The root itself may be a link (landing -> /mnt/data); links below it are refused."""
+
     root: Path
 
     def list(self, prefix: str = "", pattern: str = "*") -> list[str]:
         base = self.root / prefix if prefix else self.root
+        self._refuse_links(base)
         if not base.exists():
             return []
         keys = []
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and fnmatch.fnmatch(path.name, pattern):
-                keys.append(path.relative_to(self.root).as_posix())
-        return keys
+        for folder, folders, files in os.walk(base, followlinks=False):
+            for name in sorted(folders + files):
+                path = Path(folder) / name
+                if path.is_symlink():
+                    raise LandingLinkError(path)
+            for name in files:
+                path = Path(folder) / name
+                if fnmatch.fnmatch(name, pattern) and path.is_file():
+                    keys.append(path.relative_to(self.root).as_posix())
+        return sorted(keys)
+
+    def _refuse_links(self, path: Path) -> None:
+        """Refuse `path` when it, or a folder between it and the root, is a link."""
+        relative = path.relative_to(self.root)
+        current = self.root
+        for part in relative.parts:
+            current = current / part
+            if current.is_symlink():
+                raise LandingLinkError(current)
 
     def read_bytes(self, key: str) -> bytes:
-        return (self.root / key).read_bytes()
+        return self.path(key).read_bytes()
 
     def path(self, key: str) -> Path:
-        return self.root / key
+        path = self.root / key
+        self._refuse_links(path)
+        return path
 
     def describe(self, key: str) -> str:
         return str(self.root / key)
@@ -66,7 +101,8 @@ class S3Store:
 
     def list(self, prefix: str = "", pattern: str = "*") -> list[str]:
         client = self._client()
-        full_prefix = self._full(prefix)
+        # a prefix names a folder: `azure` must not also list `azure_openai/...`
+        full_prefix = self._full(prefix.rstrip("/") + "/") if prefix else self._full("")
         keys: list[str] = []
         paginator = client.get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=full_prefix):

@@ -3,6 +3,9 @@
 finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
 finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
 finops export showback --month YYYY-MM [--out FILE]
+
+A run holds the warehouse's exclusive lock, an export a shared one (warehouse/lock.py): a second process
+waits up to FINOPS_LOCK_TIMEOUT_SECONDS, then exits 2 with a one-line error.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 from pipelines.dbt_manifest import ensure_dbt_manifest
 from pipelines.settings import Settings
+from warehouse.lock import WarehouseBusy
 
 DEMO_MARKER = ".finops-demo"
 
@@ -43,7 +47,17 @@ def _delivery_days(settings: Settings) -> list[date]:
 
 
 def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
-    """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder)."""
+    """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder).
+
+    Holds the warehouse's exclusive lock for the whole run: a second run or an export waits for it
+    (FINOPS_LOCK_TIMEOUT_SECONDS), then gives up with WarehouseBusy."""
+    from warehouse.lock import warehouse_lock
+
+    with warehouse_lock(settings.warehouse_path, exclusive=True, purpose="finops run", say=_say):
+        return _run_main_job_locked(settings, start, end)
+
+
+def _run_main_job_locked(settings: Settings, start: date | None, end: date | None) -> bool:
     _prepare_environment(settings)
     days = _delivery_days(settings)
     start = start or (days[0] if days else date.today())
@@ -100,8 +114,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     sources = generate_landing(landing)
     (landing / DEMO_MARKER).write_text("written by `finops demo`; regenerated on every demo run\n")
     _say(f"demo sources: {', '.join(sources)}")
-    if not run_main_job(settings):
-        return 1
+    try:
+        if not run_main_job(settings):
+            return 1
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     _print_summary(settings)
     return 0
 
@@ -110,8 +128,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
     start = date.fromisoformat(args.start) if args.start else None
     end = date.fromisoformat(args.end) if args.end else None
-    if not run_main_job(settings, start, end):
-        return 1
+    try:
+        if not run_main_job(settings, start, end):
+            return 1
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     _print_summary(settings)
     return 0
 
@@ -132,6 +154,7 @@ def _print_summary(settings: Settings) -> None:
 def _cmd_export_showback(args: argparse.Namespace) -> int:
     from warehouse.duckdb_store import connect
     from warehouse.exports import ExportError, export_showback
+    from warehouse.lock import warehouse_lock
 
     settings = Settings.resolve(warehouse_path=args.warehouse)
     out = Path(args.out) if args.out else settings.exports_dir / f"showback_{args.month}.csv"
@@ -142,9 +165,13 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        with connect(settings.warehouse_path, read_only=True) as con:
+        # a shared lock: waits while a run writes, runs beside other exports
+        with (
+            warehouse_lock(settings.warehouse_path, exclusive=False, purpose="finops export"),
+            connect(settings.warehouse_path, read_only=True) as con,
+        ):
             export = export_showback(con, args.month, out)
-    except ExportError as exc:
+    except (ExportError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"{export.path}: {export.rows} rows, total {export.total_cost_usd} USD, sha256 {export.sha256}")

@@ -18,6 +18,7 @@ Hand numbers:
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,9 @@ def _create(con: duckdb.DuckDBPyConnection, table: str, ddl: str, rows: list[tup
         con.executemany(f"insert into {table} values ({placeholders})", rows)
 
 
-def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
+def seed_gpu_world(con: duckdb.DuckDBPyConnection, *, noisy_gpus: int = 0, sample_seed: int | None = None) -> None:
+    """The hand-computed world. `noisy_gpus` adds GPUs of another pod with irregular readings (for the
+    determinism test only); `sample_seed` shuffles the physical order of the DCGM rows."""
     _create(
         con,
         "raw_gpu.spark_apps",
@@ -228,6 +231,18 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection) -> None:
             samples.append((at, "node-a", uuid, "ml", "train-pod", "DCGM_FI_DEV_POWER_USAGE", 250.0))
     # another pod's GPU on the same node: must not be attributed to the training run
     samples.append((start, "node-a", "GPU-7", "ml", "other-pod", "DCGM_FI_DEV_GPU_UTIL", 0.0))
+    noise = random.Random(7)
+    for gpu in range(noisy_gpus):
+        for step in range(120):
+            at = _ts("2026-10-05 00:00:00") + timedelta(seconds=30 * step)
+            for metric, scale in (
+                ("DCGM_FI_DEV_GPU_UTIL", 100),
+                ("DCGM_FI_PROF_SM_ACTIVE", 1),
+                ("DCGM_FI_DEV_POWER_USAGE", 400),
+            ):
+                samples.append((at, "ip-10-0-0-1", f"GPU-N{gpu}", None, None, metric, noise.random() * scale))
+    if sample_seed is not None:
+        random.Random(sample_seed).shuffle(samples)
     _create(
         con,
         "raw_gpu.dcgm_samples",
@@ -341,12 +356,12 @@ class GpuMartsBuild:
             return con.execute(sql, params or []).fetchall()
 
 
-def build_gpu_marts(workdir: Path) -> GpuMartsBuild:
+def build_gpu_marts(workdir: Path, *, noisy_gpus: int = 0, sample_seed: int | None = None) -> GpuMartsBuild:
     """Seed the world in `workdir/warehouse.duckdb` and `dbt build` the GPU models (no default target path)."""
     warehouse = workdir / "warehouse.duckdb"
     con = connect(warehouse)
     try:
-        seed_gpu_world(con)
+        seed_gpu_world(con, noisy_gpus=noisy_gpus, sample_seed=sample_seed)
     finally:
         con.close()
     dbt = shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")

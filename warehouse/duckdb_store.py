@@ -7,6 +7,9 @@ transaction: a crash leaves the previous version visible, a re-run leaves identi
 from __future__ import annotations
 
 import os
+import re
+import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,18 +18,25 @@ import duckdb
 import pyarrow as pa
 
 from ingest.common import Rejected
+from warehouse.lock import WarehouseBusy, lock_timeout_seconds
 
 QUARANTINE_TABLE = "quarantine.rejected_rows"
 LOAD_AUDIT_TABLE = "audit.loads"
+_LOCK_HOLDER = re.compile(r"held in (.*?\(PID \d+\))")
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, *, read_only: bool = False, timeout_seconds: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder). `FINOPS_DUCKDB_MEMORY_LIMIT` caps memory so large
-    loads spill instead of failing; `FINOPS_DUCKDB_THREADS` caps threads."""
+    loads spill instead of failing; `FINOPS_DUCKDB_THREADS` caps threads.
+
+    While another process holds DuckDB's file lock, wait (saying so once) up to FINOPS_LOCK_TIMEOUT_SECONDS,
+    then raise WarehouseBusy with a one-line message instead of DuckDB's IOException."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = _connect_waiting(path, read_only, lock_timeout_seconds() if timeout_seconds is None else timeout_seconds)
     con.execute("set enable_progress_bar = false")
     if limit := os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT"):
         con.execute(f"set memory_limit = '{limit}'")
@@ -35,6 +45,32 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         _ensure_bookkeeping(con)
     return con
+
+
+def _connect_waiting(path: Path, read_only: bool, timeout: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "could not set lock" not in str(exc).lower():
+                raise
+            holder_match = _LOCK_HOLDER.search(str(exc))
+            holder = holder_match.group(1) if holder_match else "another process"
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"warehouse {path} is locked by {holder} for more than {timeout:.0f} s; try again when it ends "
+                    "(or raise FINOPS_LOCK_TIMEOUT_SECONDS)"
+                ) from None
+            if not waited:
+                print(
+                    f"warehouse {path} is locked by {holder}; waiting up to {timeout:.0f} s (FINOPS_LOCK_TIMEOUT_SECONDS)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                waited = True
+            time.sleep(0.5)
 
 
 @contextmanager

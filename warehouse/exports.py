@@ -3,21 +3,20 @@
 - costs are exact decimal strings (no float artefacts, no exponent), dates ISO;
 - the file's total equals the month's bills plus estimated accruals exactly (rpt_cost_conservation) and the
   sum of `fct_costs`, or nothing is written;
-- text cells starting with = + - @ (or tab/CR) are prefixed with ' so a spreadsheet never runs them;
-- a `.sha256` file beside the CSV lets finance check that what they hold is what the warehouse wrote.
+- written by the shared `warehouse.csv_files.write_csv`: fields quoted where needed, text cells starting
+  with = + - @ (or tab/CR) prefixed with ' so a spreadsheet never runs them, a `.sha256` beside the CSV.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+from warehouse.csv_files import write_csv
 
 SHOWBACK_COLUMNS = (
     "usage_month",
@@ -41,10 +40,7 @@ SHOWBACK_COLUMNS = (
     "depreciation_cost_usd",
     "expensed_cost_usd",
 )
-MONEY_COLUMNS = frozenset(name for name in SHOWBACK_COLUMNS if name.endswith("_usd"))
-TEXT_COLUMNS = frozenset({"team", "feature", "environment", "tenant"})
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(RuntimeError):
@@ -57,11 +53,6 @@ class ShowbackExport:
     rows: int
     total_cost_usd: Decimal
     sha256: str
-
-
-def neutralize(cell: str) -> str:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def money_text(value: Decimal) -> str:
@@ -114,29 +105,15 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
         raise ExportError(f"showback total {total} for {month} does not equal fct_costs {fact_total}")
     parts = sum(
         column_total(name)
-        for name in ("direct_cost_usd", "shared_allocated_cost_usd", "estimated_cost_usd", "capitalized_cost_usd",
-                     "unallocated_cost_usd")
+        for name in (
+            "direct_cost_usd",
+            "shared_allocated_cost_usd",
+            "estimated_cost_usd",
+            "capitalized_cost_usd",
+            "unallocated_cost_usd",
+        )
     )
     if total != parts:
         raise ExportError(f"showback total {total} for {month} is not the sum of its parts {parts}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(SHOWBACK_COLUMNS)
-    for row in rows:
-        cells = []
-        for name, value in zip(SHOWBACK_COLUMNS, row, strict=True):
-            if name in MONEY_COLUMNS:
-                cells.append(money_text(value))
-            elif name in TEXT_COLUMNS:
-                cells.append(neutralize(str(value)))
-            else:
-                cells.append(str(value))
-        writer.writerow(cells)
-    content = buffer.getvalue().encode("utf-8")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_suffix(out.suffix + ".tmp")
-    temporary.write_bytes(content)
-    temporary.replace(out)  # readers never see half a file
-    digest = hashlib.sha256(content).hexdigest()
-    out.with_name(out.name + ".sha256").write_text(f"{digest}  {out.name}\n")
-    return ShowbackExport(path=out, rows=len(rows), total_cost_usd=total, sha256=digest)
+    written = write_csv(out, SHOWBACK_COLUMNS, rows)
+    return ShowbackExport(path=out, rows=written.rows, total_cost_usd=total, sha256=written.sha256)

@@ -1,19 +1,21 @@
 """Export of fct_cloud_costs in FOCUS 1.2 column names (PascalCase), as Parquet and CSV.
 
-Money stays exact: DECIMAL in Parquet, fixed-point decimal strings in CSV. Only FOCUS columns are
+Money stays exact: DECIMAL in Parquet, fixed-point decimal strings in CSV (the shared writer in
+`warehouse.csv_files`: quoted fields, formula-neutralized text, `.sha256` beside the CSV). Only FOCUS columns are
 exported, plus `x_`-prefixed extensions for our normalized tags and AI workload (FOCUS allows
 provider/consumer extensions with an x_ prefix).
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+
+from warehouse.csv_files import write_csv
 
 FOCUS_COLUMNS = (
     ("BilledCost", "billed_cost"),
@@ -58,6 +60,7 @@ class FocusExport:
     csv: Path
     rows: int
     billed_cost: Decimal
+    csv_sha256: str
 
 
 def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
@@ -67,23 +70,11 @@ def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
     parquet_path, csv_path = folder / "focus_1_2_cloud_costs.parquet", folder / "focus_1_2_cloud_costs.csv"
     pq.write_table(table, parquet_path.with_suffix(".parquet.tmp"))
     parquet_path.with_suffix(".parquet.tmp").replace(parquet_path)
-    temporary = csv_path.with_suffix(".csv.tmp")
-    with temporary.open("w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(table.column_names)
-        for row in table.to_pylist():
-            writer.writerow(
-                [
-                    ""
-                    if value is None
-                    else format(value, "f")
-                    if isinstance(value, Decimal)
-                    else value.isoformat().replace("+00:00", "Z")
-                    if hasattr(value, "isoformat")
-                    else value
-                    for value in row.values()
-                ]
-            )
-    temporary.replace(csv_path)
+    # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
+    written = write_csv(
+        csv_path, table.column_names, zip(*(column.to_pylist() for column in table.columns), strict=True)
+    )
     billed = sum((value for value in table.column("BilledCost").to_pylist() if value is not None), Decimal(0))
-    return FocusExport(parquet=parquet_path, csv=csv_path, rows=table.num_rows, billed_cost=billed)
+    return FocusExport(
+        parquet=parquet_path, csv=csv_path, rows=table.num_rows, billed_cost=billed, csv_sha256=written.sha256
+    )

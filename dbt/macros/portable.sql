@@ -94,3 +94,31 @@
 {% macro bigquery__wide_int_div(numerator, denominator) -%}
     trunc(({{ numerator }}) / ({{ denominator }}))
 {%- endmacro %}
+
+{#- Sum of a float measure (utilization, watts) that does not depend on row order: each value rounded to
+    12 decimals and summed as DECIMAL (exact), so identical runs give identical digits whatever order the
+    threads read the rows in; a DOUBLE sum changes in the last digits with the order. -#}
+{% macro stable_sum(expression) -%}
+    {{ return(adapter.dispatch('stable_sum', 'finops')(expression)) }}
+{%- endmacro %}
+
+{% macro default__stable_sum(expression) -%}
+    sum(cast({{ expression }} as decimal(38, 12)))
+{%- endmacro %}
+
+{% macro bigquery__stable_sum(expression) -%}
+    sum(cast({{ expression }} as bignumeric))
+{%- endmacro %}
+
+{#- Mean of a float measure, order-independent (see stable_sum); null when no value is present. -#}
+{% macro stable_avg(expression) -%}
+    {{ return(adapter.dispatch('stable_avg', 'finops')(expression)) }}
+{%- endmacro %}
+
+{% macro default__stable_avg(expression) -%}
+    cast({{ stable_sum(expression) }} as double) / nullif(count({{ expression }}), 0)
+{%- endmacro %}
+
+{% macro bigquery__stable_avg(expression) -%}
+    safe_divide(cast({{ stable_sum(expression) }} as float64), count({{ expression }}))
+{%- endmacro %}

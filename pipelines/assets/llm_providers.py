@@ -28,7 +28,7 @@ from ingest.provider_usage import (
 )
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
-from warehouse.duckdb_store import replace_slice, transaction
+from warehouse.duckdb_store import ensure_table, replace_slice, transaction
 
 USAGE = dg.AssetKey(["llm_providers", "usage"])
 COSTS = dg.AssetKey(["llm_providers", "costs"])
@@ -140,6 +140,13 @@ def collect_provider_reports(
         ),
         dg.AssetSpec(COSTS, group_name="llm_providers", description="Provider-reported cost (OpenAI, Anthropic), USD."),
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "every_provider_fetched",
+            asset=USAGE,
+            description="each provider's reports for the window were read; a failed provider keeps its previous rows",
+        )
+    ],
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
 )
@@ -150,22 +157,44 @@ def llm_provider_reports(
     openai_api: LlmProviderApiResource,
     anthropic_api: LlmProviderApiResource,
 ):
+    """One provider's failure (API unreachable, a truncated page) replaces nothing of that provider and fails
+    this asset's check, but the step succeeds: the other provider lands, and the marts downstream still build
+    (a failed step would skip every dbt asset after it)."""
     window = context.partition_time_window
     start, end = window.start, window.end
-    usage_rows: list[dict] = []
-    cost_rows: list[dict] = []
-    sources = {}
+    fetched: dict[str, tuple[list[dict], list[dict]]] = {}
+    sources, failures = {}, {}
     for provider in (openai_api, anthropic_api):
-        usage, costs, origin = collect_provider_reports(provider, landing, start, end)
-        usage_rows += usage
-        cost_rows += costs
+        try:
+            usage, costs, origin = collect_provider_reports(provider, landing, start, end)
+        except Exception as exc:  # noqa: BLE001 - any failure of one provider must not sink the other
+            failures[provider.provider] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            context.log.error(
+                f"{provider.provider} reports not loaded, previous rows kept: {failures[provider.provider]}"
+            )
+            continue
+        fetched[provider.provider] = (usage, costs)
         sources[provider.provider] = f"{origin}: {len(usage)} usage rows, {len(costs)} cost rows"
-    where = "bucket_start >= ? and bucket_start < ?"
+    # each provider's slice of the window is replaced on its own, all in one transaction
+    where = "provider = ? and bucket_start >= ? and bucket_start < ?"
     with warehouse.connect() as con, transaction(con):
-        replace_slice(con, "raw_llm_providers.usage", usage_table(usage_rows), where, [start, end])
-        replace_slice(con, "raw_llm_providers.costs", cost_table(cost_rows), where, [start, end])
-    yield dg.MaterializeResult(asset_key=USAGE, metadata={"rows": len(usage_rows), **sources})
-    yield dg.MaterializeResult(asset_key=COSTS, metadata={"rows": len(cost_rows)})
+        # the tables exist even when every provider failed, so the staging views downstream still build
+        ensure_table(con, "raw_llm_providers.usage", usage_table([]).schema)
+        ensure_table(con, "raw_llm_providers.costs", cost_table([]).schema)
+        for name, (usage, costs) in fetched.items():
+            replace_slice(con, "raw_llm_providers.usage", usage_table(usage), where, [name, start, end])
+            replace_slice(con, "raw_llm_providers.costs", cost_table(costs), where, [name, start, end])
+    usage_rows = sum(len(usage) for usage, _ in fetched.values())
+    cost_rows = sum(len(costs) for _, costs in fetched.values())
+    yield dg.MaterializeResult(asset_key=USAGE, metadata={"rows": usage_rows, **sources})
+    yield dg.MaterializeResult(asset_key=COSTS, metadata={"rows": cost_rows})
+    yield dg.AssetCheckResult(
+        asset_key=USAGE,
+        check_name="every_provider_fetched",
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={f"{name} failed": message for name, message in failures.items()},
+    )
 
 
 def provider_resources() -> dict[str, LlmProviderApiResource]:

@@ -157,7 +157,7 @@ def provider_server():
     server.shutdown()
 
 
-def _materialize(tmp_path: Path, base_url: str, instance: dg.DagsterInstance):
+def _materialize(tmp_path: Path, base_url: str, instance: dg.DagsterInstance, anthropic_url: str | None = None):
     return dg.materialize(
         [llm_provider_reports],
         partition_key=PARTITION,
@@ -175,7 +175,7 @@ def _materialize(tmp_path: Path, base_url: str, instance: dg.DagsterInstance):
             ),
             "anthropic_api": LlmProviderApiResource(
                 provider="anthropic",
-                base_url=base_url,
+                base_url=anthropic_url or base_url,
                 api_key_env_var="TEST_ANTHROPIC_KEY",
                 timeout_seconds=0.5,
                 max_attempts=4,
@@ -202,6 +202,31 @@ EXPECTED = (
 )
 
 
+def _checks(result) -> list:
+    return [
+        event.event_specific_data for event in result.all_events if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+
+
+def test_one_unreachable_provider_keeps_its_rows_and_does_not_stop_the_other(tmp_path, provider_server, monkeypatch):
+    monkeypatch.setenv("TEST_OPENAI_KEY", OPENAI_KEY)
+    monkeypatch.setenv("TEST_ANTHROPIC_KEY", ANTHROPIC_KEY)
+    with dg.instance_for_test() as instance:
+        assert _materialize(tmp_path, provider_server, instance).success
+        assert _landed(tmp_path) == EXPECTED
+        # OpenAI changes its numbers; Anthropic's API is unreachable (nothing listens on that port)
+        with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+            con.execute("update raw_llm_providers.usage set output_tokens = 0 where provider = 'openai'")
+        result = _materialize(tmp_path, provider_server, instance, anthropic_url="http://127.0.0.1:9")
+    assert result.success  # the step succeeds: downstream assets are not skipped
+    (check,) = _checks(result)
+    assert check.check_name == "every_provider_fetched" and not check.passed
+    assert check.severity == dg.AssetCheckSeverity.ERROR
+    assert set(check.metadata) == {"anthropic failed"}
+    assert "127.0.0.1:9" in check.metadata["anthropic failed"].value
+    assert _landed(tmp_path) == EXPECTED  # OpenAI re-landed (output back to 100), Anthropic's rows kept
+
+
 def test_faults_retries_cursor_and_no_key_in_logs_or_storage(tmp_path, provider_server, monkeypatch, capfd, caplog):
     monkeypatch.setenv("TEST_OPENAI_KEY", OPENAI_KEY)
     monkeypatch.setenv("TEST_ANTHROPIC_KEY", ANTHROPIC_KEY)
@@ -211,9 +236,14 @@ def test_faults_retries_cursor_and_no_key_in_logs_or_storage(tmp_path, provider_
         assert _materialize(tmp_path, provider_server, instance).success
         assert _landed(tmp_path) == EXPECTED
 
-        # a truncated page fails the partition; what was landed before stays exactly as it was
+        # a truncated page fails Anthropic's part (its check fails, naming the provider); what was landed
+        # before stays exactly as it was, and the step itself succeeds so the marts downstream still build
         Faults.plan = {"/v1/organizations/usage_report/messages": ["truncated"] * 4}
-        assert not _materialize(tmp_path, provider_server, instance).success
+        result = _materialize(tmp_path, provider_server, instance)
+        assert result.success
+        (check,) = _checks(result)
+        assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+        assert "truncated or malformed JSON page" in check.metadata["anthropic failed"].value
         assert _landed(tmp_path) == EXPECTED
 
         # 429 with Retry-After, a 500 on the second page (the same cursor is asked again), a slow costs call:

@@ -5,7 +5,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from warehouse.exports import SHOWBACK_COLUMNS, ExportError, export_showback, money_text, neutralize
+from warehouse.csv_files import neutralize
+from warehouse.exports import SHOWBACK_COLUMNS, ExportError, export_showback, money_text
 
 
 def test_money_text_never_uses_an_exponent():

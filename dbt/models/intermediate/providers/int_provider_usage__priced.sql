@@ -28,12 +28,13 @@ final as (
         resolved.*,
         prices.card_version as rate_card_version,
         prices.model is not null as is_priced,
-        {{ to_money(
+        -- null (never 0) when no card prices the model on that day
+        case when prices.model is not null then {{ to_money(
             '(resolved.input_uncached_tokens * prices.input_usd_per_mtok'
             ~ ' + resolved.input_cached_tokens * prices.cached_input_usd_per_mtok'
             ~ ' + resolved.cache_write_tokens * prices.cache_write_usd_per_mtok'
             ~ ' + resolved.output_tokens * prices.output_usd_per_mtok) * 0.000001'
-        ) }} as usage_priced_cost_usd
+        ) }} end as usage_priced_cost_usd
     from resolved
     left join prices
         on resolved.model = prices.model

@@ -25,9 +25,10 @@ utilization as (
         cast(sum(
             case when coalesce(gpu_utilization, sm_active) < {{ idle_threshold }} then interval_ms else 0 end
         ) as bigint) as idle_gpu_ms,
-        avg(gpu_utilization) as avg_gpu_utilization,
-        avg(sm_active) as avg_sm_active,
-        avg(power_watts) as avg_power_watts
+        -- order-independent means: identical runs give identical digits
+        {{ stable_avg('gpu_utilization') }} as avg_gpu_utilization,
+        {{ stable_avg('sm_active') }} as avg_sm_active,
+        {{ stable_avg('power_watts') }} as avg_power_watts
     from samples
     group by job_id
 ),

@@ -11,7 +11,7 @@ aggregated as (
         count(*) as jobs,
         cast(sum(gpu_ms) as bigint) as gpu_ms,
         sum(coalesce(observed_samples, 0)) as observed_samples,
-        sum(avg_gpu_utilization * observed_samples) as utilization_weighted,
+        {{ stable_sum('avg_gpu_utilization * observed_samples') }} as utilization_weighted,
         cast(sum(coalesce(idle_gpu_ms, 0)) as bigint) as idle_gpu_ms,
         {{ sum_money('total_cost_usd') }} as total_cost_usd,
         {{ sum_money('idle_cost_usd') }} as idle_cost_usd,
@@ -28,12 +28,14 @@ final as (
         job_type,
         jobs,
         {{ money_divide('gpu_ms', 3600000) }} as gpu_hours,
-        total_cost_usd,
+        -- a group holding an unpriced job has an unknown cost: null, never a partial sum or $0
+        case when unpriced_jobs = 0 then total_cost_usd end as total_cost_usd,
         {{ ratio('utilization_weighted', 'observed_samples') }} as avg_gpu_utilization,
         {{ money_divide('idle_gpu_ms', 3600000) }} as idle_gpu_hours,
-        idle_cost_usd,
-        {{ ratio('idle_cost_usd', 'total_cost_usd') }} as idle_cost_share,
-        unpriced_jobs
+        case when unpriced_jobs = 0 then idle_cost_usd end as idle_cost_usd,
+        case when unpriced_jobs = 0 then {{ ratio('idle_cost_usd', 'total_cost_usd') }} end as idle_cost_share,
+        unpriced_jobs,
+        unpriced_jobs = 0 as is_priced
     from aggregated
 )
 

@@ -21,7 +21,10 @@ final as (
         sum(input_uncached_tokens + input_cached_tokens + cache_write_tokens) as prompt_tokens,
         sum(requests) as requests,
         min(case when is_priced then 1 else 0 end) = 1 as is_priced,
-        {{ sum_money('usage_priced_cost_usd') }} as usage_priced_cost_usd
+        -- unpriced is unknown, never $0: one unpriced row makes the group's cost null
+        case
+            when min(case when is_priced then 1 else 0 end) = 1 then {{ sum_money('usage_priced_cost_usd') }}
+        end as usage_priced_cost_usd
     from usage
     group by 1, 2, 3, 4, 5, 6, 7
 )

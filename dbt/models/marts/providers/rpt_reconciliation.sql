@@ -19,7 +19,10 @@ usage as (
         model,
         usage_date,
         sum(prompt_tokens + output_tokens) as usage_tokens,
-        {{ sum_money('usage_priced_cost_usd') }} as usage_priced_cost_usd
+        {#- unpriced usage (null cost) makes the key's priced cost null, never a partial sum or $0 -#}
+        case
+            when count(*) = count(usage_priced_cost_usd) then {{ sum_money('usage_priced_cost_usd') }}
+        end as usage_priced_cost_usd
     from {{ ref('fct_provider_usage') }}
     group by 1, 2, 3
 ),

@@ -10,7 +10,9 @@ final as (
         model,
         sum(ledger_requests) as ledger_requests,
         {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd,
-        {{ sum_money('usage_priced_cost_usd') }} as usage_priced_cost_usd,
+        case
+            when count(*) = count(usage_priced_cost_usd) then {{ sum_money('usage_priced_cost_usd') }}
+        end as usage_priced_cost_usd,
         {{ to_money('sum(reported_cost_usd)') }} as reported_cost_usd,
         {{ to_money('sum(billed_cost_usd)') }} as billed_cost_usd,
         {{ to_money('sum(variance_usd)') }} as variance_usd,
