@@ -10,8 +10,10 @@ final as (
         model,
         sum(ledger_requests) as ledger_requests,
         {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd,
+        {#- a day with usage the card cannot price makes the month's priced usage null, never a partial sum -#}
         case
-            when count(*) = count(usage_priced_cost_usd) then {{ sum_money('usage_priced_cost_usd') }}
+            when sum(case when usage_tokens > 0 and usage_priced_cost_usd is null then 1 else 0 end) = 0
+                then {{ to_money('sum(usage_priced_cost_usd)') }}
         end as usage_priced_cost_usd,
         {{ to_money('sum(reported_cost_usd)') }} as reported_cost_usd,
         {{ to_money('sum(billed_cost_usd)') }} as billed_cost_usd,
