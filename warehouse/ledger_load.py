@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from ingest.common import Rejected
+from ingest.common import Rejected, SourceFormatError
 from ingest.ledger import LedgerFile, read_text_file, typed_select_sql
 from rate_cards.pricing import card_pico_columns_sql, cost_nano_sql
 from warehouse.duckdb_store import record_load, replace_quarantine, transaction
@@ -101,20 +101,35 @@ def load_ledger_days(
     registered = []
     relations = []
     for index, file in enumerate(files):
-        relation, types, line_expression, rejected = _file_relation(con, file, index)
+        # A file that cannot be read or typed at all is one rejected input (named, with the reason); the
+        # other files and days still load.
+        try:
+            relation, types, line_expression, rejected = _file_relation(con, file, index)
+        except SourceFormatError as exc:
+            text_rejected.append(Rejected(str(file.path), None, f"ledger file rejected: {exc.problem}"))
+            continue
+        except duckdb.Error as exc:
+            problem = str(exc).splitlines()[0]
+            text_rejected.append(
+                Rejected(str(file.path), None, f"ledger file rejected: not readable as {file.format}: {problem}")
+            )
+            continue
         if relation.startswith("_ledger_file_"):
             registered.append(relation)
+        select = typed_select_sql(
+            relation, types, source_file=str(file.path), ingest_date=file.ingest_date, line_expression=line_expression
+        )
+        try:
+            con.execute(f"select * from ({select}) limit 0").fetchall()  # binds only: columns the SQL cannot type
+        except duckdb.Error as exc:
+            problem = str(exc).splitlines()[0]
+            text_rejected.append(
+                Rejected(str(file.path), None, f"ledger file rejected: columns cannot be typed: {problem}")
+            )
+            continue
         relations.append(relation)
         text_rejected.extend(rejected)
-        selects.append(
-            typed_select_sql(
-                relation,
-                types,
-                source_file=str(file.path),
-                ingest_date=file.ingest_date,
-                line_expression=line_expression,
-            )
-        )
+        selects.append(select)
     if not selects:  # no files at all: an empty typed relation keeps the SQL below uniform
         from ingest.ledger import LEDGER_FIELDS
 
