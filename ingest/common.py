@@ -209,3 +209,65 @@ def utc_offset_invalid_sql(text_expression: str) -> str:
     minutes = f"coalesce(try_cast(nullif(regexp_extract({text_expression}, '{_OFFSET_PATTERN}', 2), '') as integer), 0)"
     limit = int(MAX_UTC_OFFSET.total_seconds() // 60)
     return f"({minutes} > 59 or {hours} * 60 + {minutes} > {limit})"
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def parse_count(value: object, what: str = "count") -> int | None:
+    """A whole, non-negative count within BIGINT from an int or whole-number text/Decimal (None stays None);
+    raises ValueError naming `what` otherwise (booleans, fractions, NaN, negative, beyond 64 bits). Arrow would
+    silently truncate 1.5 to 1."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{what} is not a whole number: {value!r}")
+    if isinstance(value, int):
+        number = value
+    else:
+        try:
+            parsed = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise ValueError(f"{what} is not a whole number: {str(value)[:80]!r}") from None
+        if not parsed.is_finite() or parsed != parsed.to_integral_value():
+            raise ValueError(f"{what} is not a whole number: {str(value)[:80]!r}")
+        number = int(parsed)
+    if number < 0:
+        raise ValueError(f"{what} is negative: {number}")
+    if number > _INT64_MAX:
+        raise ValueError(f"{what} {number} is beyond a 64-bit integer")
+    return number
+
+
+_ARROW_ERRORS = (pa.ArrowException, UnicodeEncodeError, OverflowError, TypeError, ValueError)
+
+
+def table_keeping_storable_rows(
+    rows: list[dict], schema: pa.Schema, *, source_key: str, line_key: str | None = None
+) -> tuple[pa.Table, list[Rejected]]:
+    """Arrow table of `rows` in `schema`. Rows holding a value the schema cannot store (a lone surrogate from a
+    `\\udXXX` escape, an integer beyond 64 bits, a decimal beyond 38 digits) are returned as Rejected, naming
+    the field, instead of failing the whole file. The common case costs one conversion."""
+
+    def build(selected: list[dict]) -> pa.Table:
+        return pa.table({name: [row.get(name) for row in selected] for name in schema.names}, schema=schema)
+
+    try:
+        return build(rows), []
+    except _ARROW_ERRORS:
+        pass
+    kept: list[dict] = []
+    rejected: list[Rejected] = []
+    for row in rows:
+        for column in schema:
+            value = row.get(column.name)
+            try:
+                pa.array([value], column.type)
+            except _ARROW_ERRORS as exc:
+                reason = f"field {column.name}: {str(value)[:80]!r} cannot be stored as {column.type}: {exc}"
+                line = row.get(line_key) if line_key else None
+                rejected.append(Rejected(str(row.get(source_key)), line if isinstance(line, int) else None, reason))
+                break
+        else:
+            kept.append(row)
+    return build(kept), rejected
