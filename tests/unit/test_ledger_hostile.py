@@ -190,3 +190,21 @@ def test_impossible_timestamps_are_quarantined_with_a_timestamp_reason(warehouse
         20: datetime(2026, 10, 5),
     }
     assert (results[GOOD_DAY].input_rows, results[GOOD_DAY].loaded_rows) == (14, 3)
+
+
+def test_parquet_with_corrupt_data_pages_is_rejected_by_name_and_the_rest_loads(warehouse, tmp_path):
+    good = folder(tmp_path, GOOD_DAY)
+    (good / "good.jsonl").write_text("".join(json.dumps(request(n)) + "\n" for n in range(1, 4)))
+    rows = [request(100 + n) for n in range(500)]
+    buffer = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pylist(rows), buffer, compression="snappy")
+    data = bytearray(buffer.getvalue().to_pybytes())
+    data[40:90] = b"\xff" * 50  # inside the first data page: the footer (schema, row count) still reads
+    bad = folder(tmp_path, BAD_DAY)
+    (bad / "corrupt.parquet").write_bytes(bytes(data))
+    (bad / "fine.jsonl").write_text(json.dumps(request(50)) + "\n")
+    results = load(warehouse, tmp_path, [GOOD_DAY, BAD_DAY])
+    assert loaded_ids(warehouse) == {1, 2, 3, 50}
+    ((line, reason),) = reasons(warehouse, "corrupt.parquet").items()
+    assert line is None and reason.startswith("ledger file rejected: not readable as parquet: ")
+    assert (results[BAD_DAY].input_rows, results[BAD_DAY].loaded_rows, results[BAD_DAY].quarantined_rows) == (2, 1, 1)
