@@ -101,6 +101,8 @@ def load_page(content: bytes | str, source: str) -> dict:
         page = json.loads(content, parse_float=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SourceFormatError(source, f"truncated or malformed JSON page: {error}") from None
+    except RecursionError:
+        raise SourceFormatError(source, "JSON page nested too deeply to read") from None
     if not isinstance(page, dict) or not isinstance(page.get("data"), list):
         raise SourceFormatError(source, "expected a page object with a 'data' list of buckets", field="data")
     return page

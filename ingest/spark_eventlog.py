@@ -231,6 +231,11 @@ def _handle(state: _AppState, event: dict) -> None:
             state.properties.update({str(k): str(v) for k, v in properties.items()})
         return
     if kind == "SparkListenerApplicationStart":
+        app_id, attempt_id = event.get("App ID"), event.get("App Attempt ID")
+        if app_id is not None and not isinstance(app_id, str):
+            raise _BadEvent(f"App ID is not text: {str(app_id)[:80]!r}")
+        if attempt_id is not None and (isinstance(attempt_id, bool) or not isinstance(attempt_id, (str, int))):
+            raise _BadEvent(f"App Attempt ID is not text: {str(attempt_id)[:80]!r}")
         state.start_ms = _ms(event.get("Timestamp"), "Timestamp")
         state.seen(state.start_ms)
         state.app_id = event.get("App ID") or state.app_id
