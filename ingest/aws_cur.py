@@ -27,7 +27,16 @@ import duckdb
 import pyarrow as pa
 
 from ingest.cloud_schema import CLOUD_COST_SCHEMA, service_category_sql
-from ingest.common import ParseResult, Rejected, SourceFormatError, sql_identifier, sql_literal
+from ingest.common import (
+    TIMESTAMP_RANGE_TEXT,
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    sql_identifier,
+    sql_literal,
+    timestamp_out_of_range_sql,
+    utc_offset_invalid_sql,
+)
 from ingest.storage import LandingStore, LocalStore
 from ingest.tags import NORMALIZED_TAG_COLUMNS, load_tag_mapping
 
@@ -175,7 +184,10 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
             f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, all_varchar = true, delim = ',', quote = '\"', null_padding = true,"
             " header = true))"
         )
-    described = con.execute(f"describe select * from {relation}").fetchall()
+    try:
+        described = con.execute(f"describe select * from {relation}").fetchall()
+    except duckdb.Error as exc:
+        raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
     actual_names = [row[0] for row in described if row[0] != "source_line"]
     columns: dict[str, str] = {}
     for actual in actual_names:
@@ -212,6 +224,8 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
             {money("line_item_unblended_cost")} as unblended_cost,
             {text("line_item_unblended_cost")} as unblended_cost_text,
             coalesce({stamp("line_item_usage_start_date")}, cast({interval_start} as timestamp)) as usage_start,
+            {text("line_item_usage_start_date")} as usage_start_text,
+            {text("bill_billing_period_start_date")} as period_start_text,
             {stamp("line_item_usage_end_date")} as usage_end,
             cast({stamp("bill_billing_period_start_date")} as date) as period_start,
             cast({stamp("bill_billing_period_end_date")} as date) as period_end,
@@ -247,6 +261,10 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
             when line_item_type is null then 'lineItem/LineItemType is empty'
             when usage_start is null then 'lineItem/UsageStartDate is not a timestamp'
             when period_start is null then 'bill/BillingPeriodStartDate is not a timestamp'
+            when {utc_offset_invalid_sql("usage_start_text")} or {utc_offset_invalid_sql("period_start_text")}
+                then 'timestamp has an impossible UTC offset (accepted: -14:00 to +14:00)'
+            when {timestamp_out_of_range_sql("usage_start")} or {timestamp_out_of_range_sql("cast(period_start as timestamp)")}
+                then {sql_literal("timestamp outside the accepted range " + TIMESTAMP_RANGE_TEXT)}
         end as problem
     from typed
     """
@@ -306,8 +324,12 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
     """One CUR data file -> typed rows in memory (small files, tests); rows that do not parse are rejected."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
-    query = cur_file_query(con, path, source, delivery_id=delivery_id)
-    rows = con.sql(f"select * from ({query}) order by source_line").to_arrow_table()
+    try:
+        query = cur_file_query(con, path, source, delivery_id=delivery_id)
+        rows = con.sql(f"select * from ({query}) order by source_line").to_arrow_table()
+    except duckdb.Error as exc:  # not UTF-8, a broken Parquet file: one line naming the file
+        con.close()
+        raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
     problems = rows.column("problem").to_pylist()
     rejected = [
         Rejected(source, line, problem)

@@ -24,8 +24,17 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from ingest.cloud_schema import cloud_table, service_category
-from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+from ingest.cloud_schema import cloud_rows_table, cloud_table, service_category
+from ingest.common import (
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    is_null_text,
+    parse_decimal,
+    parse_timestamp,
+    to_money,
+    utc_naive,
+)
 from ingest.tags import normalize_tags, tags_json
 
 EXTRA_SCHEMA = pa.schema([("export_kind", pa.string())])
@@ -66,17 +75,27 @@ _CHARGE_CATEGORY = {
 }
 
 
-def parse_date(text: str) -> date:
-    """`M/D/YYYY`, `MM/DD/YYYY`, ISO dates and ISO timestamps."""
+def parse_date(text: str | None, what: str = "date") -> date:
+    """`M/D/YYYY`, `MM/DD/YYYY`, ISO dates and ISO timestamps, within the accepted range (ingest.common);
+    raises ValueError naming `what` otherwise."""
+    if text is None or not text.strip():
+        raise ValueError(f"{what} is empty")
     value = text.strip()
     if "/" in value:
-        month, day, year = value.split(" ")[0].split("/")
-        return date(int(year), int(month), int(day))
-    return (
-        datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-        if "T" in value or " " in value
-        else (date.fromisoformat(value[:10]))
-    )
+        try:
+            month, day, year = value.split(" ")[0].split("/")
+            parsed = date(int(year), int(month), int(day))
+        except ValueError:
+            raise ValueError(f"{what} is not a M/D/YYYY date: {value[:40]!r}") from None
+    elif "T" in value or " " in value:
+        return parse_timestamp(value, what).date()
+    else:
+        try:
+            parsed = date.fromisoformat(value[:10])
+        except ValueError:
+            raise ValueError(f"{what} is not an ISO date: {value[:40]!r}") from None
+    utc_naive(datetime(parsed.year, parsed.month, parsed.day), what)
+    return parsed
 
 
 def parse_tags(text: str | None) -> dict:
@@ -101,12 +120,17 @@ def parse_azure_export(
 ) -> ParseResult:
     """Parse one export file (CSV). `both_kinds_delivered`: actual and amortized exports of this period
     both exist, so each kind fills only its own cost column."""
-    text = content.decode("utf-8-sig")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(source, f"expected UTF-8 CSV text: invalid byte at offset {exc.start}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
     except StopIteration:
         return ParseResult(cloud_table([], EXTRA_SCHEMA), [], 0)
+    except csv.Error as exc:
+        raise SourceFormatError(source, f"unreadable CSV header: {exc}", line=1) from None
     index = {name.strip().lower(): position for position, name in enumerate(header)}
     columns = {}
     for field, candidates in _CANDIDATES.items():
@@ -120,7 +144,7 @@ def parse_azure_export(
     rows: list[dict] = []
     rejected: list[Rejected] = []
     input_rows = 0
-    for line, record in enumerate(reader, start=2):
+    for line, record in _records(reader, source):
         if not any(cell.strip() for cell in record):
             continue
         input_rows += 1
@@ -134,14 +158,19 @@ def parse_azure_export(
 
         try:
             usage_date = parse_date(get("date"))
-            cost = parse_decimal(get("cost"))
+            cost = to_money(parse_decimal(get("cost")))
             if cost is None:
                 raise ValueError("cost is empty")
-            quantity = parse_decimal(get("quantity"))
+            quantity = to_money(parse_decimal(get("quantity")))
             payg = parse_decimal(get("payg_price"))
+            list_cost = to_money(payg * quantity) if payg is not None and quantity is not None else None
             tags = parse_tags(get("tags"))
-            period_start = parse_date(get("period_start")) if get("period_start") else usage_date.replace(day=1)
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            period_start = (
+                parse_date(get("period_start"), "BillingPeriodStartDate")
+                if get("period_start")
+                else usage_date.replace(day=1)
+            )
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
             rejected.append(Rejected(source, line, f"unreadable row: {exc}", ",".join(record)[:2000]))
             continue
         if get("cost_center") and "costcenter" not in {k.lower() for k in tags}:
@@ -174,11 +203,11 @@ def parse_azure_export(
                 "resource_name": get("resource_name"),
                 "region_id": get("location"),
                 "sku_id": get("meter_id"),
-                "pricing_quantity": to_money(quantity),
+                "pricing_quantity": quantity,
                 "pricing_unit": get("unit"),
                 "billed_cost": to_money(billed),
                 "effective_cost": to_money(effective),
-                "list_cost": to_money(payg * quantity) if payg is not None and quantity is not None else None,
+                "list_cost": list_cost,
                 "billing_currency": get("currency") or "USD",
                 "tags": tags_json(tags),
                 **normalize_tags(tags),
@@ -188,9 +217,25 @@ def parse_azure_export(
                 "export_kind": kind,
             }
         )
-    result = ParseResult(cloud_table(rows, EXTRA_SCHEMA), rejected, input_rows)
+    table, unstorable = cloud_rows_table(rows, EXTRA_SCHEMA)
+    result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result
+
+
+def _records(reader, source: str):
+    """(line, record) pairs of a csv reader; a record the csv module cannot read (a NUL byte, a field beyond
+    its size limit) fails the file with its line."""
+    line = 1
+    while True:
+        line += 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise SourceFormatError(source, f"unreadable CSV record: {exc}", line=line) from None
+        yield line, record
 
 
 _ONE_DAY = timedelta(days=1)

@@ -15,11 +15,19 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import UTC, datetime
+import zlib
+from datetime import UTC
 from decimal import Decimal
 
-from ingest.common import ParseResult, Rejected
-from ingest.provider_usage import usage_table
+from ingest.common import (
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    parse_count,
+    parse_timestamp,
+    table_keeping_storable_rows,
+)
+from ingest.provider_usage import USAGE_SCHEMA
 
 _GEOGRAPHY_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "ca.", "jp.", "au.")
 
@@ -46,36 +54,42 @@ def _usage_from_body(record: dict) -> dict:
     return (body or {}).get("usage", {}) if isinstance(body, dict) else {}
 
 
+def _decompressed(content: bytes, source: str) -> bytes:
+    if not source.endswith(".gz"):
+        return content
+    try:
+        return gzip.decompress(content)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SourceFormatError(source, f"cannot decompress gzip: {exc}") from None
+
+
 def parse_invocation_log(
     content: bytes, source: str, application_profiles: dict[str, str] | None = None
 ) -> ParseResult:
-    text = (gzip.decompress(content) if source.endswith(".gz") else content).decode("utf-8")
     rows, rejected, input_rows = [], [], 0
-    for line, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
+    for line, raw_bytes in enumerate(_decompressed(content, source).splitlines(), start=1):
+        if not raw_bytes.strip():
             continue
         input_rows += 1
         try:
-            record = json.loads(raw, parse_float=Decimal)
-            stamp = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00")).astimezone(UTC)
-            model_id = record["modelId"]
-        except (json.JSONDecodeError, KeyError, ValueError, AttributeError) as exc:
-            rejected.append(Rejected(source, line, f"unreadable invocation record: {exc}", raw[:2000]))
+            raw = raw_bytes.decode("utf-8-sig" if line == 1 else "utf-8")
+        except UnicodeDecodeError:
+            rejected.append(Rejected(source, line, "line is not valid UTF-8 text"))
             continue
-        request, response, body_usage = record.get("input") or {}, record.get("output") or {}, _usage_from_body(record)
-        metadata = record.get("requestMetadata") or {}
-        rows.append(
-            {
-                "provider": "bedrock",
-                "endpoint": record.get("operation"),
-                "bucket_start": stamp,
-                "bucket_end": stamp,
-                "model": model_from_id(model_id, application_profiles) or model_id,
-                "project_id": record.get("accountId"),
-                "api_key_id": (record.get("identity") or {}).get("arn"),
-                "user_id": metadata.get("user"),
-                "service_tier": record.get("inferenceRegion") or record.get("region"),
-                "is_batch": False,
+        try:
+            record = json.loads(raw, parse_float=Decimal)
+            if not isinstance(record, dict):
+                raise ValueError("expected a JSON object per line")
+            stamp = parse_timestamp(record["timestamp"], "timestamp").replace(tzinfo=UTC)
+            model_id = record["modelId"]
+            if not isinstance(model_id, str):
+                raise ValueError(f"modelId is not text: {str(model_id)[:80]!r}")
+            request, response, body_usage = (
+                record.get("input") or {},
+                record.get("output") or {},
+                _usage_from_body(record),
+            )
+            tokens = {
                 "input_uncached_tokens": request.get("inputTokenCount", body_usage.get("input_tokens")),
                 "input_cached_tokens": request.get(
                     "cacheReadInputTokenCount", body_usage.get("cache_read_input_tokens")
@@ -84,6 +98,22 @@ def parse_invocation_log(
                     "cacheWriteInputTokenCount", body_usage.get("cache_creation_input_tokens")
                 ),
                 "output_tokens": response.get("outputTokenCount", body_usage.get("output_tokens")),
+            }
+            tokens = {name: parse_count(value, name) for name, value in tokens.items()}
+            metadata = record.get("requestMetadata") or {}
+            identity = record.get("identity") or {}
+            row = {
+                "provider": "bedrock",
+                "endpoint": record.get("operation"),
+                "bucket_start": stamp,
+                "bucket_end": stamp,
+                "model": model_from_id(model_id, application_profiles) or model_id,
+                "project_id": record.get("accountId"),
+                "api_key_id": identity.get("arn"),
+                "user_id": metadata.get("user"),
+                "service_tier": record.get("inferenceRegion") or record.get("region"),
+                "is_batch": False,
+                **tokens,
                 "requests": 1,
                 "extra": json.dumps(
                     {
@@ -95,8 +125,16 @@ def parse_invocation_log(
                     default=str,
                 ),
                 "source": f"{source}:{line}",
+                "source_file": source,
+                "source_line": line,
             }
-        )
-    result = ParseResult(usage_table(rows), rejected, input_rows)
+        except (KeyError, ValueError, AttributeError, TypeError, RecursionError) as exc:
+            rejected.append(Rejected(source, line, f"unreadable invocation record: {exc}", raw[:2000]))
+            continue
+        rows.append(row)
+    table, unstorable = table_keeping_storable_rows(
+        rows, USAGE_SCHEMA, source_key="source_file", line_key="source_line"
+    )
+    result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result

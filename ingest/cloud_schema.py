@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ingest.common import MONEY_TYPE
+from ingest.common import MONEY_TYPE, Rejected, table_keeping_storable_rows
 
 QUANTITY_TYPE = pa.decimal128(38, 9)
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
@@ -59,6 +59,12 @@ def cloud_table(rows: list[dict], extra: pa.Schema | None = None) -> pa.Table:
     """Arrow table in CLOUD_COST_SCHEMA (+ `extra` source-specific columns) from row dicts; missing keys are null."""
     schema = CLOUD_COST_SCHEMA if extra is None else pa.schema(list(CLOUD_COST_SCHEMA) + list(extra))
     return pa.table({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
+
+
+def cloud_rows_table(rows: list[dict], extra: pa.Schema | None = None) -> tuple[pa.Table, list[Rejected]]:
+    """`cloud_table`, with the rows holding a value the schema cannot store returned as Rejected (by line)."""
+    schema = CLOUD_COST_SCHEMA if extra is None else pa.schema(list(CLOUD_COST_SCHEMA) + list(extra))
+    return table_keeping_storable_rows(rows, schema, source_key="source_file", line_key="source_line")
 
 
 # FOCUS ServiceCategory from words in a provider's service or meter category (first match wins).

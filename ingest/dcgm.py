@@ -20,10 +20,10 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePosixPath
 
-from ingest.common import ParseResult, Rejected
+from ingest.common import ParseResult, Rejected, epoch_ms_timestamp, utc_naive
 from ingest.gpu_schema import DCGM_SAMPLE_SCHEMA, rows_table
 from ingest.storage import LandingStore
 
@@ -33,7 +33,6 @@ _FP64_SENTINELS = frozenset(float(2**47 + i) for i in range(4))
 PERCENT_METRICS = frozenset(
     {"DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_MEM_COPY_UTIL", "DCGM_FI_DEV_ENC_UTIL", "DCGM_FI_DEV_DEC_UTIL"}
 )
-_EPOCH = datetime(1970, 1, 1)
 _METRIC = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL_NAME = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*\"")
 _ESCAPES = {"\\": "\\", '"': '"', "n": "\n"}
@@ -127,8 +126,8 @@ def time_from_name(name: str) -> datetime | None:
     if not match:
         return None
     try:
-        return datetime(*(int(group) for group in match.groups()))
-    except ValueError:
+        return utc_naive(datetime(*(int(group) for group in match.groups())), "scrape time in the file name")
+    except ValueError:  # not a date, or outside the accepted range: no scrape time
         return None
 
 
@@ -160,7 +159,14 @@ def parse_scrape(
         if not math.isfinite(value):
             rejected.append(Rejected(source_file, number, f"{metric}: no reading ({text})"))
             continue
-        sampled_at = _EPOCH + timedelta(milliseconds=stamp) if stamp is not None else scraped_at
+        if stamp is not None:
+            try:
+                sampled_at = epoch_ms_timestamp(stamp, f"{metric} sample timestamp")
+            except ValueError as exc:
+                rejected.append(Rejected(source_file, number, str(exc), line[:200]))
+                continue
+        else:
+            sampled_at = scraped_at
         if sampled_at is None:
             rejected.append(Rejected(source_file, number, f"{metric}: no sample timestamp and no scrape time known"))
             continue

@@ -10,11 +10,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from ingest.cloud_schema import cloud_table
-from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+from ingest.cloud_schema import cloud_rows_table
+from ingest.common import (
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    is_null_text,
+    parse_decimal,
+    parse_timestamp,
+    to_money,
+)
 from ingest.tags import normalize_tags, tags_json
 
 _ADDED_IN_1_2 = {"InvoiceId", "BillingAccountType", "SubAccountType", "PricingCurrency"}
@@ -78,16 +86,16 @@ def detect_version(header: list[str]) -> str:
     raise ValueError("not a FOCUS header: neither ChargeCategory nor ChargeType is present")
 
 
-def _timestamp(text: str) -> datetime:
-    parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
-
-
 def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, dict]]]:
     if source.lower().endswith(".parquet"):
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pq.read_table(io.BytesIO(content))
+        try:
+            table = pq.read_table(io.BytesIO(content))
+            pylist = table.to_pylist()
+        except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:  # also timestamps beyond year 9999
+            raise SourceFormatError(source, f"unreadable Parquet file: {exc}") from None
         rows = [
             (
                 line,
@@ -96,12 +104,22 @@ def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, di
                     for k, v in row.items()
                 },
             )
-            for line, row in enumerate(table.to_pylist(), start=1)
+            for line, row in enumerate(pylist, start=1)
         ]
         return table.column_names, rows
-    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
-    header = list(reader.fieldnames or [])
-    return header, list(enumerate(reader, start=2))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(source, f"expected UTF-8 CSV text: invalid byte at offset {exc.start}") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    records: list[tuple[int, dict]] = []
+    try:
+        header = list(reader.fieldnames or [])
+        for line, record in enumerate(reader, start=2):
+            records.append((line, record))
+    except csv.Error as exc:  # a NUL byte, a field beyond the csv module's size limit
+        raise SourceFormatError(source, f"unreadable CSV record: {exc}", line=len(records) + 2) from None
+    return header, records
 
 
 def parse_focus_file(content: bytes, source: str) -> ParseResult:
@@ -129,13 +147,21 @@ def parse_focus_file(content: bytes, source: str) -> ParseResult:
             values = {name: get(name) for name in _COLUMNS}
             for name in _MONEY:
                 values[name] = to_money(parse_decimal(values[name]))
-            if values["billed_cost"] is None:
-                raise ValueError("BilledCost is null")
+            for name in REQUIRED:
+                if values[name] is None:
+                    raise ValueError(f"{_COLUMNS[name][0]} is empty")
             for name in ("charge_period_start", "charge_period_end", "billing_period_start", "billing_period_end"):
-                if values[name] is not None and not isinstance(values[name], datetime):
-                    values[name] = _timestamp(str(values[name]))
+                if values[name] is not None:
+                    moment = values[name]
+                    if isinstance(moment, date) and not isinstance(moment, datetime):
+                        moment = datetime(moment.year, moment.month, moment.day)
+                    values[name] = parse_timestamp(
+                        moment if isinstance(moment, datetime) else str(moment), _COLUMNS[name][0]
+                    )
             tags = json.loads(values["tags"]) if values["tags"] else {}
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            if not isinstance(tags, dict):
+                raise ValueError(f"Tags is not a JSON object: {str(values['tags'])[:80]!r}")
+        except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
             rejected.append(Rejected(source, line, f"unreadable row: {exc}"))
             continue
         period_start = values["billing_period_start"].date()
@@ -159,7 +185,8 @@ def parse_focus_file(content: bytes, source: str) -> ParseResult:
                 "source_line": line,
             }
         )
-    result = ParseResult(cloud_table(rows), rejected, len(records))
+    table, unstorable = cloud_rows_table(rows)
+    result = ParseResult(table, rejected + unstorable, len(records))
     result.check_balance()
     return result
 

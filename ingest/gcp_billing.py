@@ -20,12 +20,23 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ingest.cloud_schema import cloud_table, service_category
-from ingest.common import ParseResult, Rejected, SourceFormatError, is_null_text, parse_decimal, to_money
+import pyarrow as pa
+
+from ingest.cloud_schema import cloud_rows_table, service_category
+from ingest.common import (
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    is_null_text,
+    parse_decimal,
+    parse_timestamp,
+    to_money,
+    utc_naive,
+)
 from ingest.tags import normalize_tags, tags_json
 
 REQUIRED = ("billing_account_id", "cost", "usage_start_time", "invoice.month")
@@ -68,17 +79,10 @@ def _money(value: Any) -> Decimal | None:
     return parse_decimal(value)
 
 
-def _timestamp(value: Any) -> datetime | None:
+def _timestamp(value: Any, what: str) -> datetime | None:
     if value is None or (isinstance(value, str) and is_null_text(value)):
         return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        text = str(value).strip().replace("Z", "+00:00")
-        if text.endswith(" UTC"):
-            text = text[:-4] + "+00:00"
-        parsed = datetime.fromisoformat(text)
-    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    return parse_timestamp(value, what)
 
 
 def _labels(value: Any) -> dict:
@@ -98,17 +102,25 @@ def parse_rows(
     input_rows = 0
     for line, row in rows:
         input_rows += 1
+        if isinstance(row, _Unreadable):
+            rejected.append(Rejected(source, line, row["reason"]))
+            continue
         try:
             missing = [name for name in REQUIRED if _field(row, name) in (None, "")]
             if missing:
                 raise ValueError(f"missing required field {missing[0]}")
             cost = _money(_field(row, "cost"))
             credits = _array(_field(row, "credits"))
+            if not all(isinstance(credit, Mapping) for credit in credits):
+                raise ValueError("credits is not a list of records")
             credit_total = sum((_money(credit.get("amount")) or Decimal(0) for credit in credits), Decimal(0))
             invoice = str(_field(row, "invoice.month")).strip()
+            if len(invoice) != 6 or not invoice.isdigit():
+                raise ValueError(f"invoice.month is not YYYYMM: {invoice[:20]!r}")
             period = date(int(invoice[:4]), int(invoice[4:6]), 1)
-            start = _timestamp(_field(row, "usage_start_time"))
-            end = _timestamp(_field(row, "usage_end_time"))
+            utc_naive(datetime(period.year, period.month, 1), "invoice.month")
+            start = _timestamp(_field(row, "usage_start_time"), "usage_start_time")
+            end = _timestamp(_field(row, "usage_end_time"), "usage_end_time")
             tags = {
                 **_labels(_field(row, "project.labels")),
                 **_labels(_field(row, "tags")),
@@ -116,12 +128,16 @@ def parse_rows(
             }
             at_list = _money(_field(row, "cost_at_list"))
             quantity = _money(_field(row, "usage.amount_in_pricing_units"))
-        except (ValueError, TypeError, SyntaxError, KeyError, IndexError) as exc:
+            if cost is None:
+                raise ValueError("cost is empty")
+            net = to_money(cost + credit_total)
+            list_cost = to_money(at_list if at_list is not None else cost)
+            quantity = to_money(quantity)
+        except (ValueError, TypeError, SyntaxError, KeyError, IndexError, ArithmeticError, RecursionError) as exc:
             rejected.append(Rejected(source, line, f"unreadable row: {exc}"))
             continue
         cost_type = str(_field(row, "cost_type") or "regular").lower()
         service = _field(row, "service.description")
-        net = cost + credit_total
         out.append(
             {
                 "provider_name": "Google Cloud",
@@ -143,11 +159,11 @@ def parse_rows(
                 "resource_name": _field(row, "resource.name") or None,
                 "region_id": _field(row, "location.region") or _field(row, "location.location") or None,
                 "sku_id": _field(row, "sku.id"),
-                "pricing_quantity": to_money(quantity),
+                "pricing_quantity": quantity,
                 "pricing_unit": _field(row, "usage.pricing_unit") or None,
-                "billed_cost": to_money(net),
-                "effective_cost": to_money(net),
-                "list_cost": to_money(at_list if at_list is not None else cost),
+                "billed_cost": net,
+                "effective_cost": net,
+                "list_cost": list_cost,
                 "billing_currency": _field(row, "currency") or "USD",
                 "tags": tags_json(tags),
                 **normalize_tags(tags),
@@ -156,45 +172,73 @@ def parse_rows(
                 "source_line": line,
             }
         )
-    result = ParseResult(cloud_table(out), rejected, input_rows)
+    table, unstorable = cloud_rows_table(out)
+    result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
-    for line, row in enumerate(reader, start=2):
+def _decoded(content: bytes, source: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(source, f"expected UTF-8 text: invalid byte at offset {exc.start}") from None
+
+
+def _csv_rows(content: bytes, source: str) -> Iterator[tuple[int, dict]]:
+    reader = csv.DictReader(io.StringIO(_decoded(content, source), newline=""))
+    line = 1
+    while True:
+        line += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a NUL byte, a field beyond the csv module's size limit
+            raise SourceFormatError(source, f"unreadable CSV record: {exc}", line=line) from None
         yield line, {key: (None if is_null_text(value) else value) for key, value in row.items()}
 
 
+class _Unreadable(dict):
+    """A JSON line that cannot be read: parse_rows rejects it with its reason."""
+
+
 def _jsonl_rows(content: bytes, source: str) -> Iterator[tuple[int, dict]]:
-    for line, text in enumerate(content.decode("utf-8-sig").splitlines(), start=1):
+    for line, text in enumerate(_decoded(content, source).splitlines(), start=1):
         if text.strip():
             try:
-                yield line, json.loads(text, parse_float=Decimal)
+                record = json.loads(text, parse_float=Decimal)
             except json.JSONDecodeError as exc:
-                raise SourceFormatError(source, f"not JSON: {exc.msg}", line=line) from None
+                record = _Unreadable(reason=f"not JSON: {exc.msg}")
+            except RecursionError:
+                record = _Unreadable(reason="JSON nested too deeply to read")
+            if not isinstance(record, dict):
+                record = _Unreadable(reason="expected a JSON object per line")
+            yield line, record
 
 
-def _parquet_rows(content: bytes) -> Iterator[tuple[int, dict]]:
+def _parquet_rows(content: bytes, source: str) -> Iterator[tuple[int, dict]]:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(content))
-    yield from enumerate(table.to_pylist(), start=1)
+    try:
+        rows = pq.read_table(io.BytesIO(content)).to_pylist()
+    except (pa.ArrowException, OSError, ValueError, OverflowError) as exc:  # also timestamps beyond year 9999
+        raise SourceFormatError(source, f"unreadable Parquet file: {exc}") from None
+    yield from enumerate(rows, start=1)
 
 
 def parse_export_file(content: bytes, source: str) -> ParseResult:
     lower = source.lower()
     if lower.endswith(".csv"):
-        header = content.decode("utf-8-sig").split("\n", 1)[0]
+        header = _decoded(content, source).split("\n", 1)[0]
         for required in REQUIRED:
             if required not in header.split(","):
                 raise SourceFormatError(source, f"missing required column '{required}'", field=required)
-        return parse_rows(_csv_rows(content), source)
+        return parse_rows(_csv_rows(content, source), source)
     if lower.endswith((".json", ".jsonl", ".ndjson")):
         return parse_rows(_jsonl_rows(content, source), source)
     if lower.endswith(".parquet"):
-        return parse_rows(_parquet_rows(content), source)
+        return parse_rows(_parquet_rows(content, source), source)
     raise SourceFormatError(source, "unknown GCP export file type; expected .csv, .json/.jsonl or .parquet")
 
 

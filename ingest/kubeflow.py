@@ -22,12 +22,12 @@ import re
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import PurePosixPath
 
-from ingest.common import ParseResult, Rejected, SourceFormatError
-from ingest.gpu_schema import K8S_POD_SCHEMA, KFP_RUN_SCHEMA, rows_table
+from ingest.common import ParseResult, Rejected, SourceFormatError, table_keeping_storable_rows, utc_naive
+from ingest.gpu_schema import K8S_POD_SCHEMA, KFP_RUN_SCHEMA
 from ingest.storage import LandingStore
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -49,6 +49,7 @@ JOB_TYPE_KEYS = ("finops.io/job-type", "job-type")
 MODEL_VERSION_KEYS = ("finops.io/model-version", "model-version")
 
 _EPOCH = datetime(1970, 1, 1)
+_ZERO_TIMES = (_EPOCH, datetime(1, 1, 1))
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$"
 )
@@ -63,11 +64,18 @@ def parse_rfc3339(value: object, *, source: str = "", field: str = "") -> dateti
         raise SourceFormatError(source, f"expected an RFC 3339 timestamp, got {value!r}", field=field or None)
     year, month, day, hour, minute, second, fraction, _, sign, off_h, off_m = match.groups()
     micros = int((fraction or "0")[:6].ljust(6, "0"))
-    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
-    if sign:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m))
-        moment = moment - offset if sign == "+" else moment + offset
-    return moment
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micros)
+        if moment in _ZERO_TIMES and not (sign and int(off_h + off_m)):
+            return None  # Go's and protobuf's zero time: the field is not set (an active run's finished_at)
+        if sign:
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            if int(off_m) > 59:
+                raise ValueError(f"impossible UTC offset {sign}{off_h}:{off_m}")
+            moment = moment.replace(tzinfo=timezone(offset if sign == "+" else -offset))
+        return utc_naive(moment, field or "timestamp")
+    except (ValueError, OverflowError) as exc:
+        raise SourceFormatError(source, f"expected an RFC 3339 timestamp: {exc}", field=field or None) from None
 
 
 def _json(value: object) -> str | None:
@@ -154,10 +162,14 @@ def parse_runs(documents: Iterable[tuple[str, object]]) -> ParseResult:
             except SourceFormatError as exc:
                 rejected.append(Rejected(source, index, str(exc)))
                 continue
+            except (AttributeError, TypeError, ValueError) as exc:  # a field of an unexpected type
+                rejected.append(Rejected(source, index, f"unexpected Run shape: {exc}"))
+                continue
             if row["run_id"] in rows:
                 seen -= 1  # the same run again: not a second input row
             rows[row["run_id"]] = row
-    return ParseResult(rows_table(list(rows.values()), KFP_RUN_SCHEMA), rejected, seen)
+    table, unstorable = table_keeping_storable_rows(list(rows.values()), KFP_RUN_SCHEMA, source_key="source_file")
+    return ParseResult(table, rejected + unstorable, seen)
 
 
 def fetch_runs(
@@ -326,6 +338,10 @@ def parse_pods(documents: Iterable[tuple[str, object]], *, gpu_only: bool = Fals
                 seen += 1
                 rejected.append(Rejected(source, index, str(exc)))
                 continue
+            except (AttributeError, TypeError, ValueError) as exc:  # a field of an unexpected type
+                seen += 1
+                rejected.append(Rejected(source, index, f"unexpected Pod shape: {exc}"))
+                continue
             if gpu_only and not row["gpu_count"]:
                 continue
             seen += 1
@@ -333,7 +349,8 @@ def parse_pods(documents: Iterable[tuple[str, object]], *, gpu_only: bool = Fals
             if key in rows:
                 seen -= 1  # the same pod in two exports: the later copy wins
             rows[key] = row
-    return ParseResult(rows_table(list(rows.values()), K8S_POD_SCHEMA), rejected, seen)
+    table, unstorable = table_keeping_storable_rows(list(rows.values()), K8S_POD_SCHEMA, source_key="source_file")
+    return ParseResult(table, rejected + unstorable, seen)
 
 
 # ------------------------------------------------------------------------------------------------ helpers

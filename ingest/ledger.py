@@ -20,7 +20,15 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from ingest.common import Rejected, SourceFormatError, sql_identifier, sql_literal
+from ingest.common import (
+    TIMESTAMP_RANGE_TEXT,
+    Rejected,
+    SourceFormatError,
+    sql_identifier,
+    sql_literal,
+    timestamp_out_of_range_sql,
+    utc_offset_invalid_sql,
+)
 
 REQUIRED_FIELDS = (
     "request_id",
@@ -32,6 +40,10 @@ REQUIRED_FIELDS = (
     "output_tokens",
     "duration_ms",
 )
+# The documented upper bound of any token count of one request: 1e12 tokens is five orders of magnitude above
+# the largest context window sold; anything above is a broken counter. Pricing in HUGEINT pico-dollars stays
+# exact far beyond it (rate_cards/pricing.py).
+MAX_TOKENS_PER_REQUEST = 10**12
 TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
 OPTIONAL_FIELDS = (
     "cached_input_tokens",
@@ -106,27 +118,59 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
+def _unicode_problem(record: dict) -> str | None:
+    """The first ledger field holding text that is not valid Unicode (a lone surrogate from a `\\udXXX`
+    escape), which no UTF-8 column can store."""
+    for name in LEDGER_FIELDS:
+        value = record.get(name)
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"not valid Unicode in field {name} (a lone surrogate escape)"
+    return None
+
+
 def read_jsonl(path: Path) -> tuple[pa.Table, list[Rejected]]:
-    """All-text table of the ledger fields (+ source_line); numbers keep their exact text."""
+    """All-text table of the ledger fields (+ source_line); numbers keep their exact text. A line that is not
+    UTF-8, not JSON, nested beyond the reader's limit or holding a lone surrogate is rejected with its line."""
     columns: dict[str, list] = {name: [] for name in LEDGER_FIELDS}
     lines: list[int] = []
     rejected: list[Rejected] = []
-    with path.open("r", encoding="utf-8-sig") as handle:
-        for line_number, line in enumerate(handle, start=1):
+    with path.open("rb") as handle:
+        for line_number, raw in enumerate(handle, start=1):
+            if line_number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                shown = raw.rstrip(b"\r\n")[:2000].decode("utf-8", "replace")
+                rejected.append(Rejected(str(path), line_number, "line is not valid UTF-8 text", shown))
+                continue
             if not line.strip():
                 continue
+            shown = line.rstrip("\r\n")[:2000]
             try:
                 record = json.loads(line, parse_float=str, parse_int=str)
             except json.JSONDecodeError as exc:
-                rejected.append(
-                    Rejected(str(path), line_number, f"malformed JSON: {exc.msg}", line.rstrip("\n")[:2000])
-                )
+                rejected.append(Rejected(str(path), line_number, f"malformed JSON: {exc.msg}", shown))
+                continue
+            except RecursionError:
+                rejected.append(Rejected(str(path), line_number, "JSON nested too deeply to read", shown[:200]))
                 continue
             if not isinstance(record, dict):
-                rejected.append(Rejected(str(path), line_number, "expected a JSON object per line", line[:2000]))
+                rejected.append(Rejected(str(path), line_number, "expected a JSON object per line", shown))
                 continue
-            for name in LEDGER_FIELDS:
-                columns[name].append(_text(record.get(name)))
+            if "\\u" in line and (problem := _unicode_problem(record)):
+                rejected.append(Rejected(str(path), line_number, problem, shown))
+                continue
+            try:
+                texts = [_text(record.get(name)) for name in LEDGER_FIELDS]
+            except RecursionError:  # a nested value the reader accepted but cannot write back as text
+                rejected.append(Rejected(str(path), line_number, "JSON nested too deeply to read", shown[:200]))
+                continue
+            for name, text in zip(LEDGER_FIELDS, texts, strict=True):
+                columns[name].append(text)
             lines.append(line_number)
     table = pa.table(
         {
@@ -147,8 +191,8 @@ def read_csv(path: Path) -> tuple[pa.Table, list[Rejected]]:
             row_index_offset=2,
             truncate_ragged_lines=True,
         )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise SourceFormatError(path, f"cannot read as CSV: {exc}") from None
+    except pl.exceptions.PolarsError as exc:  # not UTF-8, unbalanced quotes, no data
+        raise SourceFormatError(path, f"cannot read as CSV: {str(exc).splitlines()[0]}") from None
     frame = frame.with_columns(pl.col("source_line").cast(pl.Int64))
     present = [name for name in LEDGER_FIELDS if name in frame.columns]
     missing = [pl.lit(None, dtype=pl.String).alias(name) for name in LEDGER_FIELDS if name not in frame.columns]
@@ -164,18 +208,47 @@ def read_text_file(file: LedgerFile) -> tuple[pa.Table, list[Rejected]]:
     raise ValueError(f"{file.path}: {file.format} is read by the engine, not as text")
 
 
-def _is_integer_type(duck_type: str) -> bool:
-    return duck_type.upper() in {
-        "TINYINT",
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "HUGEINT",
-        "UTINYINT",
-        "USMALLINT",
-        "UINTEGER",
-        "UBIGINT",
-    }
+# integer types whose every value fits BIGINT: no range test needed (the wide ones, UBIGINT/HUGEINT, get one)
+_NARROW_INTEGERS = frozenset({"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"})
+_WIDE_INTEGERS = frozenset({"UBIGINT", "HUGEINT", "UHUGEINT"})
+_FLOATS = frozenset({"DOUBLE", "FLOAT", "REAL"})
+
+
+def _number_sql(column: str, kind: str, name: str, limit: int | None) -> tuple[str, list[tuple[str, str]]]:
+    """(BIGINT expression, [(condition, reason)]) for a whole, non-negative count read from a column of type
+    `kind`. Every cast is a try_cast or guarded: one hostile value (NaN, inf, 2**64 - 1, a 40-digit text)
+    quarantines its row and never aborts the batch."""
+    over = f"{name} exceeds the limit of {limit} tokens per request" if limit is not None else None
+    checks: list[tuple[str, str]] = []
+    if kind in _NARROW_INTEGERS:
+        value = f"cast({column} as bigint)"
+        checks.append((f"{column} < 0", f"{name} is negative"))
+        if limit is not None:
+            checks.append((f"{column} > {limit}", over))
+        return value, checks
+    if kind in _WIDE_INTEGERS or kind in _FLOATS or kind.startswith("DECIMAL"):
+        whole = f"{column} = floor({column})" if kind.startswith("DECIMAL") else "true"
+        if kind in _FLOATS:
+            whole = f"(isfinite({column}) and {column} = floor({column}))"
+        value = f"(case when {whole} then try_cast({column} as bigint) end)"
+        if whole != "true":
+            checks.append((f"{column} is not null and not {whole}", f"{name} is not a whole number"))
+        checks.append((f"{column} < 0", f"{name} is negative"))
+        checks.append((f"{column} > {limit}", over) if limit is not None else ("false", ""))
+        checks.append((f"{column} is not null and {value} is null", f"{name} is out of range for BIGINT"))
+        return value, [check for check in checks if check[0] != "false"]
+    # text (and any other type, read as its text): DuckDB would round '12.5' to 13, so only whole-number text
+    # is cast; its magnitude is compared as HUGEINT (39 digits) so a 25-digit count is "over the limit"
+    text = f"trim(cast({column} as varchar))"
+    whole = f"regexp_full_match({text}, '[+-]?[0-9]+')"
+    big = f"try_cast({text} as hugeint)"
+    value = f"(case when {whole} then try_cast({text} as bigint) end)"
+    checks.append((f"{column} is not null and not {whole}", f"{name} is not a whole number"))
+    checks.append((f"{whole} and ({big} < 0 or ({big} is null and starts_with({text}, '-')))", f"{name} is negative"))
+    if limit is not None:
+        checks.append((f"{whole} and ({big} is null or {big} > {limit})", over))
+    checks.append((f"{whole} and {value} is null", f"{name} is out of range for BIGINT"))
+    return value, checks
 
 
 def typed_select_sql(
@@ -199,14 +272,10 @@ def typed_select_sql(
     def kind(name: str) -> str:
         return column_types.get(name, "VARCHAR").upper()
 
-    def as_bigint(name: str) -> str:
-        if _is_integer_type(kind(name)):
-            return f"cast({col(name)} as bigint)"
-        if kind(name).startswith(("DOUBLE", "FLOAT", "DECIMAL", "REAL")):
-            return f"(case when {col(name)} = floor({col(name)}) then cast({col(name)} as bigint) end)"
-        # DuckDB would round '12.5' to 13: only whole-number text is cast
-        text = f"trim(cast({col(name)} as varchar))"
-        return f"(case when regexp_full_match({text}, '[+-]?[0-9]+') then try_cast({text} as bigint) end)"
+    numbers = {
+        name: _number_sql(col(name), kind(name), name, MAX_TOKENS_PER_REQUEST if name in TOKEN_FIELDS else None)
+        for name in (*TOKEN_FIELDS, "duration_ms")
+    }
 
     def as_bool(name: str) -> str:
         if kind(name) == "BOOLEAN":
@@ -216,24 +285,28 @@ def typed_select_sql(
     def as_text(name: str) -> str:
         return f"nullif(trim(cast({col(name)} as varchar)), '')"
 
+    ts_is_text = False
     if kind("ts").startswith("TIMESTAMP WITH TIME ZONE") or kind("ts") == "TIMESTAMPTZ":
         ts = f"cast({col('ts')} as timestamp)"  # the load runs with TimeZone = UTC
     elif kind("ts").startswith("TIMESTAMP") or kind("ts") == "DATE":
         ts = f"cast({col('ts')} as timestamp)"  # naive: taken as UTC
     else:
+        ts_is_text = True
         ts = f"cast(try_cast(nullif(trim(cast({col('ts')} as varchar)), '') as timestamptz) as timestamp)"
+    numeric_cost = kind("total_cost_usd") in _NARROW_INTEGERS | _WIDE_INTEGERS | _FLOATS or kind(
+        "total_cost_usd"
+    ).startswith("DECIMAL")
     client_cost = (
         f"try_cast({col('total_cost_usd')} as decimal(38, 9))"
-        if kind("total_cost_usd") != "VARCHAR"
-        else f"try_cast(nullif(trim({col('total_cost_usd')}), '') as decimal(38, 9))"
+        if numeric_cost
+        else f"try_cast(nullif(trim(cast({col('total_cost_usd')} as varchar)), '') as decimal(38, 9))"
     )
 
     typed = {
         "request_id": f"try_cast(trim(cast({col('request_id')} as varchar)) as uuid)",
         "requested_at": ts,
         **{name: as_text(name) for name in _TEXT_FIELDS},
-        **{name: as_bigint(name) for name in TOKEN_FIELDS},
-        "duration_ms": as_bigint("duration_ms"),
+        **{name: value for name, (value, _) in numbers.items()},
         "is_batch": as_bool("is_batch"),
         "cache_hit": as_bool("cache_hit"),
         "status": f"lower({as_text('status')})",
@@ -249,11 +322,19 @@ def typed_select_sql(
         (f"{typed['request_id']} is null", "request_id is not a UUID"),
         (f"{typed['requested_at']} is null", "ts is not a timestamp"),
     ]
-    for name in (*TOKEN_FIELDS, "duration_ms"):
+    if ts_is_text:
+        checks.append(
+            (
+                utc_offset_invalid_sql(f"trim(cast({col('ts')} as varchar))"),
+                "ts has an impossible UTC offset (accepted: -14:00 to +14:00)",
+            )
+        )
+    checks.append(
+        (timestamp_out_of_range_sql(typed["requested_at"]), f"ts is outside the accepted range {TIMESTAMP_RANGE_TEXT}")
+    )
+    for name, (_, number_checks) in numbers.items():
         if name in column_types:
-            if not _is_integer_type(kind(name)):  # an integer column cannot hold a fraction: skip the test
-                checks.append((f"{col(name)} is not null and {typed[name]} is null", f"{name} is not a whole number"))
-            checks.append((f"{typed[name]} < 0", f"{name} is negative"))
+            checks += number_checks
     for name in ("is_batch", "cache_hit"):
         if name in column_types:
             checks.append((f"{as_text(name)} is not null and {typed[name]} is null", f"{name} is not true/false"))

@@ -11,14 +11,24 @@ Pages are parsed the same way whether they come from the API or from recorded fi
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
-from ingest.common import MONEY_TYPE, SourceFormatError, to_money
+from ingest.common import (
+    MONEY_TYPE,
+    SourceFormatError,
+    epoch_ms_timestamp,
+    parse_count,
+    parse_timestamp,
+    table_keeping_storable_rows,
+    to_money,
+)
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
 USAGE_SCHEMA = pa.schema(
@@ -91,21 +101,51 @@ def load_page(content: bytes | str, source: str) -> dict:
         page = json.loads(content, parse_float=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SourceFormatError(source, f"truncated or malformed JSON page: {error}") from None
+    except RecursionError:
+        raise SourceFormatError(source, "JSON page nested too deeply to read") from None
     if not isinstance(page, dict) or not isinstance(page.get("data"), list):
         raise SourceFormatError(source, "expected a page object with a 'data' list of buckets", field="data")
     return page
 
 
 def _epoch(value: Any) -> datetime:
-    return datetime.fromtimestamp(int(value), tz=UTC)
+    seconds = parse_count(value, "bucket time (epoch seconds)")
+    if seconds is None:
+        raise ValueError("bucket time is missing")
+    return epoch_ms_timestamp(seconds * 1000, "bucket time").replace(tzinfo=UTC)
 
 
 def _rfc3339(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parse_timestamp(value, "bucket time").replace(tzinfo=UTC)
 
 
 def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    return parse_count(value, "token or request count")
+
+
+_PAGE_ERRORS = (KeyError, ValueError, TypeError, AttributeError, ArithmeticError, RecursionError)
+
+
+def _page_rows(schema: pa.Schema) -> Callable:
+    """Wraps a page parser: any value it cannot read or the table cannot store fails that page with one line
+    naming the page (the file or request) and the problem, never a bare traceback."""
+
+    def wrap(parse: Callable[..., list[dict]]) -> Callable[..., list[dict]]:
+        @functools.wraps(parse)
+        def parsed(page: dict, source: str, *args: Any, **kwargs: Any) -> list[dict]:
+            try:
+                rows = parse(page, source, *args, **kwargs)
+            except _PAGE_ERRORS as exc:
+                problem = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise SourceFormatError(source, f"unreadable bucket or result: {problem}") from None
+            _, unstorable = table_keeping_storable_rows(rows, schema, source_key="source")
+            if unstorable:
+                raise SourceFormatError(source, unstorable[0].reason)
+            return rows
+
+        return parsed
+
+    return wrap
 
 
 def _extra(result: dict, known: set[str]) -> str | None:
@@ -113,6 +153,7 @@ def _extra(result: dict, known: set[str]) -> str | None:
     return json.dumps(rest, sort_keys=True, default=str) if rest else None
 
 
+@_page_rows(USAGE_SCHEMA)
 def openai_usage_rows(page: dict, source: str, endpoint: str = "completions") -> list[dict]:
     rows = []
     for bucket in page["data"]:
@@ -148,6 +189,7 @@ def openai_usage_rows(page: dict, source: str, endpoint: str = "completions") ->
     return rows
 
 
+@_page_rows(USAGE_SCHEMA)
 def anthropic_usage_rows(page: dict, source: str) -> list[dict]:
     rows = []
     for bucket in page["data"]:
@@ -179,6 +221,7 @@ def anthropic_usage_rows(page: dict, source: str) -> list[dict]:
     return rows
 
 
+@_page_rows(COST_SCHEMA)
 def openai_cost_rows(page: dict, source: str) -> list[dict]:
     rows = []
     for bucket in page["data"]:
@@ -208,6 +251,7 @@ def openai_cost_rows(page: dict, source: str) -> list[dict]:
     return rows
 
 
+@_page_rows(COST_SCHEMA)
 def anthropic_cost_rows(page: dict, source: str) -> list[dict]:
     rows = []
     for bucket in page["data"]:

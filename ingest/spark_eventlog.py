@@ -32,8 +32,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from ingest.common import ParseResult, Rejected, SourceFormatError
-from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA, rows_table
+from ingest.common import ParseResult, Rejected, SourceFormatError, epoch_ms_timestamp, table_keeping_storable_rows
+from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA
 from ingest.storage import LandingStore
 
 DEFAULT_TAG_PREFIX = "spark.finops."
@@ -61,19 +61,39 @@ def _utc(ms: int | None) -> datetime | None:
 
 
 def _decimal(value: object) -> Decimal | None:
+    """A finite decimal amount, else None (text that is not a number, NaN, Infinity)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):  # only reached when a caller parsed without parse_float=Decimal
-        return Decimal(repr(value))
-    text = str(value).strip()
-    if not text:
+        number = Decimal(value)
+    elif isinstance(value, float):  # only reached when a caller parsed without parse_float=Decimal
+        number = Decimal(repr(value))
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            return None
+    return number if number.is_finite() else None
+
+
+class _BadEvent(ValueError):
+    """An event whose fields cannot be used (a timestamp that is not epoch milliseconds in range): the line is
+    quarantined and the rest of the log is read."""
+
+
+def _ms(value: object, what: str) -> int | None:
+    """Epoch milliseconds checked against the accepted range (ingest.common); None, 0 and -1 mean "not set" in
+    Spark's JSON and stay None."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value <= 0):
         return None
     try:
-        return Decimal(text)
-    except ArithmeticError:
-        return None
+        epoch_ms_timestamp(value, what)
+    except ValueError as exc:
+        raise _BadEvent(str(exc)) from None
+    return value
 
 
 def _codec_of(name: str) -> str:
@@ -133,8 +153,8 @@ class _AppState:
     malformed: list[Rejected] = field(default_factory=list)
     lines: int = 0
 
-    def seen(self, ms: object) -> None:
-        if isinstance(ms, int) and not isinstance(ms, bool) and ms > 0:
+    def seen(self, ms: int | None) -> None:
+        if ms is not None:
             self.last_ms = ms if self.last_ms is None else max(self.last_ms, ms)
 
 
@@ -151,10 +171,10 @@ def _handle(state: _AppState, event: dict) -> None:
     kind = event.get("Event")
     if kind == "SparkListenerTaskEnd":
         info = event.get("Task Info") or {}
-        launch, finish = info.get("Launch Time"), info.get("Finish Time")
+        launch, finish = _ms(info.get("Launch Time"), "Launch Time"), _ms(info.get("Finish Time"), "Finish Time")
         state.seen(launch)
         state.seen(finish)
-        if isinstance(launch, int) and isinstance(finish, int) and finish > launch > 0:
+        if launch is not None and finish is not None and finish > launch:
             executor = state.executors.get(str(info.get("Executor ID")))
             if executor is not None:
                 profile = state.task_profiles.get((event.get("Stage ID"), event.get("Stage Attempt ID")), None)
@@ -162,10 +182,10 @@ def _handle(state: _AppState, event: dict) -> None:
                 executor.task_gpu += (finish - launch) * amount
         return
     if kind == "SparkListenerTaskStart":
-        state.seen((event.get("Task Info") or {}).get("Launch Time"))
+        state.seen(_ms((event.get("Task Info") or {}).get("Launch Time"), "Launch Time"))
         return
     if kind == "SparkListenerExecutorAdded":
-        ms = event.get("Timestamp")
+        ms = _ms(event.get("Timestamp"), "Timestamp")
         state.seen(ms)
         info = event.get("Executor Info") or {}
         executor_id = str(event.get("Executor ID"))
@@ -180,7 +200,7 @@ def _handle(state: _AppState, event: dict) -> None:
             executor.address_count = len(gpu["addresses"])
         return
     if kind == "SparkListenerExecutorRemoved":
-        ms = event.get("Timestamp")
+        ms = _ms(event.get("Timestamp"), "Timestamp")
         state.seen(ms)
         executor = state.executors.get(str(event.get("Executor ID")))
         if executor is not None:
@@ -188,7 +208,7 @@ def _handle(state: _AppState, event: dict) -> None:
         return
     if kind == "SparkListenerStageSubmitted":
         info = event.get("Stage Info") or {}
-        state.seen(info.get("Submission Time"))
+        state.seen(_ms(info.get("Submission Time"), "Submission Time"))
         profile = info.get("Resource Profile Id")
         if isinstance(profile, int):
             state.task_profiles[(info.get("Stage ID"), info.get("Stage Attempt ID"))] = profile
@@ -211,7 +231,12 @@ def _handle(state: _AppState, event: dict) -> None:
             state.properties.update({str(k): str(v) for k, v in properties.items()})
         return
     if kind == "SparkListenerApplicationStart":
-        state.start_ms = event.get("Timestamp")
+        app_id, attempt_id = event.get("App ID"), event.get("App Attempt ID")
+        if app_id is not None and not isinstance(app_id, str):
+            raise _BadEvent(f"App ID is not text: {str(app_id)[:80]!r}")
+        if attempt_id is not None and (isinstance(attempt_id, bool) or not isinstance(attempt_id, (str, int))):
+            raise _BadEvent(f"App Attempt ID is not text: {str(attempt_id)[:80]!r}")
+        state.start_ms = _ms(event.get("Timestamp"), "Timestamp")
         state.seen(state.start_ms)
         state.app_id = event.get("App ID") or state.app_id
         state.attempt_id = event.get("App Attempt ID") or state.attempt_id
@@ -219,20 +244,20 @@ def _handle(state: _AppState, event: dict) -> None:
         state.user = event.get("User")
         return
     if kind == "SparkListenerApplicationEnd":
-        state.end_ms = event.get("Timestamp")
+        state.end_ms = _ms(event.get("Timestamp"), "Timestamp")
         state.seen(state.end_ms)
         return
     if kind == "SparkListenerLogStart":
         state.spark_version = event.get("Spark Version")
         return
     if kind == "SparkListenerJobStart":
-        state.seen(event.get("Submission Time"))
+        state.seen(_ms(event.get("Submission Time"), "Submission Time"))
     elif kind == "SparkListenerJobEnd":
-        state.seen(event.get("Completion Time"))
+        state.seen(_ms(event.get("Completion Time"), "Completion Time"))
     elif kind == "SparkListenerStageCompleted":
-        state.seen((event.get("Stage Info") or {}).get("Completion Time"))
+        state.seen(_ms((event.get("Stage Info") or {}).get("Completion Time"), "Completion Time"))
     elif isinstance(kind, str) and kind.endswith(("SQLExecutionStart", "SQLExecutionEnd")):
-        state.seen(event.get("time"))
+        state.seen(_ms(event.get("time"), "time"))
     # every other event (block managers, plugins, unknown) carries nothing we bill
 
 
@@ -258,16 +283,23 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
         line = raw_line.strip()
         if not line:
             continue
+        shown = line[:200].decode("utf-8", "replace")
         try:
             event = _DECODER.decode(line.decode("utf-8"))
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, deep nesting
             reason = f"malformed JSON event skipped: {exc}"
-            state.malformed.append(Rejected(source, state.lines, reason, line[:200].decode("utf-8", "replace")))
+            state.malformed.append(Rejected(source, state.lines, reason, shown))
             continue
-        if isinstance(event, dict):
-            _handle(state, event)
-        else:
+        if not isinstance(event, dict):
             state.malformed.append(Rejected(source, state.lines, "event line is not a JSON object"))
+            continue
+        try:
+            _handle(state, event)
+        except _BadEvent as exc:
+            state.malformed.append(Rejected(source, state.lines, f"event skipped: {exc}", shown))
+        except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:  # a field of an unexpected type
+            reason = f"event skipped: unexpected shape of {str(event.get('Event'))[:80]}: {exc}"
+            state.malformed.append(Rejected(source, state.lines, reason, shown))
 
 
 def _quantize(value: Decimal) -> Decimal:
@@ -482,6 +514,9 @@ def parse_landing(
         except _decompress_errors() as exc:  # corrupt gzip/zstd stream
             rejected.append(Rejected(label, None, f"cannot decompress: {exc}"))
             continue
+        except (ValueError, TypeError, ArithmeticError) as exc:  # a value no event check foresaw: file, not run
+            rejected.append(Rejected(label, None, f"unreadable event log ({type(exc).__name__}): {exc}"))
+            continue
         rejected.extend(result.rejected)
         job_id = result.app["job_id"]
         kept = parsed.get(job_id)
@@ -492,12 +527,16 @@ def parse_landing(
             result = keep
         parsed[job_id] = result
     apps = [result.app for result in parsed.values()]
-    executors = [row for result in parsed.values() for row in result.executors]
-    app_table = rows_table(apps, SPARK_APP_SCHEMA)
-    executor_table = rows_table(executors, SPARK_EXECUTOR_SCHEMA)
+    app_table, bad_apps = table_keeping_storable_rows(apps, SPARK_APP_SCHEMA, source_key="source_file")
+    rejected.extend(bad_apps)
+    kept_jobs = set(app_table.column("job_id").to_pylist())
+    executors = [row for result in parsed.values() if result.app["job_id"] in kept_jobs for row in result.executors]
+    executor_table, bad_executors = table_keeping_storable_rows(
+        executors, SPARK_EXECUTOR_SCHEMA, source_key="source_file"
+    )
     return {
-        "spark_apps": ParseResult(app_table, rejected, len(apps) + len(rejected)),
-        "spark_executors": ParseResult(executor_table, [], len(executors)),
+        "spark_apps": ParseResult(app_table, rejected, len(apps) + len(rejected) - len(bad_apps)),
+        "spark_executors": ParseResult(executor_table, bad_executors, len(executors)),
     }
 
 

@@ -9,8 +9,9 @@ Rules (each unit-tested with hand-computed cases):
 - The batch multiplier stacks on every kind, cache prices included.
 - Reasoning tokens are billed once, as output, unless the card gives them their own price (when counted
   in output, the reasoning part of output moves to the reasoning price).
-- Cost is computed exactly in pico-dollars (prices are whole pico-dollars per token) and rounded once
-  per request to nano-dollars (9 places, half-even).
+- Cost is computed exactly in pico-dollars (prices are whole pico-dollars per token; HUGEINT in SQL, so no
+  token count up to the ledger's bound can overflow) and rounded once per request to nano-dollars (9 places,
+  half-even).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ from {card_relation}
 
 
 def cost_nano_sql(row: str, card: str) -> str:
-    """SQL expression: request cost in nano-dollars (BIGINT), half-even, from a row alias with BIGINT token
+    """SQL expression: request cost in nano-dollars (HUGEINT), half-even, from a row alias with BIGINT token
     columns (input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
     is_batch already matched by the join) and a card alias from `card_pico_columns_sql`."""
     prompt = (
@@ -125,10 +126,12 @@ def cost_nano_sql(row: str, card: str) -> str:
         f"(case when {card}.reasoning_counted_in_output then {row}.output_tokens - {row}.reasoning_tokens "
         f"else {row}.output_tokens end)"
     )
+    # HUGEINT: 1e12 tokens (the ledger's bound) x 75e6 pico-dollars ($75 per 1M tokens) is beyond BIGINT
     pico = (
-        f"({uncached} * {unit('input')} + {row}.cached_input_tokens * {unit('cached_input')} "
-        f"+ {row}.cache_write_tokens * {unit('cache_write')} + {plain_output} * {unit('output')} "
-        f"+ {row}.reasoning_tokens * {unit('reasoning')})"
+        f"(cast({uncached} as hugeint) * {unit('input')} + cast({row}.cached_input_tokens as hugeint) * "
+        f"{unit('cached_input')} + cast({row}.cache_write_tokens as hugeint) * {unit('cache_write')} "
+        f"+ cast({plain_output} as hugeint) * {unit('output')} "
+        f"+ cast({row}.reasoning_tokens as hugeint) * {unit('reasoning')})"
     )
     # half-even rounding of a non-negative pico amount to nano-dollars
     return (

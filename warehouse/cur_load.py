@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ingest.aws_cur import Delivery, cur_file_query
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
-from ingest.common import Rejected
+from ingest.common import Rejected, SourceFormatError
 from warehouse.duckdb_store import ensure_table, record_load, replace_quarantine, transaction
 
 TABLE = "raw_aws_cur.line_items"
@@ -44,9 +44,12 @@ def load_cur_delivery(
         con.execute(f"delete from {TABLE} where billing_period_start = ?", [period])
         for key, path, source in files:
             query = cur_file_query(con, path, source, delivery_id=delivery.delivery_id)
-            (inserted,) = con.execute(
-                f"insert into {TABLE} by name select * exclude (problem), problem as load_problem from ({query})"
-            ).fetchone()
+            try:
+                (inserted,) = con.execute(
+                    f"insert into {TABLE} by name select * exclude (problem), problem as load_problem from ({query})"
+                ).fetchone()
+            except duckdb.Error as exc:  # e.g. a CSV that is not UTF-8: the delivery fails naming the file
+                raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
             con.execute(
                 f"""update {TABLE} set load_problem = 'billing period ' || cast(billing_period_start as varchar)
                         || ' is not the manifest''s ' || cast(cast(? as date) as varchar)

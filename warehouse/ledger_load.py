@@ -13,7 +13,7 @@ from datetime import date
 
 import duckdb
 
-from ingest.common import Rejected
+from ingest.common import Rejected, SourceFormatError, sql_literal
 from ingest.ledger import LedgerFile, read_text_file, typed_select_sql
 from rate_cards.pricing import card_pico_columns_sql, cost_nano_sql
 from warehouse.duckdb_store import record_load, replace_quarantine, transaction
@@ -90,7 +90,40 @@ def load_ledger_days(
 
     Files whose date is outside `days` are ignored; a day with no files is emptied. Requires the rate card
     tables (`raw_rate_cards.*`) to be loaded. Re-running with the same files gives identical rows.
+    A file the engine cannot decode is rejected by name (one quarantined row) and the others load.
     """
+    unreadable: dict[str, str] = {}
+    while True:
+        try:
+            return _load_days(con, files, days, unreadable)
+        except duckdb.Error as exc:
+            # A Parquet file whose data pages cannot be decoded fails the statement that streams it, after its
+            # metadata read fine: the transaction rolled back, so reject that file by name and load again.
+            message = str(exc)
+            candidates = [f for f in files if str(f.path) not in unreadable]
+            culprit = next((f for f in candidates if str(f.path) in message), None)
+            if culprit is None:  # the engine's message does not always name the file (Thrift errors): probe
+                culprit = next((f for f in candidates if f.format == "parquet" and _undecodable(con, f)), None)
+            if culprit is None:
+                raise
+            first_line = message.splitlines()[0]
+            unreadable[str(culprit.path)] = f"ledger file rejected: not readable as {culprit.format}: {first_line}"
+
+
+def _undecodable(con: duckdb.DuckDBPyConnection, file: LedgerFile) -> bool:
+    """True when reading every value of a Parquet file fails (only run after a load failed)."""
+    try:
+        reader = con.execute(f"select * from read_parquet({sql_literal(str(file.path))})").fetch_record_batch()
+        for _ in reader:
+            pass
+    except duckdb.Error:
+        return True
+    return False
+
+
+def _load_days(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LedgerFile], days: Sequence[date], unreadable: dict[str, str]
+) -> list[DayLoad]:
     days = sorted(set(days))
     files = [f for f in files if f.ingest_date in set(days)]
     con.execute("set TimeZone = 'UTC'")
@@ -101,20 +134,38 @@ def load_ledger_days(
     registered = []
     relations = []
     for index, file in enumerate(files):
-        relation, types, line_expression, rejected = _file_relation(con, file, index)
+        # A file that cannot be read or typed at all is one rejected input (named, with the reason); the
+        # other files and days still load.
+        if str(file.path) in unreadable:
+            text_rejected.append(Rejected(str(file.path), None, unreadable[str(file.path)]))
+            continue
+        try:
+            relation, types, line_expression, rejected = _file_relation(con, file, index)
+        except SourceFormatError as exc:
+            text_rejected.append(Rejected(str(file.path), None, f"ledger file rejected: {exc.problem}"))
+            continue
+        except duckdb.Error as exc:
+            problem = str(exc).splitlines()[0]
+            text_rejected.append(
+                Rejected(str(file.path), None, f"ledger file rejected: not readable as {file.format}: {problem}")
+            )
+            continue
         if relation.startswith("_ledger_file_"):
             registered.append(relation)
+        select = typed_select_sql(
+            relation, types, source_file=str(file.path), ingest_date=file.ingest_date, line_expression=line_expression
+        )
+        try:
+            con.execute(f"select * from ({select}) limit 0").fetchall()  # binds only: columns the SQL cannot type
+        except duckdb.Error as exc:
+            problem = str(exc).splitlines()[0]
+            text_rejected.append(
+                Rejected(str(file.path), None, f"ledger file rejected: columns cannot be typed: {problem}")
+            )
+            continue
         relations.append(relation)
         text_rejected.extend(rejected)
-        selects.append(
-            typed_select_sql(
-                relation,
-                types,
-                source_file=str(file.path),
-                ingest_date=file.ingest_date,
-                line_expression=line_expression,
-            )
-        )
+        selects.append(select)
     if not selects:  # no files at all: an empty typed relation keeps the SQL below uniform
         from ingest.ledger import LEDGER_FIELDS
 

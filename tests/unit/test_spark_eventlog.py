@@ -113,6 +113,9 @@ def test_rolling_directory_reads_parts_in_numeric_order(samples_dir: Path) -> No
     assert rolling_parts(compacted) == ["events_2_a.compact", "events_3_a"]
 
 
+T0 = 1_790_000_000_000  # 2026-09-21 UTC: event times must lie in the accepted range (ingest.common)
+
+
 def _gpu_log(app_id: str, *, finished: bool) -> list[str]:
     events = [
         {"Event": "SparkListenerLogStart", "Spark Version": "3.5.1"},
@@ -130,13 +133,13 @@ def _gpu_log(app_id: str, *, finished: bool) -> list[str]:
             "Event": "SparkListenerApplicationStart",
             "App Name": "embed",
             "App ID": app_id,
-            "Timestamp": 1_000_000,
+            "Timestamp": T0 + 1_000_000,
             "User": "ana",
             "App Attempt ID": "1",
         },
         {
             "Event": "SparkListenerExecutorAdded",
-            "Timestamp": 1_010_000,
+            "Timestamp": T0 + 1_010_000,
             "Executor ID": "1",
             "Executor Info": {"Host": "h1", "Resource Profile Id": 0},
         },
@@ -145,18 +148,18 @@ def _gpu_log(app_id: str, *, finished: bool) -> list[str]:
             "Event": "SparkListenerTaskEnd",
             "Stage ID": 0,
             "Stage Attempt ID": 0,
-            "Task Info": {"Executor ID": "1", "Launch Time": 1_020_000, "Finish Time": 1_020_333},
+            "Task Info": {"Executor ID": "1", "Launch Time": T0 + 1_020_000, "Finish Time": T0 + 1_020_333},
         },
         {
             "Event": "SparkListenerExecutorAdded",
-            "Timestamp": 1_015_000,
+            "Timestamp": T0 + 1_015_000,
             "Executor ID": "2",
             "Executor Info": {"Host": "h2", "Resource Profile Id": 0},
         },
-        {"Event": "SparkListenerExecutorRemoved", "Timestamp": 1_070_000, "Executor ID": "1"},
+        {"Event": "SparkListenerExecutorRemoved", "Timestamp": T0 + 1_070_000, "Executor ID": "1"},
     ]
     if finished:
-        events.append({"Event": "SparkListenerApplicationEnd", "Timestamp": 1_100_000})
+        events.append({"Event": "SparkListenerApplicationEnd", "Timestamp": T0 + 1_100_000})
     return [json.dumps(e) for e in events]
 
 
