@@ -26,12 +26,12 @@ def showback_csv(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    key=dg.AssetKey(["exports", "focus_cloud_costs"]),
+    key=dg.AssetKey(["exports", "focus_costs"]),
     group_name="exports",
-    deps=[dg.AssetKey(["fct_cloud_costs"])],
-    description="fct_cloud_costs in FOCUS 1.2 column names: warehouse/exports/focus/*.parquet and *.csv.",
+    deps=[dg.AssetKey(["fct_costs"]), dg.AssetKey(["fct_cloud_costs"])],
+    description="fct_costs (cloud + LLM + GPU, allocated) in FOCUS column names: warehouse/exports/focus/focus_costs.*",
 )
-def focus_cloud_costs(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def focus_costs(warehouse: WarehouseResource) -> dg.MaterializeResult:
     from warehouse.focus_export import export_focus
 
     with warehouse.connect(read_only=True) as con:

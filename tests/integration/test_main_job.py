@@ -200,7 +200,7 @@ def test_cloud_costs_equal_the_demo_exports(demo_run):
     assert billed["AWS"] == cur_total.quantize(Decimal("0.000000001"))
     assert billed["Microsoft"] == azure["actual"] and effective["Microsoft"] == azure["amortized"]
     assert billed["Google Cloud"] == effective["Google Cloud"] == gcp
-    assert (demo_run["settings"].exports_dir / "focus" / "focus_1_2_cloud_costs.parquet").exists()
+    assert (demo_run["settings"].exports_dir / "focus" / "focus_costs.parquet").exists()
 
 
 def test_reconciliation_reports_the_known_variance(demo_run):

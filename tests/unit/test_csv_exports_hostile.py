@@ -125,6 +125,20 @@ def test_focus_csv_quotes_and_neutralizes_hostile_tags_and_teams(tmp_path):
                     value,
                 ],
             )
+        # fct_costs: each cloud line owned whole by its tags (the shape fct_costs gives a tagged line)
+        con.execute(
+            """create table fct_costs as select cloud_cost_id as cost_id, cloud_cost_id as bill_line_id,
+                'aws_cur' as x_source, 'cloud_infrastructure' as x_spend_kind, 'billed' as x_cost_origin,
+                provider_name as service_provider_name, provider_name as host_provider_name, billing_account_id,
+                sub_account_id, billing_period_start, charge_period_start, charge_period_end,
+                strftime(charge_period_start, '%Y-%m') as x_charge_month, charge_category, charge_description,
+                service_name, service_category, resource_id, sku_id, pricing_unit, billing_currency, billed_cost,
+                effective_cost, billed_cost as x_billed_cost_usd, effective_cost as x_effective_cost_usd,
+                1.0 as x_fx_rate, 'tags' as allocated_method_id, null as allocated_resource_id,
+                null as allocated_tags, team, 'unassigned' as feature, environment, 'unassigned' as tenant,
+                null as x_allocation_reason, tags
+            from fct_cloud_costs"""
+        )
         export = export_focus(con, tmp_path / "focus")
 
     records = read_back(export.csv)
@@ -134,7 +148,7 @@ def test_focus_csv_quotes_and_neutralizes_hostile_tags_and_teams(tmp_path):
         assert record["Tags"] == expected_text(value)
         assert record["ChargeDescription"] == expected_text(value)
         assert record["BilledCost"] == ("-12.500000000" if index == 0 else f"{index}.000000000")
-        assert record["PricingQuantity"] == "1.500000000"
+        assert record["ListCost"] == record["BilledCost"]  # an unsplit line keeps its list cost
         assert record["SubAccountName"] == ""
     assert_sha256_matches(export.csv)
     assert export.csv_sha256 == hashlib.sha256(export.csv.read_bytes()).hexdigest()
