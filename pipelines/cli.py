@@ -3,6 +3,8 @@
 finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
 finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
 finops export showback --month YYYY-MM [--out FILE]
+finops close --month YYYY-MM [--note TEXT]    freeze a month (fct_costs, showback); later changes post as adjustments
+finops reopen --month YYYY-MM [--note TEXT]   unfreeze it (the next run recomputes it)
 
 A run holds the warehouse's exclusive lock, an export a shared one (warehouse/lock.py): a second process
 waits up to FINOPS_LOCK_TIMEOUT_SECONDS, then exits 2 with a one-line error.
@@ -178,6 +180,48 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     return 0
 
 
+def close_or_reopen(settings: Settings, action: str, month: str, note: str | None = None) -> str:
+    """Close (recording the month's fct_costs hash and its showback CSV's hash) or reopen a month, under the
+    warehouse's exclusive lock; returns a one-line summary. Raises MonthCloseError, ExportError, WarehouseBusy."""
+    from warehouse.duckdb_store import connect
+    from warehouse.exports import export_showback
+    from warehouse.lock import warehouse_lock
+    from warehouse.month_close import check_month, close_month, current_actor, reopen_month
+
+    check_month(month)
+    actor = current_actor()
+    with (
+        warehouse_lock(settings.warehouse_path, exclusive=True, purpose=f"finops {action}"),
+        connect(settings.warehouse_path) as con,
+    ):
+        if action == "reopen":
+            status = reopen_month(con, month, actor=actor, note=note)
+            return f"{month} reopened by {status.actor} at {status.at:%Y-%m-%d %H:%M:%S} UTC"
+        # the export finance receives at close is the reference every later export must equal byte for byte
+        export = export_showback(con, month, settings.exports_dir / f"showback_{month}.csv")
+        status = close_month(con, month, showback_sha256=export.sha256, actor=actor, note=note)
+        return (
+            f"{month} closed by {status.actor} at {status.at:%Y-%m-%d %H:%M:%S} UTC; showback {export.path}"
+            f" sha256 {export.sha256}; fct_costs sha256 {status.fct_costs_sha256}"
+        )
+
+
+def _cmd_close_or_reopen(args: argparse.Namespace) -> int:
+    from warehouse.exports import ExportError
+    from warehouse.month_close import MonthCloseError
+
+    settings = Settings.resolve(warehouse_path=args.warehouse)
+    if not settings.warehouse_path.exists():
+        print(f"error: no warehouse at {settings.warehouse_path}; run `finops run` first", file=sys.stderr)
+        return 2
+    try:
+        print(close_or_reopen(settings, args.command, args.month, args.note))
+    except (MonthCloseError, ExportError, WarehouseBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finops", description="GenAI FinOps cost warehouse")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +243,14 @@ def build_parser() -> argparse.ArgumentParser:
     showback.add_argument("--month", required=True, help="YYYY-MM")
     showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
     showback.add_argument("--warehouse", help="DuckDB file")
+    for name, helptext in (
+        ("close", "close a month: freeze its costs and showback; later changes post as adjustments"),
+        ("reopen", "reopen a closed month"),
+    ):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("--month", required=True, help="YYYY-MM")
+        command.add_argument("--note", help="why (kept in audit.month_close)")
+        command.add_argument("--warehouse", help="DuckDB file")
     importer = commands.add_parser("import-prices", help="write a rate card from a LiteLLM or genai-prices file")
     importer.add_argument("kind", choices=("litellm", "genai-prices"))
     importer.add_argument("file", help="local model_prices_and_context_window.json or genai-prices data file")
@@ -236,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_run(args)
     if args.command == "import-prices":
         return _cmd_import_prices(args)
+    if args.command in ("close", "reopen"):
+        return _cmd_close_or_reopen(args)
     return _cmd_export_showback(args)
 
 

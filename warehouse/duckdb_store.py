@@ -86,6 +86,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def _ensure_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.month_close import ensure_month_close_table
+
+    ensure_month_close_table(con)
     con.execute("create schema if not exists quarantine")
     con.execute("create schema if not exists audit")
     con.execute(

@@ -36,6 +36,7 @@ SHOWBACK_COLUMNS = (
     "estimated_cost_usd",
     "capitalized_cost_usd",
     "unallocated_cost_usd",
+    "adjustment_cost_usd",
     "total_cost_usd",
     "depreciation_cost_usd",
     "expensed_cost_usd",
@@ -85,24 +86,35 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     def column_total(name: str) -> Decimal:
         return sum((row[SHOWBACK_COLUMNS.index(name)] for row in rows), Decimal(0))
 
-    # independent routes to the same total: the bills (+ accruals) and the allocated fact
-    bills, accruals = con.execute(
-        "select coalesce(sum(bill_effective_cost_usd), 0), coalesce(sum(estimated_accrual_usd), 0)"
-        " from rpt_cost_conservation where charge_month = ?",
-        [month],
-    ).fetchone()
+    from warehouse.month_close import month_status
+
+    status = month_status(con, month)
+    closed = status is not None and status.is_closed
+    total = column_total("total_cost_usd")
+    # independent routes to the same total: the allocated fact, and (open months) the bills + accruals
     (fact_total,) = con.execute(
         "select coalesce(sum(x_effective_cost_usd), 0) from fct_costs"
-        " where x_charge_month = ? and x_cost_origin <> 'depreciation'",
+        " where x_charge_month = ? and coalesce(x_adjusted_origin, x_cost_origin) <> 'depreciation'",
         [month],
     ).fetchone()
-    total = column_total("total_cost_usd")
-    if total != bills + accruals:
-        raise ExportError(
-            f"showback total {total} for {month} does not equal the bills {bills} plus accruals {accruals}"
-        )
     if total != fact_total:
         raise ExportError(f"showback total {total} for {month} does not equal fct_costs {fact_total}")
+    if not closed:  # a closed month's bills may since be restated: the difference is an adjustment elsewhere
+        bills, accruals = con.execute(
+            "select coalesce(sum(bill_effective_cost_usd), 0), coalesce(sum(estimated_accrual_usd), 0)"
+            " from rpt_cost_conservation where charge_month = ?",
+            [month],
+        ).fetchone()
+        (adjustments,) = con.execute(
+            "select coalesce(sum(x_effective_cost_usd), 0) from fct_costs where x_charge_month = ?"
+            " and x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation'",
+            [month],
+        ).fetchone()
+        if total != bills + accruals + adjustments:
+            raise ExportError(
+                f"showback total {total} for {month} does not equal the bills {bills} plus accruals {accruals}"
+                f" plus posted adjustments {adjustments}"
+            )
     parts = sum(
         column_total(name)
         for name in (
@@ -111,9 +123,17 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
             "estimated_cost_usd",
             "capitalized_cost_usd",
             "unallocated_cost_usd",
+            "adjustment_cost_usd",
         )
     )
     if total != parts:
         raise ExportError(f"showback total {total} for {month} is not the sum of its parts {parts}")
     written = write_csv(out, SHOWBACK_COLUMNS, rows)
+    if closed and status.showback_sha256 and written.sha256 != status.showback_sha256:
+        out.unlink(missing_ok=True)
+        out.with_name(out.name + ".sha256").unlink(missing_ok=True)
+        raise ExportError(
+            f"{month} is closed, but its showback export now hashes to {written.sha256}, not the"
+            f" {status.showback_sha256} recorded at close by {status.actor}: the closed month has moved"
+        )
     return ShowbackExport(path=out, rows=written.rows, total_cost_usd=total, sha256=written.sha256)

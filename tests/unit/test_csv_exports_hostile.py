@@ -12,6 +12,7 @@ import duckdb
 
 from warehouse.exports import SHOWBACK_COLUMNS, export_showback
 from warehouse.focus_export import export_focus
+from warehouse.month_close import ensure_month_close_table
 
 # the hostile set: formula starters, tab, CR, LF, quotes, commas, and a formula hidden after a line break
 HOSTILE = [
@@ -65,15 +66,17 @@ def test_showback_csv_keeps_one_record_per_row_and_neutralizes_every_formula(tmp
             f"insert into rpt_showback values ('2026-10', ?, ?, ?, ?, 1, 2, 3, 5, {', '.join('?' * len(amounts))})",
             [value, HOSTILE[-1 - index], "prod", f"t{index:02d}", *amounts],
         )
+    ensure_month_close_table(con)
     con.execute(
         "create table rpt_cost_conservation (charge_month varchar, bill_effective_cost_usd decimal(38, 9),"
         " estimated_accrual_usd decimal(38, 9))"
     )
     con.execute("insert into rpt_cost_conservation values ('2026-10', ?, 0)", [sum(costs)])
     con.execute(
-        "create table fct_costs (x_charge_month varchar, x_cost_origin varchar, x_effective_cost_usd decimal(38, 9))"
+        "create table fct_costs (x_charge_month varchar, x_cost_origin varchar, x_effective_cost_usd decimal(38, 9),"
+        " x_adjusted_origin varchar)"
     )
-    con.execute("insert into fct_costs values ('2026-10', 'billed', ?)", [sum(costs)])
+    con.execute("insert into fct_costs values ('2026-10', 'billed', ?, null)", [sum(costs)])
     out = tmp_path / "showback_2026-10.csv"
 
     export = export_showback(con, "2026-10", out)
@@ -136,7 +139,7 @@ def test_focus_csv_quotes_and_neutralizes_hostile_tags_and_teams(tmp_path):
                 effective_cost, billed_cost as x_billed_cost_usd, effective_cost as x_effective_cost_usd,
                 1.0 as x_fx_rate, 'tags' as allocated_method_id, null as allocated_resource_id,
                 null as allocated_tags, team, 'unassigned' as feature, environment, 'unassigned' as tenant,
-                null as x_allocation_reason, tags
+                null as x_allocation_reason, null as x_adjusted_month, null as x_adjusted_origin, tags
             from fct_cloud_costs"""
         )
         export = export_focus(con, tmp_path / "focus")

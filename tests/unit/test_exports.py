@@ -7,6 +7,7 @@ import pytest
 
 from warehouse.csv_files import neutralize
 from warehouse.exports import SHOWBACK_COLUMNS, ExportError, export_showback, money_text
+from warehouse.month_close import ensure_month_close_table
 
 
 def test_money_text_never_uses_an_exponent():
@@ -42,16 +43,19 @@ def _warehouse(rows, bills_total, fact_total=None):
             f"insert into rpt_showback values (?, ?, ?, ?, ?, 1, 1, 1, 2, {', '.join('?' * len(money_columns))})",
             [month, team, feature, environment, tenant, *(values[name] for name in money_columns)],
         )
+    ensure_month_close_table(con)
     con.execute(
         "create table rpt_cost_conservation (charge_month varchar, bill_effective_cost_usd decimal(38, 9),"
         " estimated_accrual_usd decimal(38, 9))"
     )
     con.execute("insert into rpt_cost_conservation values ('2026-10', ?, 0)", [bills_total])
     con.execute(
-        "create table fct_costs (x_charge_month varchar, x_cost_origin varchar, x_effective_cost_usd decimal(38, 9))"
+        "create table fct_costs (x_charge_month varchar, x_cost_origin varchar, x_effective_cost_usd decimal(38, 9),"
+        " x_adjusted_origin varchar)"
     )
     con.execute(
-        "insert into fct_costs values ('2026-10', 'billed', ?)", [bills_total if fact_total is None else fact_total]
+        "insert into fct_costs values ('2026-10', 'billed', ?, null)",
+        [bills_total if fact_total is None else fact_total],
     )
     return con
 

@@ -1,8 +1,10 @@
 {{ config(meta={"dagster": {"ref": {"name": "fct_costs"}}}) }}
 {#- Each bill line's rows in fct_costs sum exactly to the line (billed, effective, USD); a line with no row at
-    all is lost money and fails too. -#}
+    all is lost money and fails too. Lines of closed months are frozen as they were: rpt_cost_conservation
+    balances those with their adjustments. -#}
 with lines as (
     select * from {{ ref('int_costs__bill_lines') }}
+    where x_charge_month not in (select month from {{ ref('stg_audit__month_close') }} where is_closed)
 ),
 
 parts as (

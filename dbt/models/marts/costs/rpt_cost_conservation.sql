@@ -1,7 +1,9 @@
 {#- Conservation of money, per charge month x provider x bill source x billing currency: what the bills hold
     against what fct_costs hands out (billed + allocated_shared + capitalized + unallocated), with estimated
-    accruals beside them (no bill yet). Every difference must be exactly 0: the test
-    assert_costs_conserved blocks the run otherwise. -#}
+    accruals beside them (no bill yet). Adjustments count for the closed month they belong to
+    (x_adjusted_month), so a closed month still balances after its bills are restated: frozen rows +
+    adjustments = the bills now. Every difference must be exactly 0: the test assert_costs_conserved blocks
+    the run otherwise. -#}
 with bills as (
     select
         x_charge_month,
@@ -15,6 +17,20 @@ with bills as (
         sum(case when x_fx_rate is null then 1 else 0 end) as unconverted_bill_lines
     from {{ ref('int_costs__bill_lines') }}
     group by 1, 2, 3, 4
+),
+
+costs as (
+    select
+        coalesce(x_adjusted_month, x_charge_month) as x_charge_month,
+        coalesce(x_adjusted_origin, x_cost_origin) as x_cost_origin,
+        x_cost_origin = 'adjustment' as is_adjustment,
+        service_provider_name,
+        x_source,
+        billing_currency,
+        billed_cost,
+        effective_cost,
+        x_effective_cost_usd
+    from {{ ref('fct_costs') }}
 ),
 
 handed_out as (
@@ -34,8 +50,9 @@ handed_out as (
         {{ sum_money("case when x_cost_origin = 'capitalized' then x_effective_cost_usd end") }} as capitalized_usd,
         {{ sum_money("case when x_cost_origin = 'unallocated' then x_effective_cost_usd end") }} as unallocated_usd,
         {{ sum_money("case when x_cost_origin = 'estimated_accrual' then x_effective_cost_usd end") }}
-            as estimated_accrual_usd
-    from {{ ref('fct_costs') }}
+            as estimated_accrual_usd,
+        {{ sum_money("case when is_adjustment then x_effective_cost_usd end") }} as adjustment_usd
+    from costs
     where x_cost_origin <> 'depreciation'
     group by 1, 2, 3, 4
 ),
@@ -63,6 +80,7 @@ final as (
         {{ to_money('coalesce(handed_out.unallocated_usd, 0)') }} as unallocated_usd,
         {{ to_money('coalesce(handed_out.allocated_effective_cost_usd, 0)') }} as allocated_effective_cost_usd,
         {{ to_money('coalesce(handed_out.estimated_accrual_usd, 0)') }} as estimated_accrual_usd,
+        {{ to_money('coalesce(handed_out.adjustment_usd, 0)') }} as adjustment_usd,
         {{ to_money('coalesce(handed_out.allocated_billed_cost, 0) - coalesce(bills.bill_billed_cost, 0)') }}
             as difference_billed_cost,
         {{ to_money('coalesce(handed_out.allocated_effective_cost, 0) - coalesce(bills.bill_effective_cost, 0)') }}

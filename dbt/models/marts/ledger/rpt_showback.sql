@@ -1,10 +1,24 @@
+-- depends_on: {{ ref('stg_audit__month_close') }}
 {#- Showback for finance: month x team x feature x environment x tenant, built from fct_costs (USD, effective
     i.e. amortized cost). Direct = billed cost owned through tags, the ledger's split of LLM bills or GPU jobs;
     shared = untagged cost shared out by the shared-cost rule; estimated = ledger usage no bill covers yet;
     capitalized = training GPU cost booked as an asset; unallocated = bill amounts no key explains (team
     'unallocated'). total_cost_usd = direct + shared + estimated + capitalized + unallocated, so a month's
     total equals its bills plus accruals exactly (rpt_cost_conservation). expensed_cost_usd swaps capitalized
-    for the month's depreciation. Bill lines with no FX rate have no USD amount and are counted apart. -#}
+    for the month's depreciation. Bill lines with no FX rate have no USD amount and are counted apart.
+    A closed month (`finops close`) is frozen here as in fct_costs: never rewritten, so its export is
+    byte-identical every time; changes to it arrive as adjustment_cost_usd in the first open month. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        full_refresh=false,
+        on_schema_change='sync_all_columns',
+        pre_hook=("{% if is_incremental_run() %}delete from {{ this }} where usage_month not in "
+                  "(select month from {{ ref('stg_audit__month_close') }} where is_closed){% endif %}"),
+    )
+}}
+
 with requests as (
     select * from {{ ref('fct_requests') }}
 ),
@@ -48,7 +62,9 @@ owned as (
             as capitalized_cost_usd,
         {{ sum_money("case when x_cost_origin = 'unallocated' then x_effective_cost_usd end") }}
             as unallocated_cost_usd,
-        {{ sum_money("case when x_cost_origin = 'depreciation' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation' then x_effective_cost_usd end") }}
+            as adjustment_cost_usd,
+        {{ sum_money("case when x_cost_origin = 'depreciation' or x_adjusted_origin = 'depreciation' then x_effective_cost_usd end") }}
             as depreciation_cost_usd,
         sum(case when x_has_fx_rate then 0 else 1 end) as unconverted_cost_rows
     from costs
@@ -79,13 +95,16 @@ final as (
         {{ to_money('coalesce(owned.estimated_cost_usd, 0)') }} as estimated_cost_usd,
         {{ to_money('coalesce(owned.capitalized_cost_usd, 0)') }} as capitalized_cost_usd,
         {{ to_money('coalesce(owned.unallocated_cost_usd, 0)') }} as unallocated_cost_usd,
+        {{ to_money('coalesce(owned.adjustment_cost_usd, 0)') }} as adjustment_cost_usd,
         {{ to_money('coalesce(owned.direct_cost_usd, 0) + coalesce(owned.shared_allocated_cost_usd, 0)'
                     ~ ' + coalesce(owned.estimated_cost_usd, 0) + coalesce(owned.capitalized_cost_usd, 0)'
-                    ~ ' + coalesce(owned.unallocated_cost_usd, 0)') }} as total_cost_usd,
+                    ~ ' + coalesce(owned.unallocated_cost_usd, 0) + coalesce(owned.adjustment_cost_usd, 0)') }}
+            as total_cost_usd,
         {{ to_money('coalesce(owned.depreciation_cost_usd, 0)') }} as depreciation_cost_usd,
         {{ to_money('coalesce(owned.direct_cost_usd, 0) + coalesce(owned.shared_allocated_cost_usd, 0)'
                     ~ ' + coalesce(owned.estimated_cost_usd, 0) + coalesce(owned.unallocated_cost_usd, 0)'
-                    ~ ' + coalesce(owned.depreciation_cost_usd, 0)') }} as expensed_cost_usd,
+                    ~ ' + coalesce(owned.adjustment_cost_usd, 0) + coalesce(owned.depreciation_cost_usd, 0)') }}
+            as expensed_cost_usd,
         coalesce(owned.unconverted_cost_rows, 0) as unconverted_cost_rows
     from keys
     left join usage
@@ -99,3 +118,6 @@ final as (
 )
 
 select * from final
+{% if is_incremental_run() %}
+where usage_month not in (select month from {{ ref('stg_audit__month_close') }} where is_closed)
+{% endif %}
