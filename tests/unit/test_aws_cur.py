@@ -74,7 +74,7 @@ def test_amortization_by_line_item_type(tmp_path):
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,RIFee,4.00,,,,,1.25,0.75,arn:ri,",
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Fee,100.00,,,,,,,arn:ri,",
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Credit,-1.81E-1,,,,,,,,",
-        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Tax,,,,,,,,,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Tax,0,,,,,,,,",
     ]
     path = tmp_path / "cur.csv"
     path.write_text(header + "\n".join(lines) + "\n")
@@ -93,7 +93,7 @@ def test_amortization_by_line_item_type(tmp_path):
         "Credit": Decimal("-0.181"),
         "Tax": 0,
     }
-    # billed: 10 + 8 - 8 + 6 + 0 + 4 + 100 - 0.181 + 0 (empty = null = 0)
+    # billed: 10 + 8 - 8 + 6 + 0 + 4 + 100 - 0.181 + 0
     assert _total(table, "billed_cost") == Decimal("119.819")
     categories = dict(
         zip(table.column("line_item_type").to_pylist(), table.column("charge_category").to_pylist(), strict=True)
