@@ -21,6 +21,8 @@ class LandingStore(Protocol):
 
     def describe(self, key: str) -> str: ...
 
+    def exists(self, prefix: str) -> bool: ...
+
 
 @dataclass(frozen=True)
 class LocalStore:
@@ -44,6 +46,10 @@ class LocalStore:
 
     def describe(self, key: str) -> str:
         return str(self.root / key)
+
+    def exists(self, prefix: str) -> bool:
+        """The folder is there (perhaps empty: an explicit empty delivery), as opposed to missing (no delivery)."""
+        return (self.root / prefix).is_dir()
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,13 @@ class S3Store:
 
     def describe(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._full(key)}"
+
+    def exists(self, prefix: str) -> bool:
+        """Some object under `prefix/`, a zero-byte `prefix/` folder marker included (an explicit empty delivery)."""
+        page = self._client().list_objects_v2(
+            Bucket=self.bucket, Prefix=self._full(prefix).rstrip("/") + "/", MaxKeys=1
+        )
+        return bool(page.get("KeyCount") or page.get("Contents"))
 
 
 def open_store(location: str | Path, *, endpoint_url: str | None = None) -> LandingStore:
