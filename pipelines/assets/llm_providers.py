@@ -120,14 +120,17 @@ _LANDING = {
 
 def collect_provider_reports(
     provider: LlmProviderApiResource, landing: LandingResource, start: datetime, end: datetime
-) -> tuple[list[dict], list[dict], str]:
-    """(usage rows, cost rows, where they came from) for one provider and window."""
+) -> tuple[list[dict], list[dict], str] | None:
+    """(usage rows, cost rows, where they came from) for one provider and window; None when there is no key
+    and no landing folder for the provider (no delivery: its rows are left as they were)."""
     (usage_folder, parse_usage), (cost_folder, parse_costs), fetch = _LANDING[provider.provider]
     client = provider.client()
     if client is not None:
         usage, costs = fetch(client, start, end)
         return _in_window(usage, start, end), _in_window(costs, start, end), "api"
     store = landing.store()
+    if not store.exists(provider.provider):
+        return None
     usage = _landing_rows(store, f"{provider.provider}/{usage_folder}", parse_usage, start, end)
     costs = _landing_rows(store, f"{provider.provider}/{cost_folder}", parse_costs, start, end)
     return usage, costs, "landing"
@@ -155,15 +158,23 @@ def llm_provider_reports(
     usage_rows: list[dict] = []
     cost_rows: list[dict] = []
     sources = {}
+    delivered: list[str] = []
     for provider in (openai_api, anthropic_api):
-        usage, costs, origin = collect_provider_reports(provider, landing, start, end)
+        collected = collect_provider_reports(provider, landing, start, end)
+        if collected is None:
+            sources[provider.provider] = f"no delivery: no key and no landing/{provider.provider}/ folder"
+            context.log.warning(f"{provider.provider}: {sources[provider.provider]}; its rows are left as they were")
+            continue
+        usage, costs, origin = collected
         usage_rows += usage
         cost_rows += costs
+        delivered.append(provider.provider)
         sources[provider.provider] = f"{origin}: {len(usage)} usage rows, {len(costs)} cost rows"
-    where = "bucket_start >= ? and bucket_start < ?"
+    # only the providers that delivered lose their window's rows
+    where = "bucket_start >= ? and bucket_start < ? and provider in (select unnest(?))"
     with warehouse.connect() as con, transaction(con):
-        replace_slice(con, "raw_llm_providers.usage", usage_table(usage_rows), where, [start, end])
-        replace_slice(con, "raw_llm_providers.costs", cost_table(cost_rows), where, [start, end])
+        replace_slice(con, "raw_llm_providers.usage", usage_table(usage_rows), where, [start, end, delivered])
+        replace_slice(con, "raw_llm_providers.costs", cost_table(cost_rows), where, [start, end, delivered])
     yield dg.MaterializeResult(asset_key=USAGE, metadata={"rows": len(usage_rows), **sources})
     yield dg.MaterializeResult(asset_key=COSTS, metadata={"rows": len(cost_rows)})
 
