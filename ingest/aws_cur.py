@@ -108,15 +108,16 @@ def _resolve_listed(listed: str, report_root: str, anchor: list[str], folder: st
     """The landing key of a file a manifest lists, matched exactly inside the delivery's own period folder.
 
     The landing area mirrors the bucket under some other prefix, so the listed key is re-rooted at the report
-    folder: its tail from `<report>/<period folder>/` on must exist under the manifest's report folder. No
-    suffix matching: a file of the same name in another period or report never stands in for a missing one."""
+    folder: its tail from the period folder on (`<yyyymmdd-yyyymmdd>/...` or `data/BILLING_PERIOD=.../...`) must
+    exist under the manifest's report folder. No suffix matching: a file of the same name in another period or
+    report never stands in for a missing one."""
     parts = _bucket_relative(listed)
     for start in range(len(parts) - len(anchor), -1, -1):
         if parts[start : start + len(anchor)] == anchor:
-            candidate = "/".join([report_root, *parts[start + 1 :]])
+            candidate = "/".join([report_root, *parts[start:]])
             return candidate if candidate in keys else None
     exact = "/".join(parts)  # a manifest written for this landing layout (keys relative to it or to the folder)
-    scope = "/".join([report_root, *anchor[1:]]) + "/"
+    scope = "/".join([report_root, *anchor]) + "/"
     for candidate in (exact, f"{folder}/{exact}"):
         if candidate in keys and candidate.startswith(scope):
             return candidate
@@ -130,12 +131,10 @@ def _manifest_layout(key: str) -> tuple[str, list[str], str] | None:
     parts = key.split("/")
     if _LEGACY_MANIFEST.search(key) and len(parts) >= 3:
         report_root = "/".join(parts[:-2])
-        anchor = [parts[-3] if len(parts) >= 3 else "", parts[-2]]
-        return report_root, anchor, "/".join(parts[:-1]) + "/"
+        return report_root, [parts[-2]], "/".join(parts[:-1]) + "/"
     if _CUR2_MANIFEST.search(key) and len(parts) >= 4:
         report_root = "/".join(parts[:-3])
-        anchor = [parts[-4] if len(parts) >= 4 else "", "data", parts[-2]]
-        return report_root, anchor, f"{report_root}/data/{parts[-2]}/"
+        return report_root, ["data", parts[-2]], f"{report_root}/data/{parts[-2]}/"
     return None
 
 

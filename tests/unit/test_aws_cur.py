@@ -146,3 +146,30 @@ def test_legacy_manifest_lists_the_files_to_read(tmp_path):
     (delivery,) = find_deliveries(LocalStore(tmp_path))
     assert delivery.delivery_id == manifest["assemblyId"]
     assert delivery.data_keys == (f"aws_cur/prefix/{report}/{period}/{manifest['assemblyId']}/koku-local-1.csv.gz",)
+
+
+def test_listed_keys_resolve_exactly_inside_the_manifests_period_folder(tmp_path):
+    from ingest.aws_cur import scan_deliveries
+
+    def manifest(folder, keys):
+        folder.mkdir(parents=True, exist_ok=True)
+        body = {"assemblyId": "a1", "billingPeriod": {"start": folder.name[:8] + "T000000.000Z"}, "reportKeys": keys}
+        (folder / "report-x-Manifest.json").write_text(json.dumps(body))
+
+    root = tmp_path / "aws_cur" / "renamed-folder"  # synced under another name than the report's S3 folder
+    october, september = root / "20261001-20261101", root / "20260901-20261001"
+    for period in (october, september):
+        (period / "a1").mkdir(parents=True)
+    (october / "a1" / "report-x-1.csv").write_text("x")
+    (september / "a1" / "report-x-2.csv").write_text("x")
+    manifest(october, ["s3://bucket/cur/report-x/20261001-20261101/a1/report-x-1.csv"])
+    # September lists report-x-1.csv, which only October holds: never bound to October's file
+    manifest(september, ["cur/report-x/20260901-20261001/a1/report-x-1.csv"])
+    scan = scan_deliveries(LocalStore(tmp_path))
+    (delivery,) = scan.deliveries
+    assert delivery.data_keys == ("aws_cur/renamed-folder/20261001-20261101/a1/report-x-1.csv",)
+    assert delivery.report == "aws_cur/renamed-folder" and delivery.billing_period_start.isoformat() == "2026-10-01"
+    (rejected,) = scan.rejected
+    assert rejected.manifest_key.endswith("20260901-20261001/report-x-Manifest.json")
+    assert "lists cur/report-x/20260901-20261001/a1/report-x-1.csv, which is not in the landing area" in rejected.reason
+    assert scan.warnings == []  # report-x-2.csv sits in a period folder its manifest owns: not read without it
