@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -46,6 +46,9 @@ REQUIRED = (
     "line_item_usage_start_date",
     "bill_billing_period_start_date",
 )
+# DuckDB's reject tables for CSV lines that do not split into the header's columns (temporary, per connection)
+REJECTS_TABLE = "finops_cur_csv_rejects"
+REJECTS_SCAN = "finops_cur_csv_scans"
 _LEGACY_MANIFEST = re.compile(r"(^|/)\d{8}-\d{8}/[^/]+-Manifest\.json$")
 _CUR2_MANIFEST = re.compile(r"(^|/)metadata/BILLING_PERIOD=\d{4}-\d{2}/[^/]+-Manifest\.json$")
 
@@ -65,49 +68,152 @@ def canonical_column(name: str) -> str:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One billing period's delivery: the manifest and the data files it lists (store keys)."""
+    """One report's delivery of one billing period: its manifest (None when the files came without one), the
+    data files it lists (store keys) and the report they belong to.
 
-    manifest_key: str
+    `report` is the report's folder in the landing area (legacy `<prefix>/<report>`, CUR 2.0
+    `<prefix>/<export>`, or the folder of manifest-less files): a load replaces (report, billing period), so
+    two reports of one period (two payer accounts, a second report with other columns) never delete each
+    other. `billing_period_start` is None for a manifest-less delivery: the periods are those in its rows."""
+
+    manifest_key: str | None
     delivery_id: str
     data_keys: tuple[str, ...]
-    billing_period_start: date
+    billing_period_start: date | None
+    report: str = ""
 
 
-def _match_key(listed: str, keys: list[str]) -> str | None:
-    listed = re.sub(r"^s3://[^/]+/", "", listed).lstrip("/")
-    parts = listed.split("/")
-    for start in range(len(parts)):  # the longest tail of the listed key that a landed key ends with
-        tail = "/".join(parts[start:])
-        found = [key for key in keys if key == tail or key.endswith("/" + tail)]
-        if found:
-            return found[0]
+@dataclass(frozen=True)
+class RejectedDelivery:
+    """A delivery that cannot be loaded (a listed file is missing, the manifest is not JSON...): nothing of its
+    report and period is replaced; `reason` is a one-line error naming the manifest and the problem."""
+
+    manifest_key: str
+    report: str
+    error: SourceFormatError
+
+    @property
+    def reason(self) -> str:
+        return str(self.error)
+
+
+@dataclass
+class DeliveryScan:
+    """What `scan_deliveries` found: loadable deliveries, rejected ones, and warnings for the operator."""
+
+    deliveries: list[Delivery] = field(default_factory=list)
+    rejected: list[RejectedDelivery] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+DATA_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+
+
+def _bucket_relative(listed: str) -> list[str]:
+    return [part for part in re.sub(r"^s3://[^/]+/", "", listed).split("/") if part]
+
+
+def _resolve_listed(listed: str, report_root: str, anchor: list[str], folder: str, keys: set[str]) -> str | None:
+    """The landing key of a file a manifest lists, matched exactly inside the delivery's own period folder.
+
+    The landing area mirrors the bucket under some other prefix, so the listed key is re-rooted at the report
+    folder: its tail from the period folder on (`<yyyymmdd-yyyymmdd>/...` or `data/BILLING_PERIOD=.../...`) must
+    exist under the manifest's report folder. No suffix matching: a file of the same name in another period or
+    report never stands in for a missing one."""
+    parts = _bucket_relative(listed)
+    for start in range(len(parts) - len(anchor), -1, -1):
+        if parts[start : start + len(anchor)] == anchor:
+            candidate = "/".join([report_root, *parts[start:]])
+            return candidate if candidate in keys else None
+    exact = "/".join(parts)  # a manifest written for this landing layout (keys relative to it or to the folder)
+    scope = "/".join([report_root, *anchor]) + "/"
+    for candidate in (exact, f"{folder}/{exact}"):
+        if candidate in keys and candidate.startswith(scope):
+            return candidate
     return None
 
 
-def find_deliveries(store: LandingStore, folder: str = "aws_cur") -> list[Delivery]:
-    """Every period manifest under `folder` (legacy period-level manifests and CUR 2.0 metadata manifests)
-    with the store keys of the data files it lists."""
+def _manifest_layout(key: str) -> tuple[str, list[str], str] | None:
+    """(report folder, anchor parts, period scope prefix) of a period manifest key, or None if it is not one.
+    Legacy: `<root>/<report>/<yyyymmdd-yyyymmdd>/<name>-Manifest.json`; CUR 2.0:
+    `<root>/<export>/metadata/BILLING_PERIOD=YYYY-MM/<name>-Manifest.json` (data in `<export>/data/...`)."""
+    parts = key.split("/")
+    if _LEGACY_MANIFEST.search(key) and len(parts) >= 3:
+        report_root = "/".join(parts[:-2])
+        return report_root, [parts[-2]], "/".join(parts[:-1]) + "/"
+    if _CUR2_MANIFEST.search(key) and len(parts) >= 4:
+        report_root = "/".join(parts[:-3])
+        return report_root, ["data", parts[-2]], f"{report_root}/data/{parts[-2]}/"
+    return None
+
+
+def scan_deliveries(store: LandingStore, folder: str = "aws_cur") -> DeliveryScan:
+    """Every delivery under `folder`: each period manifest (legacy period-level manifests and CUR 2.0
+    metadata manifests) with exactly the files it lists, and every folder of CUR data files that no manifest
+    covers (read as one delivery, with a warning). A manifest that cannot be used is a RejectedDelivery, not
+    an exception: the other deliveries still load."""
     keys = store.list(folder)
-    deliveries = []
+    key_set = set(keys)
+    scan = DeliveryScan()
+    covered: list[str] = []  # period folders owned by a manifest, loaded or not: never read without it
+    claimed: dict[str, str] = {}
     for key in keys:
-        if not (_LEGACY_MANIFEST.search(key) or _CUR2_MANIFEST.search(key)):
+        layout = _manifest_layout(key)
+        if layout is None:
             continue
+        report_root, anchor, scope = layout
+        covered.append(scope)
+        where = store.describe(key)
         try:
             manifest = json.loads(store.read_bytes(key))
+            if not isinstance(manifest, dict):
+                raise SourceFormatError(where, "manifest is not a JSON object")
+            listed = manifest.get("reportKeys") or manifest.get("dataFiles") or []
+            if not listed:
+                raise SourceFormatError(where, "manifest lists no data files", field="reportKeys")
+            data_keys: list[str] = []
+            for item in listed:
+                name = item if isinstance(item, str) else (item or {}).get("key", "")
+                match = _resolve_listed(str(name), report_root, anchor, folder, key_set)
+                if match is None:
+                    raise SourceFormatError(
+                        where, f"manifest lists {name}, which is not in the landing area under {scope}"
+                    )
+                if match in data_keys or match in claimed:
+                    raise SourceFormatError(where, f"{match} is listed twice (also by {claimed.get(match, key)})")
+                data_keys.append(match)
+            period = _period_start(manifest, key, store)
         except json.JSONDecodeError as exc:
-            raise SourceFormatError(store.describe(key), f"manifest is not JSON: {exc}") from None
-        listed = manifest.get("reportKeys") or manifest.get("dataFiles") or []
-        if not listed:
-            raise SourceFormatError(store.describe(key), "manifest lists no data files", field="reportKeys")
-        data_keys = []
-        for item in listed:
-            match = _match_key(item if isinstance(item, str) else item.get("key", ""), keys)
-            if match is None:
-                raise SourceFormatError(store.describe(key), f"manifest lists {item}, which is not in the landing area")
-            data_keys.append(match)
+            error = SourceFormatError(where, f"manifest is not JSON: {exc}")
+            scan.rejected.append(RejectedDelivery(key, report_root, error))
+            continue
+        except SourceFormatError as exc:
+            scan.rejected.append(RejectedDelivery(key, report_root, exc))
+            continue
+        claimed.update(dict.fromkeys(data_keys, key))
         delivery_id = str(manifest.get("assemblyId") or manifest.get("executionId") or key)
-        deliveries.append(Delivery(key, delivery_id, tuple(data_keys), _period_start(manifest, key, store)))
-    return deliveries
+        scan.deliveries.append(Delivery(key, delivery_id, tuple(data_keys), period, report_root))
+    loose: dict[str, list[str]] = {}
+    for key in keys:
+        if key.lower().endswith(DATA_SUFFIXES) and not any(key.startswith(scope) for scope in covered):
+            if "/metadata/" not in f"/{key}":
+                loose.setdefault(key.rsplit("/", 1)[0], []).append(key)
+    for report_root, data_keys in sorted(loose.items()):
+        scan.warnings.append(
+            f"{store.describe(report_root)}: {len(data_keys)} CUR data file(s) without a manifest, read as one "
+            "delivery replacing the billing periods found in their rows"
+        )
+        scan.deliveries.append(Delivery(None, f"no manifest: {report_root}", tuple(data_keys), None, report_root))
+    return scan
+
+
+def find_deliveries(store: LandingStore, folder: str = "aws_cur") -> list[Delivery]:
+    """The loadable deliveries under `folder`; raises the first rejected delivery's error (callers that must
+    load the good ones anyway use `scan_deliveries`)."""
+    scan = scan_deliveries(store, folder)
+    if scan.rejected:
+        raise scan.rejected[0].error
+    return scan.deliveries
 
 
 def _period_start(manifest: dict, key: str, store: LandingStore) -> date:
@@ -180,9 +286,20 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
             f" from read_parquet({quoted}, file_row_number = true))"
         )
     else:
+        csv_options = "all_varchar = true, delim = ',', quote = '\"', header = true"
+        # Rows shorter than the header are cut rows (quarantined through DuckDB's reject table) -- unless no row
+        # of the file has the header's width: some generators omit trailing empty cells on every row, and such
+        # a file is read with the missing cells as nulls.
+        (full_rows,) = con.execute(
+            f"select count(*) from (select 1 from read_csv({quoted}, {csv_options}, ignore_errors = true) limit 1)"
+        ).fetchone()
+        reading = (
+            f"store_rejects = true, rejects_table = '{REJECTS_TABLE}', rejects_scan = '{REJECTS_SCAN}'"
+            if full_rows
+            else "null_padding = true"
+        )
         relation = (
-            f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, all_varchar = true, delim = ',', quote = '\"', null_padding = true,"
-            " header = true))"
+            f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, {csv_options}, {reading}))"
         )
     try:
         described = con.execute(f"describe select * from {relation}").fetchall()
@@ -258,6 +375,7 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
         case
             when unblended_cost_text is not null and unblended_cost is null
                 then 'lineItem/UnblendedCost is not a number: ' || unblended_cost_text
+            when unblended_cost_text is null then 'lineItem/UnblendedCost is empty (CUR writes 0 for no cost)'
             when line_item_type is null then 'lineItem/LineItemType is empty'
             when usage_start is null then 'lineItem/UsageStartDate is not a timestamp'
             when period_start is null then 'bill/BillingPeriodStartDate is not a timestamp'
@@ -320,12 +438,35 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
     """
 
 
+def clear_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    """Forget the CSV lines DuckDB rejected in earlier scans on this connection (call before each file)."""
+    for table in (REJECTS_TABLE, REJECTS_SCAN):
+        if con.execute("select count(*) from duckdb_tables() where table_name = ?", [table]).fetchall()[0][0]:
+            con.execute(f"delete from {table}")
+
+
+def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
+    """(line, reason, raw text) of the CSV lines the last scans could not split into the header's columns: a
+    row cut mid-line, an unterminated quote. They are quarantined, never loaded with fields missing."""
+    if not con.execute("select count(*) from duckdb_tables() where table_name = ?", [REJECTS_TABLE]).fetchall()[0][0]:
+        return []
+    # one line can be reported by several scans of the file (one per projection): once per line
+    rows = con.execute(
+        f"select line, min(error_type), min(csv_line) from {REJECTS_TABLE} group by line order by line"
+    ).fetchall()
+    return [
+        (int(line), f"CSV line is not a complete row of the header's columns ({kind.lower()})", raw)
+        for line, kind, raw in rows
+    ]
+
+
 def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -> ParseResult:
     """One CUR data file -> typed rows in memory (small files, tests); rows that do not parse are rejected."""
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     try:
         query = cur_file_query(con, path, source, delivery_id=delivery_id)
+        clear_csv_rejects(con)
         rows = con.sql(f"select * from ({query}) order by source_line").to_arrow_table()
     except duckdb.Error as exc:  # not UTF-8, a broken Parquet file: one line naming the file
         con.close()
@@ -336,10 +477,12 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
         for line, problem in zip(rows.column("source_line").to_pylist(), problems, strict=True)
         if problem
     ]
+    cut_rows = [Rejected(source, line, reason, raw) for line, reason, raw in csv_rejects(con)]
+    rejected += cut_rows
     good = rows.filter(pa.array([problem is None for problem in problems], pa.bool_()))
     table = pa.table({name: good.column(name) for name in CLOUD_COST_SCHEMA.names}).cast(CLOUD_COST_SCHEMA)
     con.close()
-    result = ParseResult(table, rejected, rows.num_rows)
+    result = ParseResult(table, rejected, rows.num_rows + len(cut_rows))
     result.check_balance()
     return result
 

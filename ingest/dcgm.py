@@ -8,7 +8,8 @@ present (after a Prometheus scrape the plain names describe the exporter's own p
 
 Dropped, each as a Rejected row with its line (so input = loaded + quarantined): DCGM "blank" sentinels (int32,
 int64 and fp64 BLANK / NOT_FOUND / NOT_SUPPORTED / NOT_PERMISSIONED, e.g. 9223372036854775794), NaN / Inf values,
-samples with no time, and lines that are not valid exposition syntax.
+and lines that are not valid exposition syntax. A sample without its own timestamp takes the scrape's time: the
+time in the file name, else the file's first sample timestamp, else the file's modification time.
 
 Ratios vs percentages: `value` is kept as exported; `value_ratio` is 0-1 for utilization-type metrics
 (DCGM_FI_DEV_*_UTIL are percentages → /100; DCGM_FI_PROF_*_ACTIVE / *_OCCUPANCY are already ratios).
@@ -191,9 +192,33 @@ def parse_scrape(
     return ParseResult(rows_table(rows, DCGM_SAMPLE_SCHEMA), rejected, input_rows)
 
 
+def first_sample_time(lines: Iterable[str]) -> datetime | None:
+    """The time of the first sample line that carries its own timestamp (one scrape shares one time)."""
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            stamp = parse_sample_line(line)[3]
+        except ValueError:
+            continue
+        if stamp is not None:
+            try:
+                return epoch_ms_timestamp(stamp, "sample timestamp")
+            except ValueError:  # outside the accepted range: try the next sample
+                continue
+    return None
+
+
+def scrape_time(store: LandingStore, key: str, lines: list[str]) -> datetime:
+    """When a scrape was taken, for its samples without their own timestamp: the time in the file name, else
+    the file's first sample timestamp, else the file's modification time (the exporter wrote it then)."""
+    return time_from_name(key) or first_sample_time(lines) or store.modified_at(key)
+
+
 def parse_landing(store: LandingStore, prefix: str = "dcgm") -> dict[str, ParseResult]:
     """Every scrape file under `prefix` (`*.prom`, `*.txt`, `*.metrics`) → {"dcgm_samples"}; a sample without
-    its own timestamp takes the time in its file name."""
+    its own timestamp takes the scrape time (`scrape_time`: file name, first sample timestamp, or mtime)."""
     tables, rejected, input_rows = [], [], 0
     for key in store.list(prefix):
         if PurePosixPath(key).suffix.lower() not in (".prom", ".txt", ".metrics"):
@@ -205,7 +230,8 @@ def parse_landing(store: LandingStore, prefix: str = "dcgm") -> dict[str, ParseR
             rejected.append(Rejected(source, None, f"expected UTF-8 Prometheus text: {exc}"))
             input_rows += 1
             continue
-        result = parse_scrape(text.splitlines(), source, scraped_at=time_from_name(key))
+        lines = text.splitlines()
+        result = parse_scrape(lines, source, scraped_at=scrape_time(store, key, lines))
         tables.append(result.table)
         rejected.extend(result.rejected)
         input_rows += result.input_rows

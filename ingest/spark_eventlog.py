@@ -9,6 +9,8 @@ executors, not the number of events.
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
 - Unknown and plugin events are ignored; only the events listed in formats.md §6 are read.
 - No ApplicationEnd: `ended_at` is the last event time seen and `is_complete` is false.
+- No ApplicationStart and no application id at all (a garbage file, a log cut before the application began):
+  the log is rejected with that reason (one quarantined row for the file), never loaded as an empty application.
 - Codecs with Java stream framing (`.lz4`, `.snappy`, `.lzf`) have no maintained decoder installed here: the
   file is refused with a SourceFormatError naming the file and the codec (a Rejected row in `parse_landing`).
 
@@ -385,6 +387,7 @@ class SparkAppParse:
     app: dict
     executors: list[dict]
     rejected: list[Rejected]
+    problem: str | None = None  # set when the log holds no application at all (garbage, or cut before it began)
 
 
 def parse_streams(
@@ -400,7 +403,13 @@ def parse_streams(
     codec = _codec_of(fallback)
     fallback = fallback[: -len(codec)] if codec else fallback
     app, executors = _finish(state, fallback)
-    return SparkAppParse(app, executors, state.malformed)
+    problem = None
+    if state.start_ms is None and state.app_id is None:
+        problem = (
+            "not a Spark event log, or cut before the application started: no SparkListenerApplicationStart event"
+            f" in {state.lines} line(s), {len(state.malformed)} of them unreadable"
+        )
+    return SparkAppParse(app, executors, state.malformed, problem)
 
 
 def _part_order(name: str) -> tuple[int, int, str]:
@@ -516,6 +525,9 @@ def parse_landing(
             continue
         except (ValueError, TypeError, ArithmeticError) as exc:  # a value no event check foresaw: file, not run
             rejected.append(Rejected(label, None, f"unreadable event log ({type(exc).__name__}): {exc}"))
+            continue
+        if result.problem:  # one reason for the file, not one per garbage line
+            rejected.append(Rejected(label, None, f"log rejected: {result.problem}"))
             continue
         rejected.extend(result.rejected)
         job_id = result.app["job_id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,10 @@ class LandingStore(Protocol):
     def read_bytes(self, key: str) -> bytes: ...
 
     def describe(self, key: str) -> str: ...
+
+    def exists(self, prefix: str) -> bool: ...
+
+    def modified_at(self, key: str) -> datetime: ...
 
 
 class LandingLinkError(ValueError):
@@ -80,6 +85,14 @@ class LocalStore:
     def describe(self, key: str) -> str:
         return str(self.root / key)
 
+    def exists(self, prefix: str) -> bool:
+        """The folder is there (perhaps empty: an explicit empty delivery), as opposed to missing (no delivery)."""
+        return (self.root / prefix).is_dir()
+
+    def modified_at(self, key: str) -> datetime:
+        """The file's modification time, tz-naive UTC."""
+        return datetime.fromtimestamp((self.root / key).stat().st_mtime, UTC).replace(tzinfo=None)
+
 
 @dataclass(frozen=True)
 class S3Store:
@@ -118,6 +131,18 @@ class S3Store:
 
     def describe(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._full(key)}"
+
+    def exists(self, prefix: str) -> bool:
+        """Some object under `prefix/`, a zero-byte `prefix/` folder marker included (an explicit empty delivery)."""
+        page = self._client().list_objects_v2(
+            Bucket=self.bucket, Prefix=self._full(prefix).rstrip("/") + "/", MaxKeys=1
+        )
+        return bool(page.get("KeyCount") or page.get("Contents"))
+
+    def modified_at(self, key: str) -> datetime:
+        """The object's LastModified, tz-naive UTC."""
+        modified = self._client().head_object(Bucket=self.bucket, Key=self._full(key))["LastModified"]
+        return modified.astimezone(UTC).replace(tzinfo=None)
 
 
 def open_store(location: str | Path, *, endpoint_url: str | None = None) -> LandingStore:

@@ -1,27 +1,42 @@
-"""Stream AWS CUR deliveries into `raw_aws_cur.line_items`, one billing period per transaction.
+"""Stream AWS CUR deliveries into `raw_aws_cur.line_items`, one (report, billing period) per transaction.
 
 Each file is read once by DuckDB and inserted straight into the table (a 10M-line month never passes
 through Python); the rare rows that failed typing carry their reason in `load_problem` and are moved to the
-quarantine before the transaction commits, so the table never shows them. Delete of the period, insert of
-every listed file, quarantine and audit commit together: a crash leaves the previous delivery in place.
+quarantine before the transaction commits, so the table never shows them. CSV lines DuckDB cannot split
+into the header's columns (a row cut mid-line) are quarantined from its reject table. Delete of the
+report's period, insert of every listed file, quarantine and audit commit together: a crash leaves the
+previous delivery in place.
+
+A delivery replaces (report, billing period), never the period alone: two reports of one month (two payer
+accounts, a second report with other columns) each keep their rows. Rows loaded before the report column
+existed (`cur_report` null) belong to no known report and are replaced by the next delivery of their period.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from ingest.aws_cur import Delivery, cur_file_query
+from ingest.aws_cur import Delivery, RejectedDelivery, clear_csv_rejects, csv_rejects, cur_file_query
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.common import Rejected, SourceFormatError
-from warehouse.duckdb_store import ensure_table, record_load, replace_quarantine, transaction
+from warehouse.duckdb_store import (
+    LOAD_AUDIT_TABLE,
+    ensure_table,
+    record_load,
+    replace_quarantine,
+    transaction,
+)
 
 TABLE = "raw_aws_cur.line_items"
 SOURCE = "aws_cur"
-RAW_SCHEMA = pa.schema(list(CLOUD_COST_SCHEMA) + [pa.field("load_problem", pa.string())])
+RAW_SCHEMA = pa.schema(
+    list(CLOUD_COST_SCHEMA) + [pa.field("load_problem", pa.string()), pa.field("cur_report", pa.string())]
+)
 
 
 @dataclass(frozen=True)
@@ -30,50 +45,117 @@ class CurLoad:
     input_rows: int
     loaded_rows: int
     quarantined_rows: int
+    periods: tuple[date, ...] = ()
+
+
+def ensure_cur_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw table, with the report column added to a table created before it existed."""
+    ensure_table(con, TABLE, RAW_SCHEMA)
+    con.execute(f"alter table {TABLE} add column if not exists cur_report varchar")
+
+
+def _periods_in_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path, str]]) -> list[date]:
+    """The billing periods the rows of manifest-less files belong to (the periods such a delivery replaces)."""
+    periods: set[date] = set()
+    for _, path, source in files:
+        query = cur_file_query(con, path, source)
+        periods.update(
+            row[0]
+            for row in con.execute(
+                f"select distinct billing_period_start from ({query}) where problem is null"
+            ).fetchall()
+        )
+    return sorted(periods)
 
 
 def load_cur_delivery(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, files: list[tuple[str, Path, str]]
 ) -> CurLoad:
-    """Replace the delivery's billing period with its files (store key, local path, description)."""
+    """Replace the delivery's report x billing period with its files (store key, local path, description)."""
     con.execute("set TimeZone = 'UTC'")
-    ensure_table(con, TABLE, RAW_SCHEMA)
-    period = delivery.billing_period_start
+    ensure_cur_table(con)
     input_total = loaded_total = quarantined_total = 0
     with transaction(con):
-        con.execute(f"delete from {TABLE} where billing_period_start = ?", [period])
+        if delivery.billing_period_start is not None:
+            periods = [delivery.billing_period_start]
+        else:
+            periods = _periods_in_files(con, files)
+        for period in periods:
+            con.execute(
+                f"delete from {TABLE} where billing_period_start = ? and (cur_report = ? or cur_report is null)",
+                [period, delivery.report],
+            )
         for key, path, source in files:
             query = cur_file_query(con, path, source, delivery_id=delivery.delivery_id)
+            clear_csv_rejects(con)
             try:
                 (inserted,) = con.execute(
-                    f"insert into {TABLE} by name select * exclude (problem), problem as load_problem from ({query})"
+                    f"insert into {TABLE} by name select * exclude (problem), problem as load_problem,"
+                    f" cast(? as varchar) as cur_report from ({query})",
+                    [delivery.report],
                 ).fetchone()
             except duckdb.Error as exc:  # e.g. a CSV that is not UTF-8: the delivery fails naming the file
                 raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
-            con.execute(
-                f"""update {TABLE} set load_problem = 'billing period ' || cast(billing_period_start as varchar)
-                        || ' is not the manifest''s ' || cast(cast(? as date) as varchar)
-                    where source_file = ? and load_problem is null and billing_period_start <> cast(? as date)""",
-                [period, source, period],
-            )
+            cut_rows = [Rejected(source, line, reason, raw) for line, reason, raw in csv_rejects(con)]
+            if delivery.billing_period_start is not None:
+                con.execute(
+                    f"""update {TABLE} set load_problem = 'billing period ' || cast(billing_period_start as varchar)
+                            || ' is not the manifest''s ' || cast(cast(? as date) as varchar)
+                        where cur_report = ? and source_file = ? and load_problem is null
+                            and billing_period_start <> cast(? as date)""",
+                    [delivery.billing_period_start, delivery.report, source, delivery.billing_period_start],
+                )
             bad = con.execute(
-                f"select source_line, load_problem from {TABLE} where source_file = ? and load_problem is not null"
-                " order by source_line",
-                [source],
+                f"select source_line, load_problem from {TABLE}"
+                " where cur_report = ? and source_file = ? and load_problem is not null order by source_line",
+                [delivery.report, source],
             ).fetchall()
+            if len(bad) > inserted:  # rows of this file from an earlier load: the counts would be wrong
+                raise AssertionError(f"{source}: {len(bad)} problem rows but {inserted} inserted")
             if bad:
-                con.execute(f"delete from {TABLE} where source_file = ? and load_problem is not null", [source])
-            replace_quarantine(con, SOURCE, key, [Rejected(source, line, reason) for line, reason in bad])
+                con.execute(
+                    f"delete from {TABLE} where cur_report = ? and source_file = ? and load_problem is not null",
+                    [delivery.report, source],
+                )
+            rejected = [Rejected(source, line, reason) for line, reason in bad] + cut_rows
+            replace_quarantine(con, SOURCE, key, rejected)
             record_load(
                 con,
                 SOURCE,
                 key,
-                input_rows=inserted,
+                input_rows=inserted + len(cut_rows),
                 loaded_rows=inserted - len(bad),
-                quarantined_rows=len(bad),
-                detail=f"delivery {delivery.delivery_id}",
+                quarantined_rows=len(rejected),
+                detail=f"delivery {delivery.delivery_id} of report {delivery.report}",
             )
-            input_total += inserted
+            input_total += inserted + len(cut_rows)
             loaded_total += inserted - len(bad)
-            quarantined_total += len(bad)
-    return CurLoad([key for key, _, _ in files], input_total, loaded_total, quarantined_total)
+            quarantined_total += len(rejected)
+        if delivery.manifest_key is not None:  # a delivery rejected on an earlier night is now loaded
+            replace_quarantine(con, SOURCE, delivery.manifest_key, [])
+            con.execute(
+                f"delete from {LOAD_AUDIT_TABLE} where source = ? and load_scope = ?", [SOURCE, delivery.manifest_key]
+            )
+    return CurLoad([key for key, _, _ in files], input_total, loaded_total, quarantined_total, tuple(periods))
+
+
+def record_rejected_delivery(con: duckdb.DuckDBPyConnection, rejected: RejectedDelivery) -> None:
+    """A delivery that cannot be loaded replaces nothing; it is recorded as one quarantined input (scope: its
+    manifest) so the audit and the quarantine say why that report's period was left as it was."""
+    ensure_cur_table(con)
+    with transaction(con):
+        replace_quarantine(
+            con,
+            SOURCE,
+            rejected.manifest_key,
+            [Rejected(rejected.error.source, None, f"delivery not loaded, previous rows kept: {rejected.reason}")],
+        )
+        record_load(
+            con,
+            SOURCE,
+            rejected.manifest_key,
+            input_rows=1,
+            loaded_rows=0,
+            quarantined_rows=1,
+            detail=f"rejected delivery of report {rejected.report}",
+        )

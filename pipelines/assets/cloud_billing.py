@@ -2,6 +2,13 @@
 
 Each asset re-reads its landing sub-folder (a folder or an S3 prefix) and replaces, atomically, the billing
 periods the files deliver. The GCP asset can read the BigQuery export table instead (production path).
+
+Files beside files: when several deliveries in the folder hold the same slice (a period re-delivered as a new
+file next to the old one), only the newest delivery's rows of that slice load (see README, "Cloud billing"):
+Azure by billing account x period x export kind, newest by file time (after the latest run of each period
+folder is chosen by its manifest); GCP by billing account x invoice month, newest by the rows' `export_time`,
+then file time; FOCUS by provider x billing account x period, newest by file time. A missing source folder is
+no delivery: nothing is replaced.
 """
 
 import json
@@ -16,7 +23,7 @@ from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.focus import parse_focus_file
 from ingest.gcp_billing import parse_export_file
 from pipelines.resources import LandingResource, WarehouseResource
-from warehouse.billing_periods import load_deliveries
+from warehouse.billing_periods import Selection, forget_superseded, load_deliveries, newest_deliveries
 from warehouse.duckdb_store import load_balance
 
 AZURE = dg.AssetKey(["azure", "cost_details"])
@@ -42,9 +49,34 @@ def _read(store, key: str) -> bytes:
     return content
 
 
-def _result(load, balance) -> dg.MaterializeResult:
+def _by_file_time(store):
+    """Newest = the latest modification time (S3 LastModified or the file's mtime), then the greater key."""
+
+    def order(key: str, result) -> tuple:
+        return (store.modified_at(key), key)
+
+    return order
+
+
+def _load_selection(con, table: str, selection: Selection, *, source: str, slice_columns, schema) -> object:
+    load = load_deliveries(
+        con,
+        table,
+        selection.files,
+        source=source,
+        slice_columns=slice_columns,
+        schema=schema,
+        details=selection.details,
+    )
+    forget_superseded(con, source, list(selection.superseded), selection.superseded)
+    return load
+
+
+def _result(load, balance, selection: Selection | None = None) -> dg.MaterializeResult:
+    superseded = selection.superseded if selection else {}
     return dg.MaterializeResult(
         metadata={
+            "superseded_files": "; ".join(f"{key} (by {by})" for key, by in superseded.items())[:2000],
             "input_rows": load.input_rows,
             "loaded_rows": load.loaded_rows,
             "quarantined_rows": load.quarantined_rows,
@@ -82,11 +114,12 @@ def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
     for key in store.list("azure", pattern="manifest.json"):
         manifests[key.rsplit("/", 1)[0]] = json.loads(store.read_bytes(key))
     keys = select_latest_runs(keys, manifests)
+    slices = ("billing_account_id", "billing_period_start", "export_kind")
+    order = _by_file_time(store)
+    parsed = [(key, parse_azure_export(_read(store, key), store.describe(key))) for key in keys]
+    selection = newest_deliveries(parsed, slice_columns=slices, order=order)
     kinds_by_month: dict[str, set[str]] = {}
-    parsed = []
-    for key in keys:
-        parsed.append((key, parse_azure_export(_read(store, key), store.describe(key))))
-    for _, result in parsed:
+    for _, result in selection.files:
         for month, kind in zip(
             result.table.column("invoice_month").to_pylist(),
             result.table.column("export_kind").to_pylist(),
@@ -102,17 +135,18 @@ def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
             else (key, result)
             for key, result in parsed
         ]
+        selection = newest_deliveries(parsed, slice_columns=slices, order=order)
     with warehouse.connect() as con:
-        load = load_deliveries(
+        load = _load_selection(
             con,
             "raw_azure.cost_details",
-            parsed,
+            selection,
             source="azure",
             slice_columns=("billing_period_start", "export_kind"),
             schema=pa.schema(list(CLOUD_COST_SCHEMA) + list(AZURE_EXTRA_SCHEMA)),
         )
-        balance = load_balance(con, "azure", [key for key, _ in parsed])
-    return _result(load, balance)
+        balance = load_balance(con, "azure", [key for key, _ in selection.files])
+    return _result(load, balance, selection)
 
 
 class GcpBillingExportResource(dg.ConfigurableResource):
@@ -155,24 +189,31 @@ def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, g
         deliveries = [
             (f"bigquery:{gcp_billing.table}", fetch_export_rows(gcp_billing.client(), gcp_billing.table, months))
         ]
+        selection = Selection(deliveries)
         slice_columns = ("invoice_month",)
     else:
         store = landing.store()
-        deliveries = [
-            (key, parse_export_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "gcp")
-        ]
-        slice_columns = ("invoice_month",)
+        parsed = [(key, parse_export_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "gcp")]
+        file_time = _by_file_time(store)
+
+        def order(key: str, result) -> tuple:  # the newest export_time in the file first, then the file time
+            times = [value for value in result.table.column("delivery_id").to_pylist() if value]
+            return (max(times, default=""), *file_time(key, result))
+
+        selection = newest_deliveries(parsed, slice_columns=("billing_account_id", "invoice_month"), order=order)
+        deliveries = selection.files
+        slice_columns = ("billing_account_id", "invoice_month")
     with warehouse.connect() as con:
-        load = load_deliveries(
+        load = _load_selection(
             con,
             "raw_gcp.billing_export",
-            deliveries,
+            selection,
             source="gcp",
             slice_columns=slice_columns,
             schema=CLOUD_COST_SCHEMA,
         )
         balance = load_balance(con, "gcp", [key for key, _ in deliveries])
-    return _result(load, balance)
+    return _result(load, balance, selection)
 
 
 @dg.asset(
@@ -183,15 +224,12 @@ def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, g
 )
 def focus_cost_rows(landing: LandingResource, warehouse: WarehouseResource):
     store = landing.store()
-    deliveries = [(key, parse_focus_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "focus")]
+    slices = ("provider_name", "billing_account_id", "billing_period_start")
+    parsed = [(key, parse_focus_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "focus")]
+    selection = newest_deliveries(parsed, slice_columns=slices, order=_by_file_time(store))
     with warehouse.connect() as con:
-        load = load_deliveries(
-            con,
-            "raw_focus.cost_rows",
-            deliveries,
-            source="focus",
-            slice_columns=("provider_name", "billing_account_id", "billing_period_start"),
-            schema=CLOUD_COST_SCHEMA,
+        load = _load_selection(
+            con, "raw_focus.cost_rows", selection, source="focus", slice_columns=slices, schema=CLOUD_COST_SCHEMA
         )
-        balance = load_balance(con, "focus", [key for key, _ in deliveries])
-    return _result(load, balance)
+        balance = load_balance(con, "focus", [key for key, _ in selection.files])
+    return _result(load, balance, selection)

@@ -4,6 +4,10 @@ Every asset here is unpartitioned: it re-reads its whole landing folder and repl
 transaction (rows, quarantine and load audit together), so a re-run gives identical tables and a restated
 log or scrape replaces the old one. Raw tables: `raw_gpu.*` and `raw_rate_cards.gpu_prices`.
 
+A missing landing folder (a mistyped `--landing`, a source not synced tonight) is **no delivery**: the
+source's tables are left as they were (created empty if they never existed) and the run logs it. An empty
+delivery must be explicit: the folder exists and holds no file, and then the tables are emptied.
+
 The parsers (ingest/spark_eventlog.py, ingest/kubeflow.py, ingest/dcgm.py) are imported when a run
 starts. Each is expected to expose `parse_landing(store, prefix) -> dict[str, ParseResult]` keyed by the raw
 table names listed in `TELEMETRY_SOURCES` (see `_parse_telemetry`), shaped by ingest/gpu_schema.py. While a parser module is absent the asset loads
@@ -25,10 +29,17 @@ from ingest.gpu_schema import (
     SPARK_APP_SCHEMA,
     SPARK_EXECUTOR_SCHEMA,
 )
-from ingest.model_registry import parse_model_registry
+from ingest.model_registry import MODEL_REGISTRY_SCHEMA, parse_model_registry
 from pipelines.resources import LandingResource, WarehouseResource
 from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
-from warehouse.duckdb_store import load_balance, record_load, replace_quarantine, replace_slice, transaction
+from warehouse.duckdb_store import (
+    ensure_table,
+    load_balance,
+    record_load,
+    replace_quarantine,
+    replace_slice,
+    transaction,
+)
 
 GROUP = "gpu"
 GPU_PRICES = dg.AssetKey(["rate_cards", "gpu_prices"])
@@ -92,8 +103,25 @@ def _metadata(result: ParseResult) -> dict[str, int]:
     }
 
 
-def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseResult]:
+def _keep_tables(warehouse: WarehouseResource, schema: str, schemas: dict[str, pa.Schema]) -> None:
+    """No delivery: leave the tables as they are, only create the ones that never existed (dbt reads them)."""
+    con = warehouse.connect()
+    try:
+        for table, table_schema in schemas.items():
+            ensure_table(con, f"{schema}.{table}", table_schema)
+    finally:
+        con.close()
+
+
+def _no_delivery(landing: LandingResource, folder: str) -> str:
+    return f"no delivery: {landing.store().describe(folder)} does not exist; tables left as they were"
+
+
+def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseResult] | None:
+    """The parsed landing folder, or None when the folder does not exist (no delivery)."""
     module_name, tables = TELEMETRY_SOURCES[folder]
+    if not landing.store().exists(folder):
+        return None
     if not landing.store().list(folder):
         return {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
     try:
@@ -127,6 +155,16 @@ def _telemetry_asset(folder: str, description: str) -> dg.AssetsDefinition:
         try:
             results = _parse_telemetry(landing, folder)
             missing_parser = None
+            if results is None:
+                context.log.warning(_no_delivery(landing, folder))
+                _keep_tables(warehouse, "raw_gpu", {table: EXPECTED_RAW_SCHEMAS[table] for table in tables})
+                for table in tables:
+                    key = dg.AssetKey([GROUP, table])
+                    yield dg.MaterializeResult(asset_key=key, metadata={"delivery": _no_delivery(landing, folder)})
+                    yield dg.AssetCheckResult(
+                        asset_key=key, check_name="row_balance", passed=True, metadata={"delivery": "none"}
+                    )
+                return
         except ParserUnavailable as exc:
             context.log.error(str(exc))
             missing_parser = str(exc)
@@ -181,8 +219,16 @@ def gpu_job_type_rules(warehouse: WarehouseResource) -> dg.MaterializeResult:
     ],
     description="In-house model versions from landing/model_registry/*.csv (service dates, useful life, mapping).",
 )
-def gpu_model_registry(landing: LandingResource, warehouse: WarehouseResource) -> Iterator:
+def gpu_model_registry(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+) -> Iterator:
     store = landing.store()
+    if not store.exists("model_registry"):
+        context.log.warning(_no_delivery(landing, "model_registry"))
+        _keep_tables(warehouse, "raw_gpu", {"model_registry": MODEL_REGISTRY_SCHEMA})
+        yield dg.MaterializeResult(metadata={"delivery": _no_delivery(landing, "model_registry")})
+        yield dg.AssetCheckResult(check_name="row_balance", passed=True, metadata={"delivery": "none"})
+        return
     keys = store.list("model_registry", "*.csv")
     result = parse_model_registry([(store.describe(key), store.read_bytes(key)) for key in keys])
     balance = _load_tables(warehouse, "raw_gpu", {"model_registry": result})

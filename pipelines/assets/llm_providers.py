@@ -11,7 +11,7 @@ the key never enters run config, run storage or logs (the HTTP client redacts it
 """
 
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -120,14 +120,17 @@ _LANDING = {
 
 def collect_provider_reports(
     provider: LlmProviderApiResource, landing: LandingResource, start: datetime, end: datetime
-) -> tuple[list[dict], list[dict], str]:
-    """(usage rows, cost rows, where they came from) for one provider and window."""
+) -> tuple[list[dict], list[dict], str] | None:
+    """(usage rows, cost rows, where they came from) for one provider and window; None when there is no key
+    and no landing folder for the provider (no delivery: its rows are left as they were)."""
     (usage_folder, parse_usage), (cost_folder, parse_costs), fetch = _LANDING[provider.provider]
     client = provider.client()
     if client is not None:
         usage, costs = fetch(client, start, end)
         return _in_window(usage, start, end), _in_window(costs, start, end), "api"
     store = landing.store()
+    if not store.exists(provider.provider):
+        return None
     usage = _landing_rows(store, f"{provider.provider}/{usage_folder}", parse_usage, start, end)
     costs = _landing_rows(store, f"{provider.provider}/{cost_folder}", parse_costs, start, end)
     return usage, costs, "landing"
@@ -166,19 +169,24 @@ def llm_provider_reports(
     sources, failures = {}, {}
     for provider in (openai_api, anthropic_api):
         try:
-            usage, costs, origin = collect_provider_reports(provider, landing, start, end)
+            collected = collect_provider_reports(provider, landing, start, end)
         except Exception as exc:  # noqa: BLE001 - any failure of one provider must not sink the other
             failures[provider.provider] = f"{type(exc).__name__}: {exc}".splitlines()[0]
             context.log.error(
                 f"{provider.provider} reports not loaded, previous rows kept: {failures[provider.provider]}"
             )
             continue
+        if collected is None:
+            sources[provider.provider] = f"no delivery: no key and no landing/{provider.provider}/ folder"
+            context.log.warning(f"{provider.provider}: {sources[provider.provider]}; its rows are left as they were")
+            continue
+        usage, costs, origin = collected
         fetched[provider.provider] = (usage, costs)
         sources[provider.provider] = f"{origin}: {len(usage)} usage rows, {len(costs)} cost rows"
-    # each provider's slice of the window is replaced on its own, all in one transaction
+    # only the providers that delivered lose their window's rows, each slice replaced on its own, in one transaction
     where = "provider = ? and bucket_start >= ? and bucket_start < ?"
     with warehouse.connect() as con, transaction(con):
-        # the tables exist even when every provider failed, so the staging views downstream still build
+        # the tables exist even when no provider delivered, so the staging views downstream still build
         ensure_table(con, "raw_llm_providers.usage", usage_table([]).schema)
         ensure_table(con, "raw_llm_providers.costs", cost_table([]).schema)
         for name, (usage, costs) in fetched.items():
@@ -227,46 +235,76 @@ BEDROCK = dg.AssetKey(["llm_providers", "bedrock_invocations"])
     description="Amazon Bedrock model invocation logs from landing/bedrock/ (folder or S3), one row per invocation.",
 )
 def bedrock_invocations(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
+    """Every log object under landing/bedrock/ is read and loaded by its invocations' own dates: each UTC day
+    found in the objects is replaced (as is every day of the run's window), so logs of days outside the
+    window load instead of being dropped. Audit and quarantine per object. A missing bedrock/ folder is no
+    delivery: nothing is replaced."""
     import json
+    from datetime import timedelta
 
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     from ingest.bedrock_logs import parse_invocation_log
     from ingest.provider_usage import USAGE_SCHEMA
-    from warehouse.duckdb_store import record_load, replace_quarantine
+    from warehouse.duckdb_store import ensure_table, load_balance, record_load, replace_quarantine
 
+    table_name = "raw_llm_providers.bedrock_invocations"
     window = context.partition_time_window
     store = landing.store()
+    if not store.exists("bedrock"):
+        message = f"no delivery: {store.describe('bedrock')} does not exist; {table_name} left as it was"
+        context.log.warning(message)
+        with warehouse.connect() as con:
+            ensure_table(con, table_name, USAGE_SCHEMA)
+        return dg.MaterializeResult(
+            metadata={"delivery": message},
+            check_results=[dg.AssetCheckResult(check_name="row_balance", passed=True, metadata={"delivery": "none"})],
+        )
     profiles_keys = store.list("bedrock", pattern="application_profiles.json")
     profiles = json.loads(store.read_bytes(profiles_keys[0])) if profiles_keys else {}
-    tables, rejected, input_rows = [], [], 0
+    parsed = []
     for key in store.list("bedrock"):
         if not key.endswith((".json.gz", ".jsonl", ".jsonl.gz")) and not (key.endswith(".json") and "AWSLogs" in key):
             continue
-        result = parse_invocation_log(store.read_bytes(key), store.describe(key), profiles)
-        table = result.table
-        stamps = table.column("bucket_start").to_pylist()
-        keep = [window.start <= stamp < window.end for stamp in stamps]
-        tables.append(table.filter(pa.array(keep, pa.bool_())))
-        input_rows += sum(keep) + len(result.rejected)
-        rejected += result.rejected
-    loaded = pa.concat_tables(tables) if tables else USAGE_SCHEMA.empty_table()
-    scope = f"{window.start:%Y-%m-%d}..{window.end:%Y-%m-%d}"
+        parsed.append((key, parse_invocation_log(store.read_bytes(key), store.describe(key), profiles)))
+    loaded = pa.concat_tables([result.table for _, result in parsed]) if parsed else USAGE_SCHEMA.empty_table()
+    start_day, end_day = window.start.date(), window.end.date()
+    window_days = {start_day + timedelta(days=n) for n in range((end_day - start_day).days)}
+    found_days = {stamp.date() for stamp in pc.unique(loaded.column("bucket_start")).to_pylist() if stamp is not None}
+    outside = sorted(found_days - window_days)
+    if outside:
+        context.log.info(
+            f"Bedrock logs also hold {len(outside)} day(s) outside the run's window, loaded too: {outside}"
+        )
     with warehouse.connect() as con, transaction(con):
-        replace_slice(
-            con,
-            "raw_llm_providers.bedrock_invocations",
-            loaded,
-            "bucket_start >= ? and bucket_start < ?",
-            [window.start, window.end],
-        )
-        replace_quarantine(con, "bedrock", scope, rejected)
-        record_load(
-            con, "bedrock", scope, input_rows=input_rows, loaded_rows=loaded.num_rows, quarantined_rows=len(rejected)
-        )
+        ensure_table(con, table_name, USAGE_SCHEMA)
+        for day in sorted(window_days | found_days):
+            con.execute(
+                f"delete from {table_name} where bucket_start >= ? and bucket_start < ?",
+                [
+                    datetime(day.year, day.month, day.day, tzinfo=UTC),
+                    datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1),
+                ],
+            )
+        replace_slice(con, table_name, loaded, "false")
+        for key, result in parsed:
+            replace_quarantine(con, "bedrock", key, result.rejected)
+            record_load(
+                con,
+                "bedrock",
+                key,
+                input_rows=result.input_rows,
+                loaded_rows=result.table.num_rows,
+                quarantined_rows=len(result.rejected),
+            )
+        balance = load_balance(con, "bedrock", [key for key, _ in parsed])
     return dg.MaterializeResult(
-        metadata={"invocations": loaded.num_rows, "quarantined": len(rejected)},
-        check_results=[
-            dg.AssetCheckResult(check_name="row_balance", passed=input_rows == loaded.num_rows + len(rejected))
-        ],
+        metadata={
+            "invocations": loaded.num_rows,
+            "quarantined": sum(len(result.rejected) for _, result in parsed),
+            "files": len(parsed),
+            "days_outside_window": ", ".join(map(str, outside)),
+        },
+        check_results=[dg.AssetCheckResult(check_name="row_balance", passed=all(row[5] for row in balance))],
     )

@@ -84,10 +84,12 @@ def test_restated_period_keeps_only_the_last_delivery_and_survives_a_crash(tmp_p
     (data_file,) = landing.rglob("*.parquet")
     assert second[0] == pq.read_metadata(data_file).num_rows and second != first
     assert second[1] == _parquet_total(data_file).quantize(Decimal("0.000000001"))
-    # a broken delivery (manifest points at a file that is not there) fails before anything is replaced
+    # a broken delivery (manifest points at a file that is not there) replaces nothing and fails a check
     manifest = next(landing.rglob("*-Manifest.json"))
     body = json.loads(manifest.read_text())
     body["dataFiles"] = ["s3://x/cur/demo-export/data/BILLING_PERIOD=2026-10/missing.parquet"]
     manifest.write_text(json.dumps(body))
-    assert not _materialize(str(landing), warehouse, raise_on_error=False).success
+    result = _materialize(str(landing), warehouse, raise_on_error=False)
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"row_balance": True, "deliveries_loaded": False}
     assert _totals(warehouse) == second

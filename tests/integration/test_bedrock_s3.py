@@ -15,7 +15,7 @@ from tests.fixtures_s3 import moto_s3_endpoint  # noqa: F401
 pytestmark = pytest.mark.integration
 
 
-def test_bedrock_logs_from_s3_for_one_day(tmp_path, moto_s3_endpoint):  # noqa: F811
+def test_bedrock_logs_from_s3_load_by_their_own_dates(tmp_path, moto_s3_endpoint):  # noqa: F811
     s3 = boto3.client("s3", endpoint_url=moto_s3_endpoint, region_name="us-east-1")
     s3.create_bucket(Bucket="bedrock-logs")
     prefix = "audit/bedrock/AWSLogs/111/BedrockModelInvocationLogs/us-east-1/2026/10"
@@ -46,8 +46,19 @@ def test_bedrock_logs_from_s3_for_one_day(tmp_path, moto_s3_endpoint):  # noqa: 
             },
         )
         assert result.success
+    (materialization,) = result.get_asset_materialization_events()
+    assert materialization.materialization.metadata["days_outside_window"].value == "2026-10-04"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select count(*), sum(input_uncached_tokens), sum(output_tokens) from raw_llm_providers.bedrock_invocations"
         ).fetchone()
-    assert rows == (2, 300, 20)  # only 2026-10-03's two invocations
+        audit = con.execute(
+            "select load_scope, input_rows, loaded_rows, quarantined_rows from audit.loads where source = 'bedrock'"
+            " order by load_scope"
+        ).fetchall()
+    # the 2026-10-03 run also loads 2026-10-04's object by its own date instead of dropping it without a trace
+    assert rows == (3, 1300, 30)
+    assert audit == [
+        ("bedrock/AWSLogs/111/BedrockModelInvocationLogs/us-east-1/2026/10/03/00/log.json.gz", 2, 2, 0),
+        ("bedrock/AWSLogs/111/BedrockModelInvocationLogs/us-east-1/2026/10/04/00/log.json.gz", 1, 1, 0),
+    ]

@@ -96,3 +96,18 @@ def test_gpu_assets_load_from_s3(s3_landing: str, moto_s3_endpoint: str, tmp_pat
             "select min(value_ratio), max(value_ratio) from raw_gpu.dcgm_samples where metric = 'DCGM_FI_DEV_GPU_UTIL'"
         ).fetchone()
         assert 0 <= utilization[0] <= utilization[1] <= 1
+
+
+def test_dcgm_scrape_without_time_takes_the_object_last_modified(moto_s3_endpoint) -> None:  # noqa: F811
+    from datetime import UTC, datetime
+
+    s3 = boto3.client("s3", endpoint_url=moto_s3_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket="dcgm-mtime")
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    s3.put_object(Bucket="dcgm-mtime", Key="landing/dcgm/node-a.prom", Body=b'DCGM_FI_DEV_GPU_UTIL{gpu="0"} 5\n')
+    store = S3Store("dcgm-mtime", "landing", endpoint_url=moto_s3_endpoint)
+    loaded = dcgm.parse_landing(store, "dcgm")["dcgm_samples"]
+    assert loaded.rejected == [] and loaded.table.num_rows == 1
+    (sampled_at,) = loaded.table.column("sampled_at").to_pylist()
+    head = s3.head_object(Bucket="dcgm-mtime", Key="landing/dcgm/node-a.prom")["LastModified"]
+    assert sampled_at == head.astimezone(UTC).replace(tzinfo=None) and sampled_at >= before

@@ -74,7 +74,7 @@ def test_amortization_by_line_item_type(tmp_path):
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,RIFee,4.00,,,,,1.25,0.75,arn:ri,",
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Fee,100.00,,,,,,,arn:ri,",
         "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Credit,-1.81E-1,,,,,,,,",
-        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Tax,,,,,,,,,",
+        "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,000111,Tax,0,,,,,,,,",
     ]
     path = tmp_path / "cur.csv"
     path.write_text(header + "\n".join(lines) + "\n")
@@ -93,7 +93,7 @@ def test_amortization_by_line_item_type(tmp_path):
         "Credit": Decimal("-0.181"),
         "Tax": 0,
     }
-    # billed: 10 + 8 - 8 + 6 + 0 + 4 + 100 - 0.181 + 0 (empty = null = 0)
+    # billed: 10 + 8 - 8 + 6 + 0 + 4 + 100 - 0.181 + 0
     assert _total(table, "billed_cost") == Decimal("119.819")
     categories = dict(
         zip(table.column("line_item_type").to_pylist(), table.column("charge_category").to_pylist(), strict=True)
@@ -146,3 +146,30 @@ def test_legacy_manifest_lists_the_files_to_read(tmp_path):
     (delivery,) = find_deliveries(LocalStore(tmp_path))
     assert delivery.delivery_id == manifest["assemblyId"]
     assert delivery.data_keys == (f"aws_cur/prefix/{report}/{period}/{manifest['assemblyId']}/koku-local-1.csv.gz",)
+
+
+def test_listed_keys_resolve_exactly_inside_the_manifests_period_folder(tmp_path):
+    from ingest.aws_cur import scan_deliveries
+
+    def manifest(folder, keys):
+        folder.mkdir(parents=True, exist_ok=True)
+        body = {"assemblyId": "a1", "billingPeriod": {"start": folder.name[:8] + "T000000.000Z"}, "reportKeys": keys}
+        (folder / "report-x-Manifest.json").write_text(json.dumps(body))
+
+    root = tmp_path / "aws_cur" / "renamed-folder"  # synced under another name than the report's S3 folder
+    october, september = root / "20261001-20261101", root / "20260901-20261001"
+    for period in (october, september):
+        (period / "a1").mkdir(parents=True)
+    (october / "a1" / "report-x-1.csv").write_text("x")
+    (september / "a1" / "report-x-2.csv").write_text("x")
+    manifest(october, ["s3://bucket/cur/report-x/20261001-20261101/a1/report-x-1.csv"])
+    # September lists report-x-1.csv, which only October holds: never bound to October's file
+    manifest(september, ["cur/report-x/20260901-20261001/a1/report-x-1.csv"])
+    scan = scan_deliveries(LocalStore(tmp_path))
+    (delivery,) = scan.deliveries
+    assert delivery.data_keys == ("aws_cur/renamed-folder/20261001-20261101/a1/report-x-1.csv",)
+    assert delivery.report == "aws_cur/renamed-folder" and delivery.billing_period_start.isoformat() == "2026-10-01"
+    (rejected,) = scan.rejected
+    assert rejected.manifest_key.endswith("20260901-20261001/report-x-Manifest.json")
+    assert "lists cur/report-x/20260901-20261001/a1/report-x-1.csv, which is not in the landing area" in rejected.reason
+    assert scan.warnings == []  # report-x-2.csv sits in a period folder its manifest owns: not read without it

@@ -108,3 +108,38 @@ def test_counter_csvs_agree_with_ratio_rules(samples_dir: Path) -> None:
             elif "(in " in help_text:  # MHz, C, W, mJ, MiB, B/s ...
                 assert ratio is None, metric
     assert checked >= 2
+
+
+def test_scrape_without_time_in_its_name_takes_the_first_sample_time_or_the_file_mtime(tmp_path: Path) -> None:
+    """Issue 8 item 7: a scrape named without a time used to have every sample quarantined."""
+    import os
+
+    folder = tmp_path / "dcgm"
+    folder.mkdir()
+    # no timestamps at all: the file's modification time is the scrape time
+    (folder / "node-a.prom").write_text('DCGM_FI_DEV_GPU_UTIL{gpu="0"} 5\nDCGM_FI_DEV_GPU_UTIL{gpu="1"} 7\n')
+    mtime = datetime(2026, 10, 3, 12, 0, 0)
+    seconds = (mtime - datetime(1970, 1, 1)).total_seconds()
+    os.utime(folder / "node-a.prom", (seconds, seconds))
+    # the first sample carries a time (ms since epoch), the next one does not: it shares the scrape's time
+    stamped_ms = int((datetime(2026, 10, 4, 8, 30, 0) - datetime(1970, 1, 1)).total_seconds() * 1000)
+    (folder / "node-b.prom").write_text(
+        f'# HELP x\nDCGM_FI_DEV_GPU_UTIL{{gpu="0"}} 9 {stamped_ms}\nDCGM_FI_DEV_POWER_USAGE{{gpu="0"}} 250.5\n'
+    )
+    loaded = parse_landing(LocalStore(tmp_path), "dcgm")["dcgm_samples"]
+    loaded.check_balance()
+    assert loaded.rejected == []
+    rows = sorted(
+        zip(
+            loaded.table.column("source_file").to_pylist(),
+            loaded.table.column("sampled_at").to_pylist(),
+            loaded.table.column("value").to_pylist(),
+            strict=True,
+        )
+    )
+    assert [(Path(name).name, stamp, value) for name, stamp, value in rows] == [
+        ("node-a.prom", mtime, 5.0),
+        ("node-a.prom", mtime, 7.0),
+        ("node-b.prom", datetime(2026, 10, 4, 8, 30), 9.0),
+        ("node-b.prom", datetime(2026, 10, 4, 8, 30), 250.5),
+    ]

@@ -224,3 +224,31 @@ def test_databricks_rotation_duplicates_and_tag_prefix(tmp_path: Path, monkeypat
     assert duplicate.source_file.endswith("app-dup.inprogress") and "was kept" in duplicate.reason
     assert apps["app-db"]["team"] is None  # spark.finops.* is not the configured prefix
     assert len(results["spark_executors"].table) == 4
+
+
+def test_garbage_and_logs_cut_before_the_application_started_are_rejected_with_a_reason(tmp_path: Path) -> None:
+    """Issue 8 item 7: such logs used to load as an application with no id, no times and no GPUs."""
+    folder = tmp_path / "spark"
+    folder.mkdir()
+    (folder / "garbage-1").write_bytes(b"\x00\x01PK\x03\x04 not an event log\nsecond line\n")
+    log_start = json.dumps({"Event": "SparkListenerLogStart", "Spark Version": "3.5.1"})
+    (folder / "cut-early-1").write_text(log_start + '\n{"Event":"SparkListenerApplicationSt')
+    app = [
+        log_start,
+        json.dumps(
+            {"Event": "SparkListenerApplicationStart", "App Name": "ok", "App ID": "app-1", "Timestamp": 1790812800000}
+        ),
+        '{"Event":"SparkListenerExecutorAdd',  # cut after the start: an incomplete application, loaded
+    ]
+    (folder / "app-1").write_text("\n".join(app))
+    results = parse_landing(LocalStore(tmp_path), "spark")
+    apps = results["spark_apps"]
+    apps.check_balance()
+    assert apps.table.column("app_id").to_pylist() == ["app-1"]
+    assert apps.table.column("is_complete").to_pylist() == [False]
+    reasons = {(Path(r.source_file).name, r.line): r.reason for r in apps.rejected}
+    assert set(reasons) == {("garbage-1", None), ("cut-early-1", None), ("app-1", 3)}
+    assert reasons[("garbage-1", None)].startswith("log rejected: not a Spark event log")
+    assert "in 2 line(s), 2 of them unreadable" in reasons[("garbage-1", None)]
+    assert "in 2 line(s), 1 of them unreadable" in reasons[("cut-early-1", None)]
+    assert apps.input_rows == 4  # one application + two rejected logs + the cut line of app-1
