@@ -11,7 +11,8 @@ the key never enters run config, run storage or logs (the HTTP client redacts it
 """
 
 import os
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -43,6 +44,10 @@ class LlmProviderApiResource(dg.ConfigurableResource):
     api_key_env_var: str
     timeout_seconds: float = 30.0
     max_attempts: int = 5
+    # Providers revise recent days: from the API, each run re-pulls the last `lookback_days` days of usage and
+    # cost, and the whole open month of cost (`reread_open_month_costs`), replacing what it re-pulled.
+    lookback_days: int = 3
+    reread_open_month_costs: bool = True
 
     def client(self) -> JsonApiClient | None:
         key = os.environ.get(self.api_key_env_var)
@@ -55,6 +60,19 @@ class LlmProviderApiResource(dg.ConfigurableResource):
         return JsonApiClient(
             self.base_url, headers=headers, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
         )
+
+
+def lookback_windows(
+    start: datetime, end: datetime, lookback_days: int, reread_open_month_costs: bool
+) -> tuple[datetime, datetime]:
+    """(usage start, cost start) of a run over [start, end): never later than `start`; usage goes back
+    `lookback_days` before `end`, cost also to the first day of the month of the run's last day."""
+    usage_start = min(start, end - timedelta(days=lookback_days))
+    cost_start = usage_start
+    if reread_open_month_costs:
+        month_start = (end - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        cost_start = min(cost_start, month_start)
+    return usage_start, cost_start
 
 
 def _in_window(rows: list[dict], start: datetime, end: datetime) -> list[dict]:
@@ -118,22 +136,35 @@ _LANDING = {
 }
 
 
+@dataclass(frozen=True)
+class ProviderReports:
+    usage: list[dict]
+    costs: list[dict]
+    origin: str
+    usage_start: datetime  # each list holds exactly its window: [start, end)
+    cost_start: datetime
+
+
 def collect_provider_reports(
     provider: LlmProviderApiResource, landing: LandingResource, start: datetime, end: datetime
-) -> tuple[list[dict], list[dict], str] | None:
-    """(usage rows, cost rows, where they came from) for one provider and window; None when there is no key
-    and no landing folder for the provider (no delivery: its rows are left as they were)."""
+) -> ProviderReports | None:
+    """One provider's usage and cost rows for a run over [start, end); None when there is no key and no
+    landing folder for the provider (no delivery: its rows are left as they were). From the API the windows
+    reach back by the provider's lookback; recorded pages in the landing folder are read for the run's window."""
     (usage_folder, parse_usage), (cost_folder, parse_costs), fetch = _LANDING[provider.provider]
     client = provider.client()
     if client is not None:
-        usage, costs = fetch(client, start, end)
-        return _in_window(usage, start, end), _in_window(costs, start, end), "api"
+        usage_start, cost_start = lookback_windows(start, end, provider.lookback_days, provider.reread_open_month_costs)
+        usage, costs = fetch(client, min(usage_start, cost_start), end)
+        return ProviderReports(
+            _in_window(usage, usage_start, end), _in_window(costs, cost_start, end), "api", usage_start, cost_start
+        )
     store = landing.store()
     if not store.exists(provider.provider):
         return None
     usage = _landing_rows(store, f"{provider.provider}/{usage_folder}", parse_usage, start, end)
     costs = _landing_rows(store, f"{provider.provider}/{cost_folder}", parse_costs, start, end)
-    return usage, costs, "landing"
+    return ProviderReports(usage, costs, "landing", start, start)
 
 
 @dg.multi_asset(
@@ -165,7 +196,7 @@ def llm_provider_reports(
     (a failed step would skip every dbt asset after it)."""
     window = context.partition_time_window
     start, end = window.start, window.end
-    fetched: dict[str, tuple[list[dict], list[dict]]] = {}
+    fetched: dict[str, ProviderReports] = {}
     sources, failures = {}, {}
     for provider in (openai_api, anthropic_api):
         try:
@@ -180,20 +211,26 @@ def llm_provider_reports(
             sources[provider.provider] = f"no delivery: no key and no landing/{provider.provider}/ folder"
             context.log.warning(f"{provider.provider}: {sources[provider.provider]}; its rows are left as they were")
             continue
-        usage, costs, origin = collected
-        fetched[provider.provider] = (usage, costs)
-        sources[provider.provider] = f"{origin}: {len(usage)} usage rows, {len(costs)} cost rows"
+        fetched[provider.provider] = collected
+        sources[provider.provider] = (
+            f"{collected.origin}: {len(collected.usage)} usage rows from {collected.usage_start:%Y-%m-%d},"
+            f" {len(collected.costs)} cost rows from {collected.cost_start:%Y-%m-%d}"
+        )
     # only the providers that delivered lose their window's rows, each slice replaced on its own, in one transaction
     where = "provider = ? and bucket_start >= ? and bucket_start < ?"
     with warehouse.connect() as con, transaction(con):
         # the tables exist even when no provider delivered, so the staging views downstream still build
         ensure_table(con, "raw_llm_providers.usage", usage_table([]).schema)
         ensure_table(con, "raw_llm_providers.costs", cost_table([]).schema)
-        for name, (usage, costs) in fetched.items():
-            replace_slice(con, "raw_llm_providers.usage", usage_table(usage), where, [name, start, end])
-            replace_slice(con, "raw_llm_providers.costs", cost_table(costs), where, [name, start, end])
-    usage_rows = sum(len(usage) for usage, _ in fetched.values())
-    cost_rows = sum(len(costs) for _, costs in fetched.values())
+        for name, reports in fetched.items():
+            replace_slice(
+                con, "raw_llm_providers.usage", usage_table(reports.usage), where, [name, reports.usage_start, end]
+            )
+            replace_slice(
+                con, "raw_llm_providers.costs", cost_table(reports.costs), where, [name, reports.cost_start, end]
+            )
+    usage_rows = sum(len(reports.usage) for reports in fetched.values())
+    cost_rows = sum(len(reports.costs) for reports in fetched.values())
     yield dg.MaterializeResult(asset_key=USAGE, metadata={"rows": usage_rows, **sources})
     yield dg.MaterializeResult(asset_key=COSTS, metadata={"rows": cost_rows})
     yield dg.AssetCheckResult(

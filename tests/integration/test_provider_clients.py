@@ -263,3 +263,49 @@ def test_faults_retries_cursor_and_no_key_in_logs_or_storage(tmp_path, provider_
         assert key not in logs
         assert key.encode() not in stored
     assert stored  # run storage was really written
+
+
+def test_late_cost_revision_within_the_lookback_is_re_pulled(tmp_path, provider_server, monkeypatch):
+    """The 2026-10-06 night re-pulls the last 3 days of usage and the open month of cost: a cost the provider
+    revised for 2026-10-04 after it was first loaded replaces the old amount (never adds to it)."""
+    monkeypatch.setenv("TEST_OPENAI_KEY", OPENAI_KEY)
+    monkeypatch.setenv("TEST_ANTHROPIC_KEY", ANTHROPIC_KEY)
+    with dg.instance_for_test() as instance:
+        assert _materialize(tmp_path, provider_server, instance).success
+        assert _landed(tmp_path)[1] == EXPECTED[1]
+        revised = json.loads(json.dumps(OPENAI_COSTS))
+        revised["data"][0]["results"][0]["amount"]["value"] = 0.47
+        monkeypatch.setitem(OPENAI_COSTS, "data", revised["data"])
+        result = dg.materialize(
+            [llm_provider_reports],
+            partition_key="2026-10-06",
+            instance=instance,
+            resources={
+                "landing": LandingResource(location=str(tmp_path / "landing")),
+                "warehouse": WarehouseResource(duckdb_path=str(tmp_path / "w.duckdb")),
+                "openai_api": LlmProviderApiResource(
+                    provider="openai", base_url=provider_server, api_key_env_var="TEST_OPENAI_KEY"
+                ),
+                "anthropic_api": LlmProviderApiResource(
+                    provider="anthropic", base_url=provider_server, api_key_env_var="TEST_ANTHROPIC_KEY"
+                ),
+            },
+        )
+    assert result.success
+    assert _landed(tmp_path)[1] == [("anthropic", Decimal("0.125")), ("openai", Decimal("0.47"))]
+
+
+def test_lookback_windows():
+    from datetime import UTC, datetime
+
+    from pipelines.assets.llm_providers import lookback_windows
+
+    start, end = datetime(2026, 10, 6, tzinfo=UTC), datetime(2026, 10, 7, tzinfo=UTC)
+    assert lookback_windows(start, end, 3, True) == (
+        datetime(2026, 10, 4, tzinfo=UTC),
+        datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    assert lookback_windows(start, end, 3, False) == (datetime(2026, 10, 4, tzinfo=UTC),) * 2
+    # a long backfill is never shortened
+    early = datetime(2026, 9, 1, tzinfo=UTC)
+    assert lookback_windows(early, end, 3, True) == (early, early)
