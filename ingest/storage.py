@@ -26,6 +26,10 @@ class LandingStore(Protocol):
 
     def modified_at(self, key: str) -> datetime: ...
 
+    def fingerprints(self, prefix: str = "") -> dict[str, str]:
+        """Every file under `prefix` with a token that changes when the file does (sensors diff them)."""
+        ...
+
 
 class LandingLinkError(ValueError):
     """A symbolic link inside the landing folder: never followed (a link to /etc/passwd or to another
@@ -93,6 +97,11 @@ class LocalStore:
         """The file's modification time, tz-naive UTC."""
         return datetime.fromtimestamp((self.root / key).stat().st_mtime, UTC).replace(tzinfo=None)
 
+    def fingerprints(self, prefix: str = "") -> dict[str, str]:
+        """key -> "size:mtime_ns" of every file under `prefix`."""
+        stats = {key: (self.root / key).stat() for key in self.list(prefix)}
+        return {key: f"{stat.st_size}:{stat.st_mtime_ns}" for key, stat in stats.items()}
+
 
 @dataclass(frozen=True)
 class S3Store:
@@ -138,6 +147,18 @@ class S3Store:
             Bucket=self.bucket, Prefix=self._full(prefix).rstrip("/") + "/", MaxKeys=1
         )
         return bool(page.get("KeyCount") or page.get("Contents"))
+
+    def fingerprints(self, prefix: str = "") -> dict[str, str]:
+        """key -> ETag of every object under `prefix`, from the listing itself (no request per object)."""
+        client = self._client()
+        full_prefix = self._full(prefix.rstrip("/") + "/") if prefix else self._full("")
+        tokens: dict[str, str] = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full_prefix):
+            for obj in page.get("Contents", []):
+                if not obj["Key"].endswith("/"):
+                    relative = obj["Key"][len(self.prefix.rstrip("/")) + 1 :] if self.prefix else obj["Key"]
+                    tokens[relative] = f"{obj['Size']}:{obj['ETag']}"
+        return tokens
 
     def modified_at(self, key: str) -> datetime:
         """The object's LastModified, tz-naive UTC."""

@@ -13,6 +13,7 @@ from pipelines.assets.cloud_billing import GcpBillingExportResource
 from pipelines.assets.dbt import dbt_project
 from pipelines.assets.llm_providers import provider_resources
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.sensors import build_landing_sensor
 
 all_assets = dg.load_assets_from_package_module(assets)
 all_checks = dg.load_asset_checks_from_package_module(assets)
@@ -22,9 +23,16 @@ all_checks = dg.load_asset_checks_from_package_module(assets)
 main_job = dg.define_asset_job("main", selection=dg.AssetSelection.all())
 
 
-@dg.schedule(job=main_job, cron_schedule="0 2 * * *", execution_timezone="UTC", name="main_schedule")
+@dg.schedule(
+    job=main_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    name="main_schedule",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
 def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """02:00 UTC: yesterday's delivery day (the daily partitions also admit today, for manual loads)."""
+    """02:00 UTC: yesterday's delivery day. Late data comes with it: provider reports re-pull their lookback
+    (last 3 days, the open month of cost), and billing exports reload every period their deliveries cover."""
     yesterday = (context.scheduled_execution_time - timedelta(days=1)).date().isoformat()
     return dg.RunRequest(run_key=yesterday, partition_key=yesterday)
 
@@ -34,6 +42,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[main_job],
     schedules=[nightly_schedule],
+    sensors=[build_landing_sensor(main_job)],
     resources={
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),

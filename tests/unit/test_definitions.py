@@ -47,3 +47,48 @@ def test_ledger_checks_are_blocking():
     specs = {spec.name: spec for spec in ledger.check_specs}
     assert set(specs) == {"row_balance", "gx_expectations"}
     assert all(spec.blocking for spec in specs.values())
+
+
+def test_schedule_and_landing_sensor_are_on_by_default():
+    assert defs.resolve_schedule_def("main_schedule").default_status == dg.DefaultScheduleStatus.RUNNING
+    sensor = defs.resolve_sensor_def("landing_deliveries")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_deliveries_map_to_the_partitions_they_touch():
+    from datetime import date
+
+    from pipelines.sensors import changed_keys, delivery_partitions
+
+    before = {"ledger/2026-10-20/a.jsonl": "1:1", "ledger/2026-10-21/a.jsonl": "1:1", "aws_cur/m.json": "5:5"}
+    after = {
+        "ledger/2026-10-21/a.jsonl": "2:9",  # changed
+        "ledger/2026-10-22/b.csv": "1:1",  # new day
+        "aws_cur/m.json": "5:5",  # unchanged
+        "bedrock/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/10/19/12/x.json.gz": "3:3",
+        "azure/actual/20261001-20261031/x.csv": "4:4",  # an export: yesterday's run reloads it
+    }
+    changed = changed_keys(before, after)
+    assert "ledger/2026-10-20/a.jsonl" in changed  # an emptied day is a change too
+    assert "aws_cur/m.json" not in changed
+    assert delivery_partitions(changed, date(2026, 10, 23)) == [
+        "2026-10-19",
+        "2026-10-20",
+        "2026-10-21",
+        "2026-10-22",
+    ]
+
+
+def test_landing_sensor_runs_only_new_deliveries(tmp_path):
+    from pipelines.resources import LandingResource
+
+    (tmp_path / "ledger" / "2026-10-20").mkdir(parents=True)
+    (tmp_path / "ledger" / "2026-10-20" / "a.jsonl").write_text("{}\n")
+    sensor = defs.resolve_sensor_def("landing_deliveries")
+    resources = {"landing": LandingResource(location=str(tmp_path))}
+    with dg.build_sensor_context(resources=resources) as context:
+        first = sensor(context)
+        assert [request.partition_key for request in first] == ["2026-10-20"]
+        cursor = context.cursor
+    with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
+        assert isinstance(sensor(context), dg.SkipReason)  # nothing new
