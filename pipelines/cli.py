@@ -34,6 +34,21 @@ def _prepare_environment(settings: Settings) -> None:
     ensure_dbt_manifest()
 
 
+class LandingError(Exception):
+    """The landing folder cannot be used at all: the run does not start."""
+
+
+def check_landing(settings: Settings) -> None:
+    """A landing folder that does not exist, or holds no `ledger/` folder, is a wrong path, never empty data."""
+    if settings.landing.startswith("s3://"):
+        return
+    landing = Path(settings.landing)
+    if not landing.is_dir():
+        raise LandingError(f"landing folder {landing} does not exist")
+    if not (landing / "ledger").is_dir():
+        raise LandingError(f"landing folder {landing} has no ledger/ folder (expected ledger/YYYY-MM-DD/ deliveries)")
+
+
 def _delivery_days(settings: Settings) -> list[date]:
     from ingest.ledger import discover_ledger_files
 
@@ -43,7 +58,9 @@ def _delivery_days(settings: Settings) -> list[date]:
 
 
 def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
-    """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder)."""
+    """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder).
+    A day without ledger files is an empty delivery; a landing folder that is not there raises LandingError."""
+    check_landing(settings)
     _prepare_environment(settings)
     days = _delivery_days(settings)
     start = start or (days[0] if days else date.today())
@@ -110,7 +127,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
     start = date.fromisoformat(args.start) if args.start else None
     end = date.fromisoformat(args.end) if args.end else None
-    if not run_main_job(settings, start, end):
+    from ingest.common import SourceFormatError
+
+    try:
+        ok = run_main_job(settings, start, end)
+    except (LandingError, SourceFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not ok:
         return 1
     _print_summary(settings)
     return 0
