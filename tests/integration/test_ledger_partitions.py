@@ -32,7 +32,15 @@ LEDGER_TABLES = ("raw_ledger.requests", "raw_ledger.duplicate_requests")
 
 def _snapshot(settings: Settings) -> dict:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        tables = {name: con.execute(f"select * from {name} order by all").fetchall() for name in MARTS + LEDGER_TABLES}
+        present = {
+            f"{schema}.{name}"
+            for schema, name in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        }
+        tables = {
+            name: con.execute(f"select * from {name} order by all").fetchall()
+            for name in MARTS + LEDGER_TABLES
+            if "." not in name or name in present
+        }
         tables["quarantine"] = con.execute(
             "select * from quarantine.rejected_rows where source = 'ledger' order by all"
         ).fetchall()
