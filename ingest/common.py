@@ -67,6 +67,7 @@ class Rejected:
     line: int | None
     reason: str
     raw: str | None = None
+    records: int = 1  # input records this rejection stands for: a file rejected whole stands for all of them
 
 
 @dataclass

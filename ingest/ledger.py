@@ -84,11 +84,11 @@ class LedgerFile:
 
 
 def discover_ledger_files(ledger_dir: Path) -> list[LedgerFile]:
-    """Every ledger file under `ledger/YYYY-MM-DD/`, sorted. A file elsewhere, or of an unknown kind, is
-    an error (nothing is silently skipped)."""
+    """Every ledger file under `ledger/YYYY-MM-DD/`, sorted. A missing `ledger/` folder, a file elsewhere, or
+    of an unknown kind, is an error (nothing is silently skipped)."""
     files: list[LedgerFile] = []
-    if not ledger_dir.exists():
-        return files
+    if not ledger_dir.is_dir():  # a wrong path is not an empty delivery
+        raise SourceFormatError(ledger_dir, "ledger landing folder does not exist; expected ledger/YYYY-MM-DD/ folders")
     for path in sorted(p for p in ledger_dir.rglob("*") if p.is_file()):
         if path.name.startswith("."):
             continue

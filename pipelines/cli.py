@@ -40,6 +40,21 @@ def _prepare_environment(settings: Settings) -> None:
     ensure_dbt_manifest()
 
 
+class LandingError(Exception):
+    """The landing folder cannot be used at all: the run does not start."""
+
+
+def check_landing(settings: Settings) -> None:
+    """A landing folder that does not exist, or holds no `ledger/` folder, is a wrong path, never empty data."""
+    if settings.landing.startswith("s3://"):
+        return
+    landing = Path(settings.landing)
+    if not landing.is_dir():
+        raise LandingError(f"landing folder {landing} does not exist")
+    if not (landing / "ledger").is_dir():
+        raise LandingError(f"landing folder {landing} has no ledger/ folder (expected ledger/YYYY-MM-DD/ deliveries)")
+
+
 def _delivery_days(settings: Settings) -> list[date]:
     from ingest.ledger import discover_ledger_files
 
@@ -50,11 +65,13 @@ def _delivery_days(settings: Settings) -> list[date]:
 
 def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
     """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder).
+    A day without ledger files is an empty delivery; a landing folder that is not there raises LandingError.
 
     Holds the warehouse's exclusive lock for the whole run: a second run or an export waits for it
     (FINOPS_LOCK_TIMEOUT_SECONDS), then gives up with WarehouseBusy."""
     from warehouse.lock import warehouse_lock
 
+    check_landing(settings)
     with warehouse_lock(settings.warehouse_path, exclusive=True, purpose="finops run", say=_say):
         return _run_main_job_locked(settings, start, end)
 
@@ -130,12 +147,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
     start = date.fromisoformat(args.start) if args.start else None
     end = date.fromisoformat(args.end) if args.end else None
+    from ingest.common import SourceFormatError
+
     try:
-        if not run_main_job(settings, start, end):
-            return 1
-    except WarehouseBusy as exc:
+        ok = run_main_job(settings, start, end)
+    except (LandingError, SourceFormatError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not ok:
+        return 1
     _print_summary(settings)
     return 0
 

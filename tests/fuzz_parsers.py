@@ -355,7 +355,12 @@ def fuzz_ledger(report: Report, rng: random.Random, cases: int) -> None:
                 by_day = {r.ingest_date: r for r in results}
                 mutated_input = by_day[bad_day].input_rows - len(beside_rows)
                 if whole_file:
-                    _check(len(quarantined) == 1 and mutated_input == 1, f"file rejected and rows kept: {quarantined}")
+                    # the file rejected whole: none of its rows loaded, its one quarantine row stands for them all
+                    _check(
+                        len(quarantined) == 1 and by_day[bad_day].loaded_rows == len(beside_rows),
+                        f"file rejected and rows kept: {quarantined}",
+                    )
+                    _check(by_day[bad_day].quarantined_rows == mutated_input, f"rejected file miscounted: {results}")
                     return "file rejected"
                 if expected is not None:
                     _check(mutated_input == expected, f"input {mutated_input} != {expected} records written")

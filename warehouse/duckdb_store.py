@@ -99,10 +99,13 @@ def _ensure_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
             source_file varchar,
             line bigint,
             reason varchar not null,
-            raw varchar
+            raw varchar,
+            records bigint default 1
         )
         """
     )
+    # warehouses from before `records` existed: every earlier row stood for one input record
+    con.execute(f"alter table {QUARANTINE_TABLE} add column if not exists records bigint default 1")
     con.execute(
         f"""
         create table if not exists {LOAD_AUDIT_TABLE} (
@@ -166,6 +169,7 @@ def replace_quarantine(
             "line": pa.array([r.line for r in rejected], pa.int64()),
             "reason": pa.array([r.reason for r in rejected], pa.string()),
             "raw": pa.array([r.raw for r in rejected], pa.string()),
+            "records": pa.array([r.records for r in rejected], pa.int64()),
         }
     )
     con.register("_finops_rejected", rows)
@@ -194,7 +198,8 @@ def record_load(
 
 
 def load_balance(con: duckdb.DuckDBPyConnection, source: str, scopes: Sequence[str]) -> list[tuple]:
-    """(scope, input, loaded, quarantined, quarantine rows actually stored, ok) for the given scopes."""
+    """(scope, input, loaded, quarantined, input records the stored quarantine rows stand for, ok) for the
+    given scopes (a file rejected whole is one row standing for all its records)."""
     if not scopes:
         return []
     return con.execute(
@@ -209,7 +214,7 @@ def load_balance(con: duckdb.DuckDBPyConnection, source: str, scopes: Sequence[s
                 and audit.quarantined_rows = coalesce(stored.n, 0) as ok
         from {LOAD_AUDIT_TABLE} as audit
         left join (
-            select load_scope, count(*) as n from {QUARANTINE_TABLE} where source = ? group by load_scope
+            select load_scope, sum(records) as n from {QUARANTINE_TABLE} where source = ? group by load_scope
         ) as stored on stored.load_scope = audit.load_scope
         where audit.source = ? and audit.load_scope in (select unnest(?))
         order by audit.load_scope

@@ -8,23 +8,35 @@ over the whole batch in DuckDB; the result is stored as DECIMAL(38,9).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import duckdb
+import pyarrow as pa
 
 from ingest.common import Rejected, SourceFormatError, sql_literal
-from ingest.ledger import LedgerFile, read_text_file, typed_select_sql
+from ingest.ledger import LEDGER_FIELDS, LedgerFile, read_text_file, typed_select_sql
+from ingest.record_counts import file_input_records
 from rate_cards.pricing import card_pico_columns_sql, cost_nano_sql
-from warehouse.duckdb_store import record_load, replace_quarantine, transaction
+from warehouse.duckdb_store import (
+    LOAD_AUDIT_TABLE,
+    QUARANTINE_TABLE,
+    record_load,
+    replace_quarantine,
+    transaction,
+)
 
 SOURCE = "ledger"
 REQUESTS_TABLE = "raw_ledger.requests"
+# valid copies that lost to an earlier copy of the same request_id: kept whole, so restating the day of the
+# winner promotes the next copy instead of losing the request
+DUPLICATES_TABLE = "raw_ledger.duplicate_requests"
+DUPLICATE_REASON = "duplicate request_id: first seen in "
 PRICES_TABLE = "raw_rate_cards.llm_prices"
 ALIASES_TABLE = "raw_rate_cards.llm_model_aliases"
 
-_REQUESTS_DDL = f"""
-create table if not exists {REQUESTS_TABLE} (
+_TABLE_DDL = """
+create table if not exists {table} (
     request_id uuid not null,
     requested_at timestamp not null,
     ingest_date date not null,
@@ -128,7 +140,8 @@ def _load_days(
     files = [f for f in files if f.ingest_date in set(days)]
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw_ledger")
-    con.execute(_REQUESTS_DDL)
+    con.execute(_TABLE_DDL.format(table=REQUESTS_TABLE))
+    con.execute(_TABLE_DDL.format(table=DUPLICATES_TABLE))
     text_rejected: list[Rejected] = []
     selects = []
     registered = []
@@ -166,18 +179,21 @@ def _load_days(
         relations.append(relation)
         text_rejected.extend(rejected)
         selects.append(select)
-    if not selects:  # no files at all: an empty typed relation keeps the SQL below uniform
-        from ingest.ledger import LEDGER_FIELDS
-
+    if not selects:  # a delivery day without files is empty: an empty all-text relation keeps the SQL uniform
+        empty = pa.table(
+            {name: pa.array([], pa.string()) for name in LEDGER_FIELDS} | {"source_line": pa.array([], pa.int64())}
+        )
+        con.register("_ledger_file_none", empty)
+        registered.append("_ledger_file_none")
         selects.append(
             typed_select_sql(
-                "(select 1 as source_line) as nothing where false",
+                "_ledger_file_none",
                 dict.fromkeys(LEDGER_FIELDS, "VARCHAR"),
                 source_file="",
                 ingest_date=days[0] if days else date(1970, 1, 1),
             )
         )
-    day_list = ", ".join(f"date '{d.isoformat()}'" for d in days) or "null"
+    day_list = _date_list(days)
     typed = "\nunion all by name\n".join(selects)
     cost = cost_nano_sql("defaulted", "card")
     # Type, validate, resolve aliases, price: one streaming pipeline, read twice (valid rows into the table,
@@ -245,7 +261,18 @@ def _load_days(
     # pass when every row was valid
     engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in relations)
     with transaction(con):
+        # requests of these days that won over a copy delivered on another day: if the restated days drop
+        # them, that other copy takes their place (dedup is decided over the whole history)
+        con.execute(
+            f"""
+            create or replace temp table _ledger_orphaned as
+            select distinct request_id from {DUPLICATES_TABLE}
+            where ingest_date not in ({day_list})
+              and request_id in (select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list}))
+            """
+        )
         con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
+        con.execute(f"delete from {DUPLICATES_TABLE} where ingest_date in ({day_list})")
         (inserted,) = con.execute(
             f"""
             insert into {REQUESTS_TABLE} by name
@@ -270,105 +297,164 @@ def _load_days(
                 where invalid_reason is not null
                 """
             ).fetchall()
-        # Duplicates among the rows just loaded (a hash aggregate on the UUID column: cheap), or ids already
-        # loaded on another delivery day (re-running the same day is not a duplicate). Only those few rows
-        # are ranked; every occurrence but the first moves to quarantine.
-        con.execute(
-            f"""
-            create or replace temp table _ledger_repeated as
-            with batch as (
-                select request_id, ingest_date, source_file, source_line
-                from {REQUESTS_TABLE}
-                where ingest_date in ({day_list})
-            ),
-            repeated_here as (
-                select request_id from batch group by request_id having count(*) > 1
-            ),
-            loaded_elsewhere as (
-                select request_id, min(ingest_date) as elsewhere_date
-                from {REQUESTS_TABLE}
-                where ingest_date not in ({day_list})
-                  and request_id in (select request_id from batch)
-                group by request_id
-            ),
-            ranked as (
-                select
-                    batch.*,
-                    row_number() over (
-                        partition by batch.request_id order by ingest_date, source_file, source_line
-                    ) as occurrence,
-                    first_value(source_file) over (
-                        partition by batch.request_id order by ingest_date, source_file, source_line
-                    ) as first_file,
-                    first_value(source_line) over (
-                        partition by batch.request_id order by ingest_date, source_file, source_line
-                    ) as first_line
-                from batch
-                where batch.request_id in (
-                    select request_id from repeated_here union select request_id from loaded_elsewhere
-                )
-            )
-            select
-                ranked.request_id,
-                ranked.source_file,
-                ranked.source_line,
-                ranked.ingest_date,
-                case
-                    when loaded_elsewhere.request_id is not null
-                        then 'duplicate request_id: already loaded from delivery day '
-                            || cast(loaded_elsewhere.elsewhere_date as varchar)
-                    else 'duplicate request_id: first seen in ' || ranked.first_file || ' line '
-                        || cast(ranked.first_line as varchar)
-                end as duplicate_reason
-            from ranked
-            left join loaded_elsewhere on loaded_elsewhere.request_id = ranked.request_id
-            where loaded_elsewhere.request_id is not null or ranked.occurrence > 1
-            """
-        )
-        duplicates = con.execute(
-            "select ingest_date, source_file, source_line, duplicate_reason from _ledger_repeated"
-        ).fetchall()
-        if duplicates:
-            con.execute(
-                f"""
-                delete from {REQUESTS_TABLE}
-                using _ledger_repeated as repeated
-                where {REQUESTS_TABLE}.request_id = repeated.request_id
-                  and {REQUESTS_TABLE}.source_file = repeated.source_file
-                  and {REQUESTS_TABLE}.source_line = repeated.source_line
-                """
-            )
-        bad = sorted(invalid + duplicates, key=lambda row: (row[0], row[1], row[2]))
+        touched_days = _settle_duplicates(con, day_list)
         by_day: dict[date, list[Rejected]] = {day: [] for day in days}
-        for ingest_date, source_file, line, reason in bad:
+        for ingest_date, source_file, line, reason in invalid:
             by_day[ingest_date].append(Rejected(source_file, line, reason))
         file_day = {str(f.path): f.ingest_date for f in files}
+        records_of_file = {str(file.path): file_input_records(file.path, file.format) for file in files}
         for rejected in text_rejected:
+            if rejected.line is None:  # the file rejected whole stands for every record it holds
+                rejected = replace(rejected, records=records_of_file[rejected.source_file])
             by_day[file_day[rejected.source_file]].append(rejected)
-        loaded = dict(
-            con.execute(
-                f"select ingest_date, count(*) from {REQUESTS_TABLE} where ingest_date in ({day_list}) group by ingest_date"
-            ).fetchall()
-        )
-        checked_rows: dict[date, int] = dict(loaded)
-        for ingest_date, *_ in bad:
-            checked_rows[ingest_date] = checked_rows.get(ingest_date, 0) + 1
+        duplicates = _duplicate_rejections(con, sorted(set(days) | touched_days))
+        loaded = _loaded_rows(con, sorted(set(days) | touched_days))
+        input_by_day: dict[date, int] = dict.fromkeys(days, 0)
+        for file in files:
+            input_by_day[file.ingest_date] += records_of_file[str(file.path)]
         results = []
         for day in days:
-            rejected = by_day[day]
-            input_rows = checked_rows.get(day, 0) + sum(1 for r in text_rejected if file_day[r.source_file] == day)
+            rejected = sorted(by_day[day] + duplicates.get(day, []), key=lambda r: (r.source_file, r.line or 0))
             replace_quarantine(con, SOURCE, day.isoformat(), rejected)
+            quarantined = sum(row.records for row in rejected)
             record_load(
                 con,
                 SOURCE,
                 day.isoformat(),
-                input_rows=input_rows,
+                input_rows=input_by_day[day],
                 loaded_rows=loaded.get(day, 0),
-                quarantined_rows=len(rejected),
+                quarantined_rows=quarantined,
             )
-            results.append(DayLoad(day, input_rows, loaded.get(day, 0), len(rejected)))
+            results.append(DayLoad(day, input_by_day[day], loaded.get(day, 0), quarantined))
+        for day in sorted(touched_days - set(days)):
+            _restate_duplicates_of_day(con, day, duplicates.get(day, []), loaded.get(day, 0))
     for name in registered:
         con.unregister(name)
-    con.execute("drop table if exists _ledger_repeated")
+    for temp in ("_ledger_orphaned", "_ledger_contested", "_ledger_copies"):
+        con.execute(f"drop table if exists {temp}")
     con.execute("reset preserve_insertion_order")
     return results
+
+
+def _settle_duplicates(con: duckdb.DuckDBPyConnection, day_list: str) -> set[date]:
+    """Decide, over the whole history, which copy of each request_id the just-loaded days touch is kept: the
+    earliest (ingest_date, source_file, source_line). Winners go to the requests table, the other valid copies
+    to the duplicates table. Only contested ids are ranked (a cheap hash aggregate finds them). Returns the
+    delivery days outside `day_list` holding a copy of a contested id: a copy there may have been promoted or
+    demoted, or now loses to another copy (its quarantine reason names the copy kept)."""
+    con.execute(
+        f"""
+        create or replace temp table _ledger_contested as
+        with batch as (
+            select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list})
+        )
+        select request_id from batch group by request_id having count(*) > 1
+        union
+        select request_id from {REQUESTS_TABLE}
+        where ingest_date not in ({day_list}) and request_id in (select request_id from batch)
+        union
+        select request_id from {DUPLICATES_TABLE} where request_id in (select request_id from batch)
+        union
+        select request_id from _ledger_orphaned
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table _ledger_copies as
+        with copies as (
+            select * from {REQUESTS_TABLE}
+            where request_id in (select request_id from _ledger_contested)
+            union all by name
+            select * from {DUPLICATES_TABLE}
+            where request_id in (select request_id from _ledger_contested)
+        )
+        select
+            *,
+            row_number() over (
+                partition by request_id order by ingest_date, source_file, source_line
+            ) = 1 as is_kept
+        from copies
+        """
+    )
+    (contested,) = con.execute("select count(*) from _ledger_contested").fetchone()
+    if not contested:
+        return set()
+    for table in (REQUESTS_TABLE, DUPLICATES_TABLE):
+        con.execute(f"delete from {table} where request_id in (select request_id from _ledger_contested)")
+    con.execute(f"insert into {REQUESTS_TABLE} by name select * exclude (is_kept) from _ledger_copies where is_kept")
+    con.execute(
+        f"insert into {DUPLICATES_TABLE} by name select * exclude (is_kept) from _ledger_copies where not is_kept"
+    )
+    moved = con.execute(
+        f"""
+        select distinct ingest_date from _ledger_copies
+        where ingest_date not in ({day_list})
+        """
+    ).fetchall()
+    return {row[0] for row in moved}
+
+
+def _date_list(days: Sequence[date]) -> str:
+    return ", ".join(f"date '{d.isoformat()}'" for d in days) or "null"
+
+
+def _duplicate_rejections(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> dict[date, list[Rejected]]:
+    """Quarantine rows of the duplicate copies delivered on `days`, each naming the copy that was kept."""
+    rows = con.execute(
+        f"""
+        select copy.ingest_date, copy.source_file, copy.source_line, kept.source_file, kept.source_line
+        from {DUPLICATES_TABLE} as copy
+        inner join {REQUESTS_TABLE} as kept on kept.request_id = copy.request_id
+        where copy.ingest_date in ({_date_list(days)})
+        order by copy.ingest_date, copy.source_file, copy.source_line
+        """
+    ).fetchall()
+    by_day: dict[date, list[Rejected]] = {}
+    for ingest_date, source_file, line, kept_file, kept_line in rows:
+        by_day.setdefault(ingest_date, []).append(
+            Rejected(source_file, line, f"{DUPLICATE_REASON}{kept_file} line {kept_line}")
+        )
+    return by_day
+
+
+def _loaded_rows(con: duckdb.DuckDBPyConnection, days: Sequence[date]) -> dict[date, int]:
+    return dict(
+        con.execute(
+            f"select ingest_date, count(*) from {REQUESTS_TABLE} where ingest_date in ({_date_list(days)})"
+            " group by ingest_date"
+        ).fetchall()
+    )
+
+
+def _restate_duplicates_of_day(
+    con: duckdb.DuckDBPyConnection, day: date, duplicates: list[Rejected], loaded_rows: int
+) -> None:
+    """A day not reloaded whose copies were promoted or demoted: its duplicate quarantine rows and its audit
+    row follow; its other quarantine rows and its input count (from its files) stay."""
+    scope = day.isoformat()
+    kept = [
+        Rejected(source_file, line, reason, raw, records)
+        for source_file, line, reason, raw, records in con.execute(
+            f"""
+            select source_file, line, reason, raw, records from {QUARANTINE_TABLE}
+            where source = ? and load_scope = ? and not starts_with(reason, ?)
+            """,
+            [SOURCE, scope, DUPLICATE_REASON],
+        ).fetchall()
+    ]
+    rejected = sorted(kept + duplicates, key=lambda r: (r.source_file, r.line or 0))
+    replace_quarantine(con, SOURCE, scope, rejected)
+    audit = con.execute(
+        f"select input_rows from {LOAD_AUDIT_TABLE} where source = ? and load_scope = ?",
+        [SOURCE, scope],
+    ).fetchone()
+    if audit is None:  # every day with rows was loaded here, and each load records its audit row
+        raise RuntimeError(f"ledger day {scope} has rows but no load audit row")
+    record_load(
+        con,
+        SOURCE,
+        scope,
+        input_rows=audit[0],
+        loaded_rows=loaded_rows,
+        quarantined_rows=sum(row.records for row in rejected),
+    )

@@ -172,12 +172,122 @@ def test_rerun_is_identical_and_other_days_are_untouched(warehouse, tmp_path):
 
 def test_request_already_loaded_on_another_day_is_a_duplicate(warehouse, tmp_path):
     first = request()
-    write_jsonl(tmp_path, DAY, [first])
+    kept = write_jsonl(tmp_path, DAY, [first])
     write_jsonl(tmp_path, DAY + timedelta(days=1), [first, request()])
     load(warehouse, tmp_path, [DAY])
     (second,) = load(warehouse, tmp_path, [DAY + timedelta(days=1)])
     assert (second.loaded_rows, second.quarantined_rows) == (1, 1)
-    assert list(quarantine(warehouse).values()) == ["duplicate request_id: already loaded from delivery day 2026-10-05"]
+    assert list(quarantine(warehouse).values()) == [f"duplicate request_id: first seen in {kept} line 1"]
+
+
+def _state(con) -> tuple:
+    """Everything the ledger load writes, in a canonical order."""
+    return (
+        con.execute("select * from raw_ledger.requests order by all").fetchall(),
+        con.execute("select * from raw_ledger.duplicate_requests order by all").fetchall(),
+        con.execute("select * from quarantine.rejected_rows order by all").fetchall(),
+        con.execute("select * from audit.loads order by all").fetchall(),
+    )
+
+
+def test_resent_request_survives_the_restatement_of_its_first_day(warehouse, tmp_path):
+    resent, other = request(), request()
+    write_jsonl(tmp_path, DAY, [resent, other])
+    later = write_jsonl(tmp_path, DAY + timedelta(days=1), [request(), dict(resent, input_tokens=7)])
+    load(warehouse, tmp_path, [DAY, DAY + timedelta(days=1)])
+    assert warehouse.execute("select count(*) from raw_ledger.requests").fetchone() == (3,)
+    write_jsonl(tmp_path, DAY, [other])  # the first day is re-delivered without the request
+    load(warehouse, tmp_path, [DAY])
+    rows = warehouse.execute(
+        "select ingest_date, input_tokens from raw_ledger.requests where request_id = ?", [resent["request_id"]]
+    ).fetchall()
+    assert rows == [(DAY + timedelta(days=1), 7)]  # the later copy took its place
+    assert quarantine(warehouse) == {}
+    balance = load_balance(warehouse, "ledger", [DAY.isoformat(), (DAY + timedelta(days=1)).isoformat()])
+    assert [(b[0], b[1], b[2], b[3], b[5]) for b in balance] == [
+        (DAY.isoformat(), 1, 1, 0, True),
+        ((DAY + timedelta(days=1)).isoformat(), 2, 2, 0, True),
+    ]
+    # and it moves back when the first day brings it again
+    write_jsonl(tmp_path, DAY, [resent, other])
+    load(warehouse, tmp_path, [DAY])
+    assert warehouse.execute(
+        "select ingest_date from raw_ledger.requests where request_id = ?", [resent["request_id"]]
+    ).fetchall() == [(DAY,)]
+    assert list(quarantine(warehouse).items()) == [
+        (2, f"duplicate request_id: first seen in {kept_path(tmp_path)} line 1")
+    ]
+    assert later.exists()
+
+
+def kept_path(landing: Path) -> Path:
+    return landing / "ledger" / DAY.isoformat() / "requests.jsonl"
+
+
+def test_days_loaded_in_any_order_give_identical_tables(tmp_path):
+    rng = random.Random(11)
+    rows = _random_rows(rng, 30)
+    days = [DAY + timedelta(days=offset) for offset in range(3)]
+    # the same requests re-sent on later days, and twice within one day
+    write_jsonl(tmp_path, days[0], rows[:10] + [rows[3]])
+    write_jsonl(tmp_path, days[1], rows[10:20] + [rows[0], rows[4]])
+    write_jsonl(tmp_path, days[2], rows[20:] + [rows[0], rows[15], request(model_id="gpt-9-preview")])
+    states = []
+    for order in ([days], [[days[2]], [days[0]], [days[1]]], [[days[1]], [days[2]], [days[0]]], [days, [days[1]]]):
+        con = connect(tmp_path / f"w{len(states)}.duckdb")
+        load_llm_rate_cards(con, CARDS)
+        for batch in order:
+            load(con, tmp_path, batch)
+        states.append(_state(con))
+        con.close()
+    assert all(state == states[0] for state in states[1:])
+    requests, duplicates, rejected, audit = states[0]
+    assert len(requests) == 30 and len(duplicates) == 5 and len(rejected) == 6
+    assert sum(row[2] for row in audit) == 11 + 12 + 13 == sum(row[3] + row[4] for row in audit)
+
+
+def test_a_day_without_files_is_an_empty_delivery(warehouse, tmp_path):
+    write_jsonl(tmp_path, DAY, [request(), request()])
+    load(warehouse, tmp_path, [DAY])
+    (emptied,) = load_ledger_days(warehouse, [], [DAY])
+    assert (emptied.input_rows, emptied.loaded_rows, emptied.quarantined_rows) == (0, 0, 0)
+    assert warehouse.execute("select count(*) from raw_ledger.requests").fetchone() == (0,)
+    assert load_balance(warehouse, "ledger", [DAY.isoformat()])[0][1:] == (0, 0, 0, 0, True)
+
+
+def test_csv_records_with_quoted_newlines_balance(warehouse, tmp_path):
+    import csv
+
+    folder = tmp_path / "ledger" / DAY.isoformat()
+    folder.mkdir(parents=True)
+    rows = [request(feature_tag=tag) for tag in ("chat", "multi\nline tag", "search")]
+    with (folder / "requests.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert (folder / "requests.csv").read_text().count("\n") == 5  # 1 header + 3 records, one over two lines
+    (result,) = load(warehouse, tmp_path, [DAY])
+    assert (result.input_rows, result.loaded_rows, result.quarantined_rows) == (3, 3, 0)
+    tags = warehouse.execute("select feature_tag from raw_ledger.requests order by feature_tag").fetchall()
+    assert tags == [("chat",), ("multi\nline tag",), ("search",)]
+
+
+def test_a_row_the_reader_drops_unbalances_the_day(warehouse, tmp_path, monkeypatch):
+    """Fault injection: the text reader silently loses its last row; the input count (taken from the file by
+    another route) no longer equals loaded + quarantined."""
+    import warehouse.ledger_load as ledger_load
+
+    real = ledger_load.read_text_file
+
+    def lossy(file):
+        table, rejected = real(file)
+        return table.slice(0, table.num_rows - 1), rejected
+
+    monkeypatch.setattr(ledger_load, "read_text_file", lossy)
+    write_jsonl(tmp_path, DAY, [request(), request(), request(input_tokens=-1)])
+    (result,) = load(warehouse, tmp_path, [DAY])
+    assert (result.input_rows, result.loaded_rows, result.quarantined_rows) == (3, 2, 0)
+    assert load_balance(warehouse, "ledger", [DAY.isoformat()])[0][5] is False
 
 
 def test_restated_day_replaces_never_appends(warehouse, tmp_path):

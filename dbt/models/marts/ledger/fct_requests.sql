@@ -1,20 +1,46 @@
-{#- Partitioned by delivery day: Dagster passes the partition window; a re-run replaces those days.
-    An empty re-delivered day is emptied by the raw load; run a full refresh to drop it here too. -#}
+{#- Partitioned by delivery day: Dagster passes the partition window; a run replaces exactly those days, also
+    when a day became empty (macros/incremental.sql). A request's kept copy can move to a day outside the window
+    (raw_ledger keeps the earliest copy of a request_id over the whole history): the batch brings the moved
+    copy along and the strategy replaces rows by request_id too, so a request is never lost nor held twice.
+    BigQuery: static insert_overwrite of the window's days; a kept copy moving to an earlier day from outside
+    the window is not removed from its old day there (needs a full refresh). -#}
 {{
     config(
         materialized='incremental',
-        unique_key='ingest_date',
-        incremental_strategy=('insert_overwrite' if target.type == 'bigquery' else 'delete+insert'),
+        unique_key='request_id',
+        incremental_strategy=window_replace_strategy(),
+        partitions=(partition_window_days() if target.type == 'bigquery' else none),
+        meta={'partition_window_column': 'ingest_date'},
         partition_by=({'field': 'ingest_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
         cluster_by=(['model', 'feature_tag'] if target.type == 'bigquery' else none),
         on_schema_change='append_new_columns',
     )
 }}
 
-with requests as (
+with ledger_requests as (
     select * from {{ ref('stg_ledger__requests') }}
+),
+
+{% if is_incremental_run() %}
+previous_in_window as (
+    select request_id from {{ this }}
+    where {{ in_partition_window('ingest_date') }}
+),
+
+{% endif %}
+requests as (
+    select * from ledger_requests
     {% if is_incremental_run() %}
         where {{ in_partition_window('ingest_date') }}
+    union all
+    -- requests held in the window until now whose kept copy now sits on another day
+    select * from ledger_requests
+    where not {{ in_partition_window('ingest_date') }}
+        and request_id in (
+            select request_id from previous_in_window
+            {{ dbt.except() }}
+            select request_id from ledger_requests where {{ in_partition_window('ingest_date') }}
+        )
     {% endif %}
 ),
 
