@@ -8,7 +8,10 @@ Every dbt invocation is `dbt build`, so the tests run with the models and surfac
 
 import json
 import os
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -17,6 +20,14 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
+
+
+def dbt_executable() -> str:
+    """dbt beside the running interpreter (the project's venv), so `.venv/bin/finops run` works without an
+    activated venv; else whatever `dbt` is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target="duckdb")
 dbt_project.prepare_if_dev()
