@@ -21,6 +21,7 @@ from pipelines.assets.cloud_billing import (
 )
 from pipelines.resources import LandingResource, WarehouseResource
 from tests.fixtures_s3 import moto_s3_endpoint  # noqa: F401
+from tests.showback_fixture import fct_costs_from_cloud_lines
 from warehouse.billing_periods import load_deliveries
 from warehouse.duckdb_store import connect
 from warehouse.focus_export import export_focus
@@ -159,10 +160,11 @@ def test_focus_export_round_trip(tmp_path):
             " resource_id, resource_name, region_id, sku_id, pricing_quantity, pricing_unit, billed_cost, effective_cost,"
             " list_cost, billing_currency, tags, team, feature, environment, tenant, cost_center, ai_workload)"
         )
+        fct_costs_from_cloud_lines(con)
         export = export_focus(con, tmp_path / "focus")
     parquet = pq.read_table(export.parquet)
     assert parquet.column("BilledCost").to_pylist() == [Decimal("12.345678901")]
-    assert "ProviderName" in parquet.column_names and "x_AiWorkload" in parquet.column_names
+    assert "ProviderName" in parquet.column_names and "AllocatedMethodId" in parquet.column_names
     lines = export.csv.read_text().splitlines()
     header, row = lines[0].split(","), lines[1].split(",")
     assert row[header.index("BilledCost")] == "12.345678901"

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import PROJECT_ROOT
+from tests.showback_fixture import seed_showback
 
 pytestmark = pytest.mark.integration
 
@@ -39,18 +40,7 @@ else:  # a writer that does not know our lock (a Dagster-launched run, a duckdb 
 
 def _seed(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "create table rpt_showback (usage_month varchar, team varchar, feature varchar, environment varchar,"
-            " tenant varchar, requests bigint, prompt_tokens bigint, output_tokens bigint, total_tokens bigint,"
-            " llm_cost_usd decimal(38, 9), cloud_direct_cost_usd decimal(38, 9),"
-            " cloud_untagged_cost_usd decimal(38, 9), total_cost_usd decimal(38, 9))"
-        )
-        con.execute(
-            "insert into rpt_showback values ('2026-10', 'search', 'f', 'prod', 't', 1, 1, 1, 2, 1.5, 0, 0, 1.5)"
-        )
-        con.execute("create table fct_requests (request_date date, total_cost_usd decimal(38, 9))")
-        con.execute("insert into fct_requests values (date '2026-10-03', ?)", [Decimal("1.5")])
-        con.execute("create table fct_cloud_costs (charge_date date, effective_cost decimal(38, 9))")
+        seed_showback(con, [("2026-10", "search", "f", "prod", "t", Decimal("1.5"))])
 
 
 def _env(timeout_seconds: float) -> dict[str, str]:
@@ -96,7 +86,7 @@ def _one_line_error(completed: subprocess.CompletedProcess) -> str:
 def test_export_and_second_run_refuse_cleanly_while_a_run_holds_the_warehouse(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     _seed(warehouse)
-    (tmp_path / "landing").mkdir()
+    (tmp_path / "landing" / "ledger").mkdir(parents=True)
     holder = _hold(warehouse, 120)
     try:
         started = time.monotonic()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from tests.showback_fixture import fct_costs_from_cloud_lines
 from warehouse.exports import SHOWBACK_COLUMNS, export_showback
 from warehouse.focus_export import export_focus
 from warehouse.month_close import ensure_month_close_table
@@ -128,20 +129,7 @@ def test_focus_csv_quotes_and_neutralizes_hostile_tags_and_teams(tmp_path):
                     value,
                 ],
             )
-        # fct_costs: each cloud line owned whole by its tags (the shape fct_costs gives a tagged line)
-        con.execute(
-            """create table fct_costs as select cloud_cost_id as cost_id, cloud_cost_id as bill_line_id,
-                'aws_cur' as x_source, 'cloud_infrastructure' as x_spend_kind, 'billed' as x_cost_origin,
-                provider_name as service_provider_name, provider_name as host_provider_name, billing_account_id,
-                sub_account_id, billing_period_start, charge_period_start, charge_period_end,
-                strftime(charge_period_start, '%Y-%m') as x_charge_month, charge_category, charge_description,
-                service_name, service_category, resource_id, sku_id, pricing_unit, billing_currency, billed_cost,
-                effective_cost, billed_cost as x_billed_cost_usd, effective_cost as x_effective_cost_usd,
-                1.0 as x_fx_rate, 'tags' as allocated_method_id, null as allocated_resource_id,
-                null as allocated_tags, team, 'unassigned' as feature, environment, 'unassigned' as tenant,
-                null as x_allocation_reason, null as x_adjusted_month, null as x_adjusted_origin, tags
-            from fct_cloud_costs"""
-        )
+        fct_costs_from_cloud_lines(con)
         export = export_focus(con, tmp_path / "focus")
 
     records = read_back(export.csv)
