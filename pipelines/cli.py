@@ -143,11 +143,28 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _day_argument(option: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentError(f"{option} {value!r}: expected a day YYYY-MM-DD, e.g. 2026-10-05") from None
+
+
+class ArgumentError(ValueError):
+    pass
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
-    start = date.fromisoformat(args.start) if args.start else None
-    end = date.fromisoformat(args.end) if args.end else None
     from ingest.common import SourceFormatError
+
+    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
+    try:
+        start, end = _day_argument("--start", args.start), _day_argument("--end", args.end)
+    except ArgumentError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     try:
         ok = run_main_job(settings, start, end)
@@ -161,15 +178,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(settings: Settings) -> None:
+    from warehouse.duckdb_store import connect
+
     exports = sorted(settings.exports_dir.glob("showback_*.csv"))
     print()
+    with connect(settings.warehouse_path, read_only=True) as con:
+        quarantined = con.execute(
+            "select source, sum(records), count(distinct source_file) from quarantine.rejected_rows"
+            " group by source order by source"
+        ).fetchall()
+        conservation = con.execute(
+            "select charge_month, sum(bill_effective_cost_usd), sum(estimated_accrual_usd),"
+            " sum(abs(difference_effective_cost_usd)) from rpt_cost_conservation group by 1 order by 1"
+        ).fetchall()
+    for source, records, files in quarantined:
+        print(f"Quarantined: {records} input record(s) of {source} from {files} file(s): see quarantine.rejected_rows")
+    for month, bills, accruals, difference in conservation:
+        print(f"{month}: bills {bills} USD + estimated accruals {accruals} USD; conservation difference {difference}")
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
     for path in exports:
         print(f"Showback CSV:       {path}")
     print("Try:")
     print(
         f"  uv run python -c \"import duckdb; print(duckdb.connect('{settings.warehouse_path}', read_only=True)"
-        ".sql('select team, feature, sum(llm_cost_usd) as cost_usd from rpt_showback group by all order by 3 desc'))\""
+        ".sql('select team, feature, sum(total_cost_usd) as cost_usd from rpt_showback group by all order by 3 desc'))\""
     )
 
 
