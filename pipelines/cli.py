@@ -194,7 +194,10 @@ def _print_summary(settings: Settings) -> None:
     for source, records, files in quarantined:
         print(f"Quarantined: {records} input record(s) of {source} from {files} file(s): see quarantine.rejected_rows")
     for month, bills, accruals, difference in conservation:
-        print(f"{month}: bills {bills} USD + estimated accruals {accruals} USD; conservation difference {difference}")
+        print(
+            f"{month}: bills {bills:f} USD + estimated accruals {accruals:f} USD;"
+            f" conservation difference {difference:f} (must be 0)"
+        )
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
     for path in exports:
         print(f"Showback CSV:       {path}")
