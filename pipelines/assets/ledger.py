@@ -5,12 +5,19 @@ from datetime import date, timedelta
 import dagster as dg
 
 from ingest.ledger import discover_ledger_files
-from ingest.outcomes import parse_outcomes
+from ingest.outcomes import OUTCOMES_SCHEMA, parse_outcomes
 from pipelines.checks.ledger_balance import ledger_day_balances
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
 from rate_cards.llm_cards import load_rate_cards
-from warehouse.duckdb_store import load_balance, record_load, replace_quarantine, replace_slice, transaction
+from warehouse.duckdb_store import (
+    ensure_table,
+    load_balance,
+    record_load,
+    replace_quarantine,
+    replace_slice,
+    transaction,
+)
 from warehouse.ledger_load import SOURCE as LEDGER_SOURCE
 from warehouse.ledger_load import load_ledger_days
 from warehouse.rate_card_load import load_llm_rate_cards
@@ -118,9 +125,17 @@ def ledger_requests(context: dg.AssetExecutionContext, landing: LandingResource,
     ],
     description="Support-conversation outcomes from landing/outcomes/ (replaced whole on every run).",
 )
-def outcomes_conversations(landing: LandingResource, warehouse: WarehouseResource):
+def outcomes_conversations(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
     folder = landing.local_path() / "outcomes"
-    files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith(".")) if folder.exists() else []
+    if not folder.exists():  # no delivery: what was loaded stays (an empty outcomes/ folder empties it)
+        context.log.warning(f"no outcomes delivery: {folder} does not exist; raw_outcomes.conversations left as it was")
+        with warehouse.connect() as con:
+            ensure_table(con, "raw_outcomes.conversations", OUTCOMES_SCHEMA)
+        return dg.MaterializeResult(
+            metadata={"delivery": f"none ({folder} does not exist)"},
+            check_results=[dg.AssetCheckResult(check_name="row_balance", passed=True)],
+        )
+    files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
     result = parse_outcomes(files)
     with warehouse.connect() as con:
         with transaction(con):

@@ -13,14 +13,16 @@ from ingest.demo import azure_openai as demo_azure_openai
 from ingest.demo import bedrock as demo_bedrock
 from ingest.demo import gpu_jobs as demo_gpu
 from ingest.demo import llm_providers as demo_llm_providers
+from ingest.demo import outcomes as demo_outcomes
 from ingest.demo.world import World
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.gpu_jobs import gpu_dcgm, gpu_kubeflow, gpu_model_registry, gpu_spark
+from pipelines.assets.ledger import outcomes_conversations
 from pipelines.assets.llm_providers import LlmProviderApiResource, bedrock_invocations, llm_provider_reports
 from pipelines.resources import LandingResource, WarehouseResource
 
 pytestmark = pytest.mark.integration
-UNPARTITIONED = [gpu_model_registry, gpu_spark, gpu_kubeflow, gpu_dcgm, azure_openai_ptu]
+UNPARTITIONED = [gpu_model_registry, gpu_spark, gpu_kubeflow, gpu_dcgm, azure_openai_ptu, outcomes_conversations]
 TABLES = [
     "raw_gpu.model_registry",
     "raw_gpu.spark_apps",
@@ -33,6 +35,7 @@ TABLES = [
     "raw_llm_providers.bedrock_invocations",
     "raw_llm_providers.usage",
     "raw_llm_providers.costs",
+    "raw_outcomes.conversations",
 ]
 
 
@@ -70,6 +73,7 @@ def test_missing_landing_leaves_every_table_and_an_empty_folder_empties_it(tmp_p
     demo_azure_openai.generate(landing, world, random.Random(8))
     demo_bedrock.generate(landing, world, random.Random(9))
     demo_llm_providers.generate(landing, world, random.Random(10))
+    demo_outcomes.generate(landing, world, random.Random(11))
     day = world.start_date.isoformat()
     _run(landing, warehouse, day)
     loaded = _contents(warehouse)
@@ -80,11 +84,16 @@ def test_missing_landing_leaves_every_table_and_an_empty_folder_empties_it(tmp_p
 
     # an explicit empty delivery: the folder is there and holds nothing
     explicit = tmp_path / "explicit"
-    for folder in ("dcgm", "model_registry", "azure_openai/metrics", "anthropic"):
+    for folder in ("dcgm", "model_registry", "azure_openai/metrics", "anthropic", "outcomes"):
         (explicit / folder).mkdir(parents=True)
     _run(explicit, warehouse, day)
     after = _contents(warehouse)
-    emptied = {"raw_gpu.dcgm_samples", "raw_gpu.model_registry", "raw_azure_openai.metrics"}
+    emptied = {
+        "raw_gpu.dcgm_samples",
+        "raw_gpu.model_registry",
+        "raw_azure_openai.metrics",
+        "raw_outcomes.conversations",
+    }
     assert {table for table in TABLES if not after[table]} == emptied
     assert all(after[table] == loaded[table] for table in TABLES if table not in emptied | PROVIDER_TABLES)
     # Anthropic delivered an empty folder: its window's rows go, OpenAI's (no folder) stay
