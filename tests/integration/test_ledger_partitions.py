@@ -156,15 +156,25 @@ def test_a_withdrawn_day_leaves_raw_fct_and_showback(nights):
     days = _query(settings, "select distinct ingest_date from fct_requests order by 1")
     assert days == [(DAY1,), (DAY2,)]
     assert _query(settings, "select count(*) from raw_ledger.requests where ingest_date = ?", [DAY3]) == [(0,)]
-    actual = {
-        tuple(row[:5]): [row[5], row[6]]
+    # the showback's requests and the ledger's priced cost per owner (fct_requests) lose day 3 exactly
+    requests = {
+        tuple(row[:5]): row[5]
         for row in _query(
             settings,
-            "select usage_month, team, feature, environment, tenant, requests, llm_cost_usd from rpt_showback"
-            " where requests > 0",
+            "select usage_month, team, feature, environment, tenant, requests from rpt_showback where requests > 0",
         )
     }
-    assert actual == _expected_showback(excluded_day=DAY3)
+    ledger_cost = {
+        tuple(row[:5]): row[5]
+        for row in _query(
+            settings,
+            "select strftime(request_date, '%Y-%m'), team, feature_tag, environment, tenant_id, sum(total_cost_usd)"
+            " from fct_requests group by all",
+        )
+    }
+    expected = _expected_showback(excluded_day=DAY3)
+    assert requests == {key: count for key, (count, _) in expected.items()}
+    assert ledger_cost == {key: cost for key, (_, cost) in expected.items()}
     dropped = len(nights["restated_snapshot"]["fct_requests"]) - len(nights["emptied_snapshot"]["fct_requests"])
     assert dropped == sum(1 for row in build_demo_ledger(WORLD).to_pylist() if row["ts"].date() == DAY3) > 0
 
