@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from pipelines import assets
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource
 from pipelines.assets.cloud_billing import GcpBillingExportResource
-from pipelines.assets.dbt import dbt_executable, dbt_project
+from pipelines.assets.dbt import FinopsDbtCliResource, dbt_executable, dbt_project
 from pipelines.assets.llm_providers import provider_resources
 from pipelines.resources import LandingResource, WarehouseResource
 from pipelines.sensors import build_landing_sensor
@@ -49,7 +48,7 @@ defs = dg.Definitions(
         "gcp_billing": GcpBillingExportResource(),
         **provider_resources(),
         "azure_openai": AzureOpenAiResource(),
-        "dbt": DbtCliResource(
+        "dbt": FinopsDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.profiles_dir),
             target="duckdb",
