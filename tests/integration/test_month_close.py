@@ -1,4 +1,5 @@
-"""Month close on the whole Dagster job: close October, then restate its CUR and deliver late ledger rows.
+"""Month close on the whole Dagster job: close October, then restate its CUR, deliver late ledger rows and
+report a late fine-tune of a registered model that ran in October.
 The closed month's fct_costs hash and showback CSV bytes must not move; what changed posts as adjustment rows
 in November that equal the differences exactly (the CUR difference recomputed here from the two Parquet
 files with pyarrow + Decimal). Reopening hands the month back to the next build."""
@@ -60,6 +61,41 @@ def _late_ledger_rows() -> list[dict]:
     ]
 
 
+LATE_POD = "support-ranker-v3-lora-late-fix-system-container-impl-1234567890"
+
+
+def _add_late_fine_tune(landing: Path) -> None:
+    """A LoRA fine-tune of the registered support-ranker-v3 that ran on 2026-10-01 10:00-12:00 on 8 GPUs of a
+    p4d.24xlarge, reported only after October was closed."""
+    path = landing / "kubeflow" / "pods" / "pods.json"
+    pods = json.loads(path.read_text())
+    template = json.loads(json.dumps(pods["items"][0]))
+    template["metadata"]["name"] = LATE_POD
+    template["metadata"]["uid"] = "0b7e2c1a-1111-4222-8333-944455556666"
+    template["metadata"]["labels"] = {"team": "support", "finops.io/model-version": "support-ranker-v3"}
+    template["spec"]["nodeSelector"]["node.kubernetes.io/instance-type"] = "p4d.24xlarge"
+    template["status"]["startTime"] = "2026-10-01T10:00:00Z"
+    terminated = template["status"]["containerStatuses"][0]["state"]["terminated"]
+    terminated["startedAt"], terminated["finishedAt"] = "2026-10-01T10:00:00Z", "2026-10-01T12:00:00Z"
+    pods["items"].append(template)
+    path.write_text(json.dumps(pods))
+
+
+def _late_fine_tune_share(landing: Path) -> Decimal:
+    """What the late fine-tune takes of the 2026-10-01 p4d bill line: its 16 GPU-hours of the line's
+    hours x 8 GPUs, of the line's effective cost (pyarrow + Decimal from the restated CUR file)."""
+    (cur_file,) = landing.glob("aws_cur/*/data/*/*.parquet")
+    (line,) = [
+        row
+        for row in pq.read_table(cur_file).to_pylist()
+        if "p4d.24xlarge" in (row["line_item_usage_type"] or "")
+        and str(row["line_item_usage_start_date"])[:10] == "2026-10-01"
+        and row["line_item_line_item_type"] == "Usage"
+    ]
+    gpu_hours = Decimal(line["line_item_usage_amount"]) * 8
+    return Decimal(line["line_item_unblended_cost"]) * min(Decimal(1), Decimal(16) / gpu_hours)
+
+
 @pytest.fixture(scope="module")
 def closed(tmp_path_factory):
     root = tmp_path_factory.mktemp("close")
@@ -77,6 +113,7 @@ def closed(tmp_path_factory):
         cur_before = _cur_billed(landing)
         # after the close: AWS restates October, and a late ledger delivery carries October requests
         aws_cur.generate(landing, World(start_date=date(2026, 10, 1), days=2), random.Random(4))
+        _add_late_fine_tune(landing)
         late = landing / "ledger" / "2026-11-03" / "late.jsonl"
         late.parent.mkdir(parents=True)
         late.write_text("".join(json.dumps(row) + "\n" for row in _late_ledger_rows()))
@@ -88,6 +125,7 @@ def closed(tmp_path_factory):
             "hash_at_close": hash_at_close,
             "csv_at_close": csv_at_close,
             "cur_difference": _cur_billed(landing) - cur_before,
+            "late_fine_tune_share": _late_fine_tune_share(landing),
             "second_ok": second_ok,
         }
     finally:
@@ -135,6 +173,18 @@ def test_adjustments_in_the_open_month_equal_the_differences(closed):
         "select sum(x_effective_cost_usd) from fct_costs where x_cost_origin = 'adjustment' and team = 'late_team'",
     )[0][0]
     assert late_team > 0
+    # the late fine-tune: its share of the October p4d line leaves expense for the asset, and October's
+    # depreciation of support-ranker-v3 (12 months from October) changes: both arrive as November adjustments
+    capitalized, depreciation = _query(
+        settings,
+        "select sum(case when x_adjusted_origin = 'capitalized' then x_effective_cost_usd end),"
+        " sum(case when x_adjusted_origin = 'depreciation' then x_effective_cost_usd end) from fct_costs"
+        " where x_cost_origin = 'adjustment' and x_adjusted_month = '2026-10'",
+    )[0]
+    share = closed["late_fine_tune_share"]
+    assert abs(capitalized - share) < Decimal("0.000000001") * 2  # split exactly: within a nano-dollar
+    nano = int(capitalized / Decimal("0.000000001"))
+    assert depreciation == (nano // 12 + (1 if nano % 12 else 0)) * Decimal("0.000000001")
     # still conserved: October's frozen rows + its adjustments = October's bills now
     assert _query(
         settings,
