@@ -105,7 +105,7 @@ job_overlaps as (
     where gpu_lines.instance_rank = 1
 ),
 
-job_targets as (
+capitalization as (
     select
         *,
         job_type in ('training', 'fine_tune') and registered_version is not null as is_capitalized,
@@ -114,22 +114,34 @@ job_targets as (
     where overlap_gpu_ms > 0
 ),
 
-gpu_keys as (
+{#- a capitalized job belongs to its model version's team and feature; any other to the job's team -#}
+job_targets as (
     select
-        bill_line_id,
-        'gpu_job' as target_kind,
-        case when is_capitalized then version_team else job_team end as team,
+        *,
+        case when is_capitalized then version_team else job_team end as owner_team,
         case
             when is_capitalized then coalesce(version_feature, 'unassigned')
             when line_team = job_team then coalesce(line_feature, 'unassigned')
             else 'unassigned'
-        end as feature,
+        end as owner_feature,
         case when line_team = job_team then coalesce(line_environment, 'unassigned') else 'unassigned' end
-            as environment,
+            as owner_environment,
+        case when is_capitalized then 'capitalized' else 'billed' end as owner_origin,
+        case when is_capitalized then registered_version else job_id end as owner_resource
+    from capitalization
+),
+
+gpu_keys as (
+    select
+        bill_line_id,
+        'gpu_job' as target_kind,
+        owner_team as team,
+        owner_feature as feature,
+        owner_environment as environment,
         'unassigned' as tenant,
-        case when is_capitalized then 'capitalized' else 'billed' end as x_cost_origin,
+        owner_origin as x_cost_origin,
         'gpu_hours_share' as allocated_method_id,
-        case when is_capitalized then registered_version else job_id end as allocated_resource_id,
+        owner_resource as allocated_resource_id,
         case
             when job_type in ('training', 'fine_tune') and registered_version is null
                 then concat('training job of unregistered model version ', coalesce(model_version, '(none)'),
@@ -141,18 +153,13 @@ gpu_keys as (
     select
         bill_line_id,
         'gpu_idle' as target_kind,
-        case when is_capitalized then version_team else job_team end as team,
-        case
-            when is_capitalized then coalesce(version_feature, 'unassigned')
-            when line_team = job_team then coalesce(line_feature, 'unassigned')
-            else 'unassigned'
-        end as feature,
-        case when line_team = job_team then coalesce(line_environment, 'unassigned') else 'unassigned' end
-            as environment,
+        owner_team as team,
+        owner_feature as feature,
+        owner_environment as environment,
         'unassigned' as tenant,
-        case when is_capitalized then 'capitalized' else 'billed' end as x_cost_origin,
+        owner_origin as x_cost_origin,
         'gpu_idle' as allocated_method_id,
-        case when is_capitalized then registered_version else job_id end as allocated_resource_id,
+        owner_resource as allocated_resource_id,
         'idle GPU time of the job (DCGM below the idle threshold, or executors without tasks)'
             as x_allocation_reason,
         idle_weight as weight
