@@ -1,6 +1,8 @@
 """Hostile ledger values (issue 8, items 5 and 6): each bad value is one quarantined row (or one rejected file)
 with file, line and reason, while every other row, file and day loads."""
 
+import csv
+import io
 import json
 import uuid
 from datetime import date, datetime
@@ -213,3 +215,29 @@ def test_parquet_with_corrupt_data_pages_is_rejected_by_name_and_the_rest_loads(
         1,
         500,
     )
+
+
+def test_hostile_field_names_are_data_not_sql(warehouse, tmp_path):
+    """Issue 8 item 1 for the ledger: extra fields named to close an identifier or a string and read a file are
+    ignored as unknown fields; the secret they point at is loaded nowhere."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("sekret-ledger-value")
+    hostile = [
+        f'x") || (select content from read_text($${secret}$$)) || ("',
+        f"x') || (select content from read_text('{secret}')) || ('",
+    ]
+    day = folder(tmp_path, GOOD_DAY)
+    (day / "requests.jsonl").write_text(
+        "".join(json.dumps(request(n) | {name: "v" for name in hostile}) + "\n" for n in range(1, 3))
+    )
+    rows = [request(n) | {name: "v" for name in hostile} for n in range(3, 5)]
+    header = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header)
+    writer.writeheader()
+    writer.writerows(rows)
+    (day / "more.csv").write_text(buffer.getvalue())
+    load(warehouse, tmp_path, [GOOD_DAY])
+    assert loaded_ids(warehouse) == {1, 2, 3, 4}
+    stored = warehouse.execute("select * from raw_ledger.requests").fetchall()
+    assert "sekret-ledger-value" not in json.dumps(stored, default=str)
