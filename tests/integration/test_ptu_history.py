@@ -1,0 +1,241 @@
+"""PTU history does not move (issue 10): the real Dagster asset and `dbt build` into one temporary DuckDB.
+October is loaded and built; then a snapshot dated November scales one deployment up and no longer lists the
+other, and the October metrics file is gone from the landing folder. October's hourly and monthly PTU rows
+stay identical, November is priced with the new capacity. Numbers worked out by hand below."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
+from pipelines.assets.ledger import llm_rate_cards
+from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.integration
+UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"
+
+
+def _deployments(snapshot: dict[str, tuple[str, int]], snapshot_at: str | None = None) -> str:
+    body: dict = {
+        "value": [
+            {
+                "name": name,
+                "sku": {"name": sku, "capacity": ptus},
+                "properties": {"model": {"format": "OpenAI", "name": "gpt-4o", "version": "2024-08-06"}},
+            }
+            for name, (sku, ptus) in snapshot.items()
+        ]
+    }
+    if snapshot_at:
+        body["snapshot_at"] = snapshot_at
+    return json.dumps(body)
+
+
+def _metrics(timespan: str, points: dict[str, list[tuple[str, int, int, int]]]) -> str:
+    """points: deployment -> [(hour, utilization %, prompt tokens, generated tokens)]."""
+
+    def series(metric: str, field: str, index: int) -> dict:
+        return {
+            "name": {"value": metric},
+            "timeseries": [
+                {
+                    "metadatavalues": [{"name": {"value": "ModelDeploymentName"}, "value": deployment}],
+                    "data": [{"timeStamp": hour[0], field: hour[index]} for hour in hours],
+                }
+                for deployment, hours in points.items()
+            ],
+        }
+
+    return json.dumps(
+        {
+            "timespan": timespan,
+            "interval": "PT1H",
+            "value": [
+                series(UTILIZATION, "average", 1),
+                series("ProcessedPromptTokens", "total", 2),
+                series("GeneratedTokens", "total", 3),
+            ],
+        }
+    )
+
+
+def _load_and_build(landing: Path, warehouse: Path, work: Path) -> None:
+    result = dg.materialize(
+        [azure_openai_ptu, llm_rate_cards],
+        resources={
+            "landing": LandingResource(location=str(landing)),
+            "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+            "azure_openai": AzureOpenAiResource(),
+        },
+    )
+    assert result.success
+    env = {**os.environ, "FINOPS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dbt.cli.main",
+            "build",
+            "--select",
+            "+rpt_ptu_effective_rate_monthly",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout[-3000:]
+
+
+def _rows(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+HOURLY = "select * from rpt_ptu_effective_rate order by deployment, hour_start"
+MONTHLY = "select * from rpt_ptu_effective_rate_monthly order by deployment, usage_month"
+VERSIONS = (
+    "select deployment, ptus, valid_from, valid_to, is_current from main_intermediate.int_ptu_deployments__versioned"
+    " order by deployment, valid_from"
+)
+
+
+def test_a_later_snapshot_never_reprices_past_hours(tmp_path):
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    (landing / "azure_openai" / "deployments").mkdir(parents=True)
+    (landing / "azure_openai" / "metrics").mkdir(parents=True)
+    snapshot_file = landing / "azure_openai" / "deployments" / "deployments.json"
+    october_metrics = landing / "azure_openai" / "metrics" / "metrics_2026-10.json"
+
+    # October: the snapshot file has no time of its own, so its modification time (Oct 15 12:00 UTC) dates it;
+    # the hours of Oct 1, before that, take the first version known
+    snapshot_file.write_text(_deployments({"d1": ("ProvisionedManaged", 10), "d2": ("GlobalProvisionedManaged", 5)}))
+    first_seen = datetime(2026, 10, 15, 12, tzinfo=UTC)
+    os.utime(snapshot_file, (first_seen.timestamp(), first_seen.timestamp()))
+    october_metrics.write_text(
+        _metrics(
+            "2026-10-01T00:00:00Z/2026-11-01T00:00:00Z",
+            {
+                "d1": [
+                    ("2026-10-01T00:00:00Z", 50, 1_000_000, 100_000),
+                    ("2026-10-31T23:00:00Z", 100, 2_000_000, 100_000),
+                ],
+                "d2": [("2026-10-01T00:00:00Z", 25, 400_000, 100_000)],
+            },
+        )
+    )
+    _load_and_build(landing, warehouse, tmp_path)
+    october_hourly, october_monthly = _rows(warehouse, HOURLY), _rows(warehouse, MONTHLY)
+    # d1: 10 PTU x $2.00 (ProvisionedManaged, hourly) = $20 an hour; d2: 5 PTU x $1.00 (Global) = $5 an hour.
+    # PAYG gpt-4o $2.50 in / $10 out per 1M: d1 1M + 0.1M -> $3.50, 2M + 0.1M -> $6; d2 0.4M + 0.1M -> $2
+    assert _rows(
+        warehouse,
+        "select deployment, hour_start, ptus, utilization, tokens_served, ptu_cost_usd, effective_usd_per_mtok,"
+        " payg_cost_usd from rpt_ptu_effective_rate order by deployment, hour_start",
+    ) == [
+        (
+            "d1",
+            datetime(2026, 10, 1, tzinfo=UTC),
+            10,
+            Decimal("0.5"),
+            1_100_000,
+            Decimal("20"),
+            Decimal("18.181818182"),
+            Decimal("3.5"),
+        ),
+        (
+            "d1",
+            datetime(2026, 10, 31, 23, tzinfo=UTC),
+            10,
+            Decimal("1"),
+            2_100_000,
+            Decimal("20"),
+            Decimal("9.523809524"),
+            Decimal("6"),
+        ),
+        (
+            "d2",
+            datetime(2026, 10, 1, tzinfo=UTC),
+            5,
+            0.25,
+            500_000,
+            Decimal("5"),
+            Decimal("10"),
+            Decimal("2"),
+        ),
+    ]
+    # month: d1 $40 for 3.2M tokens = $12.50 per 1M; d2 $5 for 0.5M = $10 per 1M
+    assert _rows(
+        warehouse,
+        "select deployment, usage_month, ptus, hours, ptu_cost_usd, tokens_served, effective_usd_per_mtok,"
+        " payg_cost_usd from rpt_ptu_effective_rate_monthly order by deployment",
+    ) == [
+        ("d1", "2026-10", 10, 2, Decimal("40"), 3_200_000, Decimal("12.5"), Decimal("9.5")),
+        ("d2", "2026-10", 5, 1, Decimal("5"), 500_000, Decimal("10"), Decimal("2")),
+    ]
+
+    # November: the same file now holds a snapshot dated Nov 1 where d1 is scaled to 20 PTU and d2 is deleted;
+    # October's metrics file is gone (only November's is delivered)
+    snapshot_file.write_text(_deployments({"d1": ("ProvisionedManaged", 20)}, snapshot_at="2026-11-01T00:00:00Z"))
+    october_metrics.unlink()
+    (landing / "azure_openai" / "metrics" / "metrics_2026-11.json").write_text(
+        _metrics(
+            "2026-11-01T00:00:00Z/2026-11-02T00:00:00Z",
+            {"d1": [("2026-11-01T00:00:00Z", 75, 1_000_000, 100_000)]},
+        )
+    )
+    _load_and_build(landing, warehouse, tmp_path)
+    hourly, monthly = _rows(warehouse, HOURLY), _rows(warehouse, MONTHLY)
+    november = datetime(2026, 11, 1, tzinfo=UTC)
+    assert [row for row in hourly if row[1] < november] == october_hourly  # every column of every October hour
+    assert [row for row in monthly if row[1] < "2026-11"] == october_monthly
+    # November: 20 PTU x $2.00 = $40 for 1.1M tokens -> $36.363636364 per 1M; PAYG still $3.50
+    assert _rows(
+        warehouse,
+        "select deployment, ptus, utilization, ptu_cost_usd, effective_usd_per_mtok, payg_cost_usd"
+        " from rpt_ptu_effective_rate where hour_start >= '2026-11-01'",
+    ) == [("d1", 20, 0.75, Decimal("40"), Decimal("36.363636364"), Decimal("3.5"))]
+    assert _rows(
+        warehouse,
+        "select deployment, ptus, ptu_cost_usd from rpt_ptu_effective_rate_monthly where usage_month = '2026-11'",
+    ) == [("d1", 20, Decimal("40"))]
+    # the history: d1 closed and reopened at the new snapshot, d2 closed (not deleted) when it disappeared
+    expected_versions = [
+        ("d1", 10, first_seen, november, False),
+        ("d1", 20, november, None, True),
+        ("d2", 5, first_seen, november, False),
+    ]
+    assert _rows(warehouse, VERSIONS) == expected_versions
+
+    # idempotent: the same delivery again adds nothing; a late snapshot dated Oct 20 that agrees with October
+    # (loaded after November's) leaves every period as it was
+    before = _rows(warehouse, "select * from raw_azure_openai.deployments order by all")
+    _load_and_build(landing, warehouse, tmp_path)
+    assert _rows(warehouse, "select * from raw_azure_openai.deployments order by all") == before
+    assert _rows(warehouse, "select count(*) from raw_azure_openai.deployment_snapshots") == [(2,)]
+    (landing / "azure_openai" / "deployments" / "late.json").write_text(
+        _deployments(
+            {"d1": ("ProvisionedManaged", 10), "d2": ("GlobalProvisionedManaged", 5)},
+            snapshot_at="2026-10-20T00:00:00Z",
+        )
+    )
+    _load_and_build(landing, warehouse, tmp_path)
+    assert _rows(warehouse, VERSIONS) == expected_versions
+    assert _rows(warehouse, HOURLY) == hourly and _rows(warehouse, MONTHLY) == monthly
