@@ -239,3 +239,34 @@ def test_a_later_snapshot_never_reprices_past_hours(tmp_path):
     _load_and_build(landing, warehouse, tmp_path)
     assert _rows(warehouse, VERSIONS) == expected_versions
     assert _rows(warehouse, HOURLY) == hourly and _rows(warehouse, MONTHLY) == monthly
+
+
+def test_a_reservation_prices_only_the_hours_it_covers(tmp_path):
+    """The shipped card reserves `support-gpt4o-mini-ptu` monthly from 2025-01-01: an hour before that date is
+    billed hourly, an hour after it at the reservation amortized over the month's hours."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    (landing / "azure_openai" / "deployments").mkdir(parents=True)
+    (landing / "azure_openai" / "metrics").mkdir(parents=True)
+    (landing / "azure_openai" / "deployments" / "d.json").write_text(
+        _deployments({"support-gpt4o-mini-ptu": ("ProvisionedManaged", 3)}, snapshot_at="2026-10-01T00:00:00Z")
+    )
+    (landing / "azure_openai" / "metrics" / "m.json").write_text(
+        _metrics(
+            "2024-12-31T23:00:00Z/2026-10-01T01:00:00Z",
+            {
+                "support-gpt4o-mini-ptu": [
+                    ("2024-12-31T23:00:00Z", 50, 1_000_000, 100_000),
+                    ("2026-10-01T00:00:00Z", 50, 1_000_000, 100_000),
+                ]
+            },
+        )
+    )
+    _load_and_build(landing, warehouse, tmp_path)
+    # 2024-12-31 23:00: 3 PTU x $2.00 an hour = $6; 2026-10-01: 3 PTU x $260 a month / 744 hours in October
+    # = $780 / 744 = $1.048387096774... -> $1.048387097
+    assert _rows(
+        warehouse, "select hour_start, billing_term, ptu_cost_usd from rpt_ptu_effective_rate order by hour_start"
+    ) == [
+        (datetime(2024, 12, 31, 23, tzinfo=UTC), "hourly", Decimal("6")),
+        (datetime(2026, 10, 1, tzinfo=UTC), "monthly", Decimal("1.048387097")),
+    ]
