@@ -270,3 +270,97 @@ def test_a_reservation_prices_only_the_hours_it_covers(tmp_path):
         (datetime(2024, 12, 31, 23, tzinfo=UTC), "hourly", Decimal("6")),
         (datetime(2026, 10, 1, tzinfo=UTC), "monthly", Decimal("1.048387097")),
     ]
+
+
+def _load(landing: Path, warehouse: Path) -> None:
+    resources = {
+        "landing": LandingResource(location=str(landing)),
+        "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+        "azure_openai": AzureOpenAiResource(),
+    }
+    assert dg.materialize([azure_openai_ptu], resources=resources).success
+
+
+def _dated(path: Path, text: str, moment: datetime) -> None:
+    path.write_text(text)
+    os.utime(path, (moment.timestamp(), moment.timestamp()))
+
+
+def test_metrics_files_replace_only_the_window_and_deployments_they_cover(tmp_path):
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    folder = landing / "azure_openai" / "metrics"
+    folder.mkdir(parents=True)
+    october = "2026-10-01T00:00:00Z/2026-11-01T00:00:00Z"
+    # one file per deployment for the same window: neither erases the other
+    _dated(
+        folder / "d1.json",
+        _metrics(october, {"d1": [("2026-10-01T00:00:00Z", 50, 1_000, 10), ("2026-10-31T23:00:00Z", 50, 2_000, 20)]}),
+        datetime(2026, 11, 1, 6, tzinfo=UTC),
+    )
+    _dated(
+        folder / "d2.json",
+        _metrics(october, {"d2": [("2026-10-01T00:00:00Z", 50, 3_000, 30)]}),
+        datetime(2026, 11, 1, 6, tzinfo=UTC),
+    )
+    # a later re-fetch of Oct 31 for d1 (newer file): its numbers win for that hour only
+    _dated(
+        folder / "d1_refetch.json",
+        _metrics("2026-10-31T00:00:00Z/2026-11-01T00:00:00Z", {"d1": [("2026-10-31T23:00:00Z", 50, 2_500, 25)]}),
+        datetime(2026, 11, 2, 6, tzinfo=UTC),
+    )
+    _load(landing, warehouse)
+    tokens = (
+        "select deployment, hour_start, value from raw_azure_openai.metrics where metric = 'ProcessedPromptTokens'"
+        " order by deployment, hour_start"
+    )
+    expected = [
+        ("d1", datetime(2026, 10, 1, tzinfo=UTC), Decimal("1000")),
+        ("d1", datetime(2026, 10, 31, 23, tzinfo=UTC), Decimal("2500")),
+        ("d2", datetime(2026, 10, 1, tzinfo=UTC), Decimal("3000")),
+    ]
+    assert _rows(warehouse, tokens) == expected
+    assert _rows(warehouse, "select count(*) from raw_azure_openai.metrics") == [(9,)]  # 3 hours x 3 metrics
+    # November: October's files are gone, only November's is delivered; October's hours stay
+    for name in ("d1.json", "d2.json", "d1_refetch.json"):
+        (folder / name).unlink()
+    _dated(
+        folder / "nov.json",
+        _metrics("2026-11-01T00:00:00Z/2026-11-02T00:00:00Z", {"d1": [("2026-11-01T00:00:00Z", 50, 4_000, 40)]}),
+        datetime(2026, 11, 2, 6, tzinfo=UTC),
+    )
+    _load(landing, warehouse)
+    _load(landing, warehouse)  # and again: the same window replaced, nothing doubled
+    november = ("d1", datetime(2026, 11, 1, tzinfo=UTC), Decimal("4000"))
+    assert _rows(warehouse, tokens) == [*expected[:2], november, expected[2]]
+    # an empty folder covers no hour: nothing is deleted
+    (folder / "nov.json").unlink()
+    _load(landing, warehouse)
+    assert _rows(warehouse, "select count(*) from raw_azure_openai.metrics") == [(12,)]
+
+
+def test_a_warehouse_from_before_snapshots_keeps_its_deployments_as_the_oldest_snapshot(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:  # the table as the previous version of the asset left it
+        con.execute("create schema raw_azure_openai")
+        con.execute(
+            "create table raw_azure_openai.deployments (deployment varchar, resource_id varchar,"
+            " deployment_type varchar, capacity bigint, is_provisioned boolean, model_format varchar,"
+            " model_name varchar, model_version varchar, source varchar)"
+        )
+        con.execute(
+            "insert into raw_azure_openai.deployments values"
+            " ('d1', null, 'ProvisionedManaged', 10, true, 'OpenAI', 'gpt-4o', '1', 'old.json')"
+        )
+    landing = tmp_path / "landing"
+    (landing / "azure_openai" / "deployments").mkdir(parents=True)
+    (landing / "azure_openai" / "deployments" / "d.json").write_text(
+        _deployments({"d1": ("ProvisionedManaged", 20)}, snapshot_at="2026-11-01T00:00:00Z")
+    )
+    _load(landing, warehouse)
+    assert _rows(
+        warehouse, "select deployment, capacity, snapshot_at from raw_azure_openai.deployments order by snapshot_at"
+    ) == [
+        ("d1", 10, datetime(2000, 1, 1, tzinfo=UTC)),
+        ("d1", 20, datetime(2026, 11, 1, tzinfo=UTC)),
+    ]
+    assert _rows(warehouse, "select count(*) from raw_azure_openai.deployment_snapshots") == [(2,)]
