@@ -84,8 +84,9 @@ def test_missing_landing_leaves_every_table_and_an_empty_folder_empties_it(tmp_p
         (explicit / folder).mkdir(parents=True)
     _run(explicit, warehouse, day)
     after = _contents(warehouse)
-    # PTU metrics are replaced by the window a file covers: an empty folder covers no hour and deletes none
-    emptied = {"raw_gpu.dcgm_samples", "raw_gpu.model_registry"}
+    # only the model registry (a complete list) is emptied: PTU metrics and DCGM scrapes replace what their files
+    # cover (an hour window, a scrape file), and an empty folder covers nothing
+    emptied = {"raw_gpu.model_registry"}
     assert {table for table in TABLES if not after[table]} == emptied
     assert all(after[table] == loaded[table] for table in TABLES if table not in emptied | PROVIDER_TABLES)
     # Anthropic delivered an empty folder: its window's rows go, OpenAI's (no folder) stay
