@@ -5,12 +5,15 @@
     set of snapshots, not on the order they were loaded in, so a new snapshot never moves an earlier period.
     is_first_version marks the earliest version of a deployment: it also prices hours before the first
     snapshot that saw it (nothing earlier is known). -#}
+{%- set attributes = ['resource_id', 'deployment_type', 'ptus', 'is_provisioned', 'model_format', 'model_name',
+                     'model_version'] -%}
 with deployments as (
     select * from {{ ref('stg_azure_openai__deployments') }}
 ),
 
 snapshot_times as (
-    select distinct snapshot_at from {{ ref('stg_azure_openai__deployment_snapshots') }}
+    select distinct snapshot_at
+    from {{ ref('stg_azure_openai__deployment_snapshots') }}
 ),
 
 snapshots as (
@@ -26,30 +29,14 @@ observed as (
         deployments.*,
         snapshots.previous_snapshot_at,
         snapshots.next_snapshot_at,
+        {%- for attribute in attributes %}
+        lag(deployments.{{ attribute }}) over (
+            partition by deployments.deployment order by deployments.snapshot_at
+        ) as last_{{ attribute }},
+        {%- endfor %}
         lag(deployments.snapshot_at) over (
             partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_seen_at,
-        lag(deployments.resource_id) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_resource_id,
-        lag(deployments.deployment_type) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_deployment_type,
-        lag(deployments.ptus) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_ptus,
-        lag(deployments.is_provisioned) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_is_provisioned,
-        lag(deployments.model_format) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_model_format,
-        lag(deployments.model_name) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_model_name,
-        lag(deployments.model_version) over (
-            partition by deployments.deployment order by deployments.snapshot_at
-        ) as last_model_version
+        ) as last_seen_at
     from deployments
     inner join snapshots on deployments.snapshot_at = snapshots.snapshot_at
 ),
@@ -61,13 +48,10 @@ flagged as (
             when last_seen_at is null then 1
             -- absent from the snapshot just before: deleted, then created again
             when previous_snapshot_at is null or last_seen_at <> previous_snapshot_at then 1
-            when resource_id is distinct from last_resource_id then 1
-            when deployment_type is distinct from last_deployment_type then 1
-            when ptus is distinct from last_ptus then 1
-            when is_provisioned is distinct from last_is_provisioned then 1
-            when model_format is distinct from last_model_format then 1
-            when model_name is distinct from last_model_name then 1
-            when model_version is distinct from last_model_version then 1
+            {%- for attribute in attributes %}
+            when not ({{ attribute }} = last_{{ attribute }}
+                or ({{ attribute }} is null and last_{{ attribute }} is null)) then 1
+            {%- endfor %}
             else 0
         end as starts_version
     from observed
@@ -110,8 +94,9 @@ final as (
         last_row.model_version
     from versions
     inner join numbered as last_row
-        on versions.deployment = last_row.deployment
-        and versions.last_seen_at = last_row.snapshot_at
+        on
+            versions.deployment = last_row.deployment
+            and versions.last_seen_at = last_row.snapshot_at
 )
 
 select * from final
