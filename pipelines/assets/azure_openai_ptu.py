@@ -209,8 +209,13 @@ def azure_openai_ptu(
             _store_snapshot(con, snapshot)
         for delivery in metrics or []:
             _store_metrics(con, delivery)
-        replace_slice(con, "raw_rate_cards.ptu_prices", cards.prices, "true")
-        replace_slice(con, "raw_rate_cards.ptu_reservations", cards.reservations, "true")
+        for table, rows in (
+            ("raw_rate_cards.ptu_prices", cards.prices),
+            ("raw_rate_cards.ptu_reservations", cards.reservations),
+        ):
+            # the card is the whole truth: recreate the table so a new card column (reservation dates) fits
+            con.execute(f"drop table if exists {table}")
+            replace_slice(con, table, rows, "true")
     yield dg.MaterializeResult(
         asset_key=DEPLOYMENTS,
         metadata={"delivery": "none"}

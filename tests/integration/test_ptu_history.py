@@ -239,13 +239,13 @@ def test_a_later_snapshot_never_reprices_past_hours(tmp_path):
     _load_and_build(landing, warehouse, tmp_path)
     assert _rows(warehouse, "select * from raw_azure_openai.deployments order by all") == before
     assert _rows(warehouse, "select count(*) from raw_azure_openai.deployment_snapshots") == [(2,)]
-    (landing / "azure_openai" / "deployments" / "late.json").write_text(
-        _deployments(
-            {"d1": ("ProvisionedManaged", 10), "d2": ("GlobalProvisionedManaged", 5)},
-            snapshot_at="2026-10-20T00:00:00Z",
-        )
+    late = _deployments(
+        {"d1": ("ProvisionedManaged", 10), "d2": ("GlobalProvisionedManaged", 5)}, snapshot_at="2026-10-20T00:00:00Z"
     )
-    _load_and_build(landing, warehouse, tmp_path)
+    (landing / "azure_openai" / "deployments" / "late.json").write_text(late)
+    (landing / "azure_openai" / "deployments" / "late_copy.json").write_text(late)  # the same listing twice
+    log = _load_and_build(landing, warehouse, tmp_path)
+    assert re.search(r"WARN \d+\S* unique_combination_stg_azure_openai__deployments", log), log[-2000:]
     assert _rows(warehouse, VERSIONS) == expected_versions
     assert _rows(warehouse, HOURLY) == hourly and _rows(warehouse, MONTHLY) == monthly
 
@@ -360,6 +360,10 @@ def test_a_warehouse_from_before_snapshots_keeps_its_deployments_as_the_oldest_s
             "insert into raw_azure_openai.deployments values"
             " ('d1', null, 'ProvisionedManaged', 10, true, 'OpenAI', 'gpt-4o', '1', 'old.json')"
         )
+        con.execute("create schema raw_rate_cards")  # reservations had no dates then
+        con.execute(
+            "create table raw_rate_cards.ptu_reservations (deployment varchar, term varchar, card_version varchar)"
+        )
     landing = tmp_path / "landing"
     (landing / "azure_openai" / "deployments").mkdir(parents=True)
     (landing / "azure_openai" / "deployments" / "d.json").write_text(
@@ -373,3 +377,6 @@ def test_a_warehouse_from_before_snapshots_keeps_its_deployments_as_the_oldest_s
         ("d1", 20, datetime(2026, 11, 1, tzinfo=UTC)),
     ]
     assert _rows(warehouse, "select count(*) from raw_azure_openai.deployment_snapshots") == [(2,)]
+    assert _rows(warehouse, "select deployment, term, effective_from from raw_rate_cards.ptu_reservations") == [
+        ("support-gpt4o-mini-ptu", "monthly", datetime(2025, 1, 1))
+    ]

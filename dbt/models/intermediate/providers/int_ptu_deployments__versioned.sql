@@ -8,7 +8,12 @@
 {%- set attributes = ['resource_id', 'deployment_type', 'ptus', 'is_provisioned', 'model_format', 'model_name',
                      'model_version'] -%}
 with deployments as (
-    select * from {{ ref('stg_azure_openai__deployments') }}
+    -- the same listing in two files of one snapshot time counts once; conflicting ones fail the unique test
+    select distinct
+        deployment,
+        snapshot_at,
+        {{ attributes | join(',\n        ') }}
+    from {{ ref('stg_azure_openai__deployments') }}
 ),
 
 snapshot_times as (
