@@ -39,6 +39,7 @@ from rate_cards.ptu_cards import load_ptu_cards
 from warehouse.duckdb_store import ensure_table, replace_slice, transaction
 
 DEPLOYMENTS = dg.AssetKey(["azure_openai", "deployments"])
+SNAPSHOTS = dg.AssetKey(["azure_openai", "deployment_snapshots"])
 METRICS = dg.AssetKey(["azure_openai", "metrics"])
 PTU_PRICES = dg.AssetKey(["rate_cards", "ptu_prices"])
 PTU_RESERVATIONS = dg.AssetKey(["rate_cards", "ptu_reservations"])
@@ -155,7 +156,14 @@ def _migrate_unversioned(con) -> None:
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            DEPLOYMENTS, group_name="azure_openai", description="Azure OpenAI deployments (PTUs = sku capacity)."
+            DEPLOYMENTS,
+            group_name="azure_openai",
+            description="Azure OpenAI deployments, every snapshot kept (PTUs = sku capacity).",
+        ),
+        dg.AssetSpec(
+            SNAPSHOTS,
+            group_name="azure_openai",
+            description="One row per deployments snapshot kept (time, file or API call, deployment count).",
         ),
         dg.AssetSpec(
             METRICS, group_name="azure_openai", description="Hourly utilization and token metrics per deployment."
@@ -221,6 +229,10 @@ def azure_openai_ptu(
         metadata={"delivery": "none"}
         if snapshots is None
         else {"snapshots": len(snapshots), "rows": sum(snapshot.rows.num_rows for snapshot in snapshots)},
+    )
+    yield dg.MaterializeResult(
+        asset_key=SNAPSHOTS,
+        metadata={"delivery": "none"} if snapshots is None else {"snapshots": len(snapshots)},
     )
     yield dg.MaterializeResult(
         asset_key=METRICS,

@@ -89,7 +89,7 @@ def _load_and_build(landing: Path, warehouse: Path, work: Path) -> str:
             "build",
             "--select",
             "+rpt_ptu_effective_rate_monthly",
-            "warn_ptu_metrics_without_deployment",
+            "+warn_ptu_metrics_without_deployment",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
