@@ -7,17 +7,23 @@ JSON, as the REST API returns them or as recorded in the landing folder).
   `ModelDeploymentName`: `AzureOpenAIProvisionedManagedUtilizationV2` (percent, average) and token counts
   (`ProcessedPromptTokens`, `GeneratedTokens`, total; names as in Azure Monitor's supported-metrics list,
   not verified against a live feed). **A missing point means no data, not 0**: it stays null.
+
+History: a deployments file is one complete snapshot of the account at one moment (`snapshot_at`, see
+`snapshot_at`); the warehouse keeps every snapshot and derives each deployment's validity periods from them.
+A metrics file covers a window (its `timespan`, else the hours of its points) for the deployments it names
+(`metrics_coverage`): a load replaces exactly that, never other hours.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pyarrow as pa
 
-from ingest.common import SourceFormatError
+from ingest.common import SourceFormatError, parse_timestamp
 
 PROVISIONED_SKUS = frozenset({"ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"})
 DEPLOYMENTS_SCHEMA = pa.schema(
@@ -31,6 +37,15 @@ DEPLOYMENTS_SCHEMA = pa.schema(
         ("model_name", pa.string()),
         ("model_version", pa.string()),
         ("source", pa.string()),
+        ("snapshot_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+# One row per snapshot loaded, deployments or none: an empty snapshot (every deployment deleted) must count too
+SNAPSHOTS_SCHEMA = pa.schema(
+    [
+        ("snapshot_at", pa.timestamp("us", tz="UTC")),
+        ("source", pa.string()),
+        ("deployments", pa.int64()),
     ]
 )
 METRICS_SCHEMA = pa.schema(
@@ -51,7 +66,21 @@ def _json(content: bytes, source: str) -> dict:
         raise SourceFormatError(source, f"truncated or malformed JSON: {exc}") from None
 
 
-def parse_deployments(content: bytes, source: str) -> pa.Table:
+def snapshot_at(content: bytes, source: str) -> datetime | None:
+    """The snapshot's own time: a top-level `snapshot_at` (ISO 8601, `Z` or an offset; naive = UTC) as recorders
+    write it, or None when the file has none (the caller then uses the file's modification time)."""
+    document = _json(content, source)
+    value = document.get("snapshot_at") if isinstance(document, dict) else None
+    if value is None:
+        return None
+    try:
+        return parse_timestamp(value, "snapshot_at").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise SourceFormatError(source, str(exc), field="snapshot_at") from None
+
+
+def parse_deployments(content: bytes, source: str, taken_at: datetime | None = None) -> pa.Table:
+    """The deployments of one snapshot; `taken_at` (tz-aware) stamps every row's `snapshot_at`."""
     document = _json(content, source)
     body = document.get("responses", {}).get("200", {}).get("body", document)  # the REST spec example wraps it
     if not isinstance(body.get("value"), list):
@@ -73,6 +102,7 @@ def parse_deployments(content: bytes, source: str) -> pa.Table:
                 "model_name": model.get("name"),
                 "model_version": model.get("version"),
                 "source": source,
+                "snapshot_at": taken_at,
             }
         )
     return pa.Table.from_pylist(rows, schema=DEPLOYMENTS_SCHEMA) if rows else DEPLOYMENTS_SCHEMA.empty_table()
@@ -86,14 +116,7 @@ def parse_metrics(content: bytes, source: str) -> pa.Table:
     for metric in document["value"]:
         name = (metric.get("name") or {}).get("value")
         for series in metric.get("timeseries", []):
-            deployment = next(
-                (
-                    m.get("value")
-                    for m in series.get("metadatavalues", [])
-                    if (m.get("name") or {}).get("value", "").lower() == "modeldeploymentname"
-                ),
-                None,
-            )
+            deployment = _deployment_of(series)
             for point in series.get("data", []):
                 value = point.get("average", point.get("total"))
                 if value is None:
@@ -111,17 +134,68 @@ def parse_metrics(content: bytes, source: str) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=METRICS_SCHEMA) if rows else METRICS_SCHEMA.empty_table()
 
 
+@dataclass(frozen=True)
+class MetricsCoverage:
+    """What one metrics response speaks for: hours [start, end) of the named deployments (None: all of them,
+    as an account-wide live fetch does). `start` is None when the response has neither a timespan nor a point
+    (it covers nothing)."""
+
+    start: datetime | None
+    end: datetime | None
+    deployments: frozenset[str | None] | None
+
+
+def _deployment_of(series: dict) -> str | None:
+    return next(
+        (
+            m.get("value")
+            for m in series.get("metadatavalues", [])
+            if (m.get("name") or {}).get("value", "").lower() == "modeldeploymentname"
+        ),
+        None,
+    )
+
+
+def metrics_coverage(content: bytes, source: str, rows: pa.Table) -> MetricsCoverage:
+    """The window the response was fetched for (`timespan` "start/end"), else from its first point's hour to
+    one hour after its last; and every deployment with a series in it, with or without points."""
+    document = _json(content, source)
+    deployments = frozenset(
+        _deployment_of(series) for metric in document.get("value", []) for series in metric.get("timeseries", [])
+    )
+    timespan = document.get("timespan")
+    if timespan is not None:
+        start_text, separator, end_text = str(timespan).partition("/")
+        try:
+            if not separator:
+                raise ValueError(f"expected 'start/end', got {str(timespan)[:80]!r}")
+            start = parse_timestamp(start_text, "timespan start").replace(tzinfo=UTC)
+            end = parse_timestamp(end_text, "timespan end").replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise SourceFormatError(source, f"timespan: {exc}", field="timespan") from None
+        if end < start:
+            raise SourceFormatError(source, f"timespan ends before it starts: {timespan}", field="timespan")
+        return MetricsCoverage(start, end, deployments)
+    if rows.num_rows == 0:
+        return MetricsCoverage(None, None, deployments)
+    hours = rows.column("hour_start").to_pylist()
+    return MetricsCoverage(min(hours), max(hours) + timedelta(hours=1), deployments)
+
+
 METRIC_NAMES = ("AzureOpenAIProvisionedManagedUtilizationV2", "ProcessedPromptTokens", "GeneratedTokens")
 
 
-def fetch_deployments(client, account_resource_id: str) -> pa.Table:
-    """Live: ARM `GET {account}/deployments` (following nextLink) with a JsonApiClient authorised for ARM."""
+def fetch_deployments(client, account_resource_id: str, taken_at: datetime) -> pa.Table:
+    """Live: ARM `GET {account}/deployments` (following nextLink) with a JsonApiClient authorised for ARM; one
+    snapshot stamped `taken_at` (the time of the request)."""
     tables, path = [], f"{account_resource_id}/deployments"
     params = [("api-version", "2024-10-01")]
     while path:
         page = client.get(path, params)
         tables.append(
-            parse_deployments(json.dumps(page, default=str).encode(), f"arm:{account_resource_id}/deployments")
+            parse_deployments(
+                json.dumps(page, default=str).encode(), f"arm:{account_resource_id}/deployments", taken_at
+            )
         )
         next_link = page.get("nextLink")
         path, params = (next_link.split(client.base_url.rstrip("/"), 1)[-1], []) if next_link else (None, [])

@@ -1,12 +1,16 @@
 """GPU job telemetry, GPU price cards, job-type rules and the model registry: the inputs of the GPU marts.
 
-Every asset here is unpartitioned: it re-reads its whole landing folder and replaces its raw tables in one
-transaction (rows, quarantine and load audit together), so a re-run gives identical tables and a restated
-log or scrape replaces the old one. Raw tables: `raw_gpu.*` and `raw_rate_cards.gpu_prices`.
+Every asset here is unpartitioned and loads in one transaction (rows, quarantine and load audit together).
+The telemetry assets replace only what the delivered files cover (`REPLACE_KEYS`): the Spark applications
+(job id, with their executors), the Kubeflow runs (run id), the pods (namespace, name) and the DCGM scrape
+files (file) found tonight; rows of anything else stay, so a folder that no longer holds an old log, or an
+empty folder, erases no job. A re-run gives identical tables and a restated log or scrape replaces the old
+one. The price cards, job-type rules and model registry are complete lists and replace their tables whole.
+Raw tables: `raw_gpu.*` and `raw_rate_cards.gpu_prices`.
 
 A missing landing folder (a mistyped `--landing`, a source not synced tonight) is **no delivery**: the
 source's tables are left as they were (created empty if they never existed) and the run logs it. An empty
-delivery must be explicit: the folder exists and holds no file, and then the tables are emptied.
+model registry folder empties the registry.
 
 The parsers (ingest/spark_eventlog.py, ingest/kubeflow.py, ingest/dcgm.py) are imported when a run
 starts. Each is expected to expose `parse_landing(store, prefix) -> dict[str, ParseResult]` keyed by the raw
@@ -21,7 +25,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pyarrow as pa
 
-from ingest.common import ParseResult, SourceFormatError
+from ingest.common import ParseResult, SourceFormatError, sql_identifier
 from ingest.gpu_schema import (
     DCGM_SAMPLE_SCHEMA,
     K8S_POD_SCHEMA,
@@ -68,17 +72,68 @@ class ParserUnavailable(RuntimeError):
     """The parser module of a telemetry source is not installed in this code location yet."""
 
 
-def _load_tables(warehouse: WarehouseResource, schema: str, results: dict[str, ParseResult]) -> dict[str, bool]:
-    """Replace each table whole, with its quarantine and audit rows, in one transaction; returns the row
-    balance per table as stored in the warehouse."""
+# table -> (the result whose rows name what a delivery covers, the key columns); None: the delivered files
+REPLACE_KEYS: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    "spark_apps": ("spark_apps", ("job_id",)),
+    "spark_executors": ("spark_apps", ("job_id",)),  # an application's executors go with it
+    "kfp_runs": ("kfp_runs", ("run_id",)),
+    "k8s_pods": ("k8s_pods", ("namespace", "pod_name")),
+    "dcgm_samples": (None, ("source_file",)),  # every file read, even one whose samples were all rejected
+}
+
+
+def _delivered_keys(results: dict[str, ParseResult], files: list[str]) -> dict[str, pa.Table]:
+    """Per table, the keys tonight's delivery holds (the rows it replaces)."""
+    keys = {}
+    for table in results:
+        driver, columns = REPLACE_KEYS[table]
+        if driver is None:
+            keys[table] = pa.table({columns[0]: pa.array(files, pa.string())})
+        else:
+            keys[table] = results[driver].table.select(list(columns))
+    return keys
+
+
+def _replace_keys(con, table: str, data: pa.Table, keys: pa.Table) -> None:
+    """Delete the rows of `table` whose key is in `keys`, then insert `data` (caller's transaction). Key column
+    names come from REPLACE_KEYS, never from a file."""
+    ensure_table(con, table, data.schema)
+    con.register("_finops_new", data)
+    con.register("_finops_keys", keys)
+    try:
+        existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+        for name, column_type, *_ in con.execute("describe select * from _finops_new").fetchall():
+            if name not in existing:  # a parser's new column: add it rather than fail the insert
+                con.execute(f"alter table {table} add column {sql_identifier(name)} {column_type}")
+        match = " and ".join(
+            f"{table}.{column} is not distinct from _finops_keys.{column}" for column in keys.column_names
+        )
+        con.execute(f"delete from {table} where exists (select 1 from _finops_keys where {match})")
+        con.execute(f"insert into {table} by name select * from _finops_new")
+    finally:
+        con.unregister("_finops_new")
+        con.unregister("_finops_keys")
+
+
+def _load_tables(
+    warehouse: WarehouseResource,
+    schema: str,
+    results: dict[str, ParseResult],
+    keys: dict[str, pa.Table] | None = None,
+) -> dict[str, bool]:
+    """Load each table with its quarantine and audit rows in one transaction: only the rows of `keys` when
+    given, else the table whole. Returns the row balance per table as stored in the warehouse."""
     con = warehouse.connect()
     try:
         with transaction(con):
             for table, result in results.items():
                 source = f"{schema}.{table}"
-                # the whole table is replaced: recreate it so a parser's new columns never break the insert
-                con.execute(f"drop table if exists {source}")
-                replace_slice(con, source, result.table, "true")
+                if keys is not None:
+                    _replace_keys(con, source, result.table, keys[table])
+                else:
+                    # the whole table is replaced: recreate it so a parser's new columns never break the insert
+                    con.execute(f"drop table if exists {source}")
+                    replace_slice(con, source, result.table, "true")
                 replace_quarantine(con, source, "all", result.rejected)
                 record_load(
                     con,
@@ -122,7 +177,7 @@ def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseRe
     module_name, tables = TELEMETRY_SOURCES[folder]
     if not landing.store().exists(folder):
         return None
-    if not landing.store().list(folder):
+    if not landing.store().list(folder):  # an empty delivery: it covers nothing and replaces nothing
         return {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
     try:
         module = importlib.import_module(module_name)
@@ -169,7 +224,8 @@ def _telemetry_asset(folder: str, description: str) -> dg.AssetsDefinition:
             context.log.error(str(exc))
             missing_parser = str(exc)
             results = {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
-        balance = _load_tables(warehouse, "raw_gpu", results)
+        files = [landing.store().describe(key) for key in landing.store().list(folder)] if not missing_parser else []
+        balance = _load_tables(warehouse, "raw_gpu", results, _delivered_keys(results, files))
         for table, result in results.items():
             key = dg.AssetKey([GROUP, table])
             metadata = {**_metadata(result), **({"parser_missing": missing_parser} if missing_parser else {})}

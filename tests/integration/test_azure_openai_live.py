@@ -78,7 +78,11 @@ def test_live_ptu_fetch_replaces_the_window(tmp_path, monkeypatch, capfd):
     finally:
         server.shutdown()
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        assert con.execute("select deployment, capacity from raw_azure_openai.deployments").fetchall() == [("d1", 15)]
+        # each live run is one snapshot, timed when it was taken; both list d1 at 15 PTU
+        assert con.execute(
+            "select deployment, capacity, count(distinct snapshot_at) from raw_azure_openai.deployments group by all"
+        ).fetchall() == [("d1", 15, 2)]
+        assert con.execute("select count(*) from raw_azure_openai.deployment_snapshots").fetchone() == (2,)
         assert con.execute("select count(*), sum(value) from raw_azure_openai.metrics").fetchone() == (1, 1234)
     assert all(auth == f"Bearer {TOKEN}" for _, auth in Arm.seen) and len(Arm.seen) == 4
     assert any("timespan=" in path and "interval=PT1H" in path for path, _ in Arm.seen)

@@ -141,3 +141,47 @@ def test_demo_telemetry_loads_with_balanced_rows(landing: Path, tmp_path: Path) 
     assert in_progress == 1
     assert audit["raw_gpu.kfp_runs"] == (3, 3, 0) and audit["raw_gpu.k8s_pods"] == (3, 3, 0)
     assert audit["raw_gpu.dcgm_samples"][1] > 0 and audit["raw_gpu.dcgm_samples"][2] == 0
+
+
+def test_a_log_that_leaves_the_folder_keeps_its_job(landing: Path, tmp_path: Path) -> None:
+    """Telemetry assets replace what tonight's files cover (Spark application, Kubeflow run, pod, DCGM scrape
+    file), never the whole table: logs that left the folder keep their jobs; a restated scrape replaces its own
+    samples only."""
+    for module, _ in TELEMETRY_SOURCES.values():
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} not installed")
+    warehouse = tmp_path / "w.duckdb"
+    assert _materialize(landing, warehouse).success
+    first = _tables(warehouse)
+    assert len(first["raw_gpu.spark_apps"]) == 7 and len(first["raw_gpu.kfp_runs"]) == 3
+
+    (landing / "spark" / "spark-202610030001a1b2c3.zstd").unlink()
+    (landing / "kubeflow" / "runs" / "runs_page_2.json").unlink()
+    scrapes = sorted((landing / "dcgm").rglob("*.prom"))
+    scrapes[0].unlink()
+    result = _materialize(landing, warehouse)
+    assert result.success and all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
+    assert _tables(warehouse) == first  # nothing erased, nothing doubled
+
+    for log in (landing / "spark").iterdir():  # an explicit empty folder: it covers no application
+        log.unlink()
+    assert _materialize(landing, warehouse).success
+    assert _tables(warehouse) == first
+
+    # a restated scrape file: only its own samples change
+    restated = scrapes[1]
+    kept = [line for line in restated.read_text().splitlines() if line.startswith("#")]
+    samples = [line for line in restated.read_text().splitlines() if line and not line.startswith("#")]
+    restated.write_text("\n".join(kept + samples[:2]) + "\n")
+    assert _materialize(landing, warehouse).success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        per_file = dict(
+            con.execute("select source_file, count(*) from raw_gpu.dcgm_samples group by source_file").fetchall()
+        )
+    before: dict[str, int] = {}
+    for row in first["raw_gpu.dcgm_samples"]:
+        before[row[-2]] = before.get(row[-2], 0) + 1
+    assert per_file[str(restated)] == 2
+    assert {name: n for name, n in per_file.items() if name != str(restated)} == {
+        name: n for name, n in before.items() if name != str(restated)
+    }

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.azure_openai_ptu import parse_deployments, parse_metrics
+from ingest.azure_openai_ptu import metrics_coverage, parse_deployments, parse_metrics, snapshot_at
 from ingest.common import SourceFormatError
 from tests.conftest import sample
 
@@ -88,3 +88,42 @@ def test_deployment_without_capacity_names_the_entry() -> None:
     body = json.dumps({"value": [{"name": "x", "sku": {"name": "ProvisionedManaged"}}]}).encode()
     with pytest.raises(SourceFormatError, match=r"value\[1\]"):
         parse_deployments(body, "deployments.json")
+
+
+def test_snapshot_time_from_the_file_or_none() -> None:
+    stamped = b'{"snapshot_at": "2026-11-01T02:00:00+02:00", "value": []}'
+    assert snapshot_at(stamped, "d.json") == datetime(2026, 11, 1, 0, tzinfo=UTC)  # the offset is honoured
+    assert snapshot_at(b'{"value": []}', "d.json") is None  # caller falls back to the modification time
+    with pytest.raises(SourceFormatError, match=r"d\.json, field 'snapshot_at': snapshot_at is not an ISO 8601"):
+        snapshot_at(b'{"snapshot_at": "yesterday", "value": []}', "d.json")
+    rows = parse_deployments(
+        b'{"value": [{"name": "a", "sku": {"name": "ProvisionedManaged", "capacity": 5}}]}',
+        "d.json",
+        datetime(2026, 11, 1, tzinfo=UTC),
+    ).to_pylist()
+    assert [(r["deployment"], r["capacity"], r["snapshot_at"]) for r in rows] == [
+        ("a", 5, datetime(2026, 11, 1, tzinfo=UTC))
+    ]
+
+
+def test_metrics_coverage_is_the_timespan_else_the_hours_of_its_points() -> None:
+    rows = parse_metrics(METRICS, "m.json")
+    coverage = metrics_coverage(METRICS, "m.json", rows)
+    # the fetched window, not the hours that happened to carry a value (01:00 has none)
+    assert (coverage.start, coverage.end) == (
+        datetime(2026, 10, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 1, 4, tzinfo=UTC),
+    )
+    assert coverage.deployments == {"support-gpt4o-ptu"}
+    without_timespan = METRICS.replace(b'"timespan": "2026-10-01T00:00:00Z/2026-10-01T04:00:00Z", ', b"")
+    coverage = metrics_coverage(without_timespan, "m.json", parse_metrics(without_timespan, "m.json"))
+    # first point 00:00, last point 03:00: the window ends one hour after the last point
+    assert (coverage.start, coverage.end) == (
+        datetime(2026, 10, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 1, 4, tzinfo=UTC),
+    )
+    empty = b'{"value": [{"name": {"value": "GeneratedTokens"}, "timeseries": []}]}'
+    assert metrics_coverage(empty, "m.json", parse_metrics(empty, "m.json")).start is None
+    broken = METRICS.replace(b"2026-10-01T00:00:00Z/2026-10-01T04:00:00Z", b"PT4H")
+    with pytest.raises(SourceFormatError, match=r"m\.json, field 'timespan': timespan: expected 'start/end'"):
+        metrics_coverage(broken, "m.json", rows)

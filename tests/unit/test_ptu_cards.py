@@ -1,6 +1,7 @@
 """PTU price card: the shipped card loads, entries chain by date, and a bad file gets an error naming
 the file, the entry, the field and what was expected."""
 
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,7 @@ yearly_reservation = "2500.00"
 [[reservations]]
 deployment = "dep-a"
 term = "yearly"
+effective_from = "2026-01-01"
 """
 
 
@@ -52,7 +54,15 @@ def test_entries_chain_by_effective_date(tmp_path: Path) -> None:
     assert [r["hourly_usd_per_ptu"] for r in rows] == [Decimal("1.00"), Decimal("0.90")]
     assert rows[0]["effective_to"] == rows[1]["effective_from"]
     assert rows[1]["effective_to"] is None
-    assert cards.reservations.to_pylist() == [{"deployment": "dep-a", "term": "yearly", "card_version": "test-1"}]
+    assert cards.reservations.to_pylist() == [
+        {
+            "deployment": "dep-a",
+            "term": "yearly",
+            "effective_from": datetime(2026, 1, 1),
+            "effective_to": None,
+            "card_version": "test-1",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -83,3 +93,28 @@ def test_not_toml_and_missing_version(tmp_path: Path) -> None:
         load_ptu_cards(_card(tmp_path, "version = "))
     with pytest.raises(RateCardError, match=r"card\.toml: missing required top-level key 'version'"):
         load_ptu_cards(_card(tmp_path, GOOD.replace('version = "test-1"', "")))
+
+
+def test_reservations_are_dated_and_never_overlap(tmp_path: Path) -> None:
+    """An undated reservation would reprice every earlier hour of its deployment: it is refused, as are two
+    reservations of one deployment in force at once."""
+    undated = GOOD.replace('effective_from = "2026-01-01"\n', "")
+    with pytest.raises(RateCardError, match=r"reservations entry 1: missing required field 'effective_from'"):
+        load_ptu_cards(_card(tmp_path, undated))
+    ended = GOOD.replace('effective_from = "2026-01-01"', 'effective_from = "2026-01-01"\neffective_to = "2026-07-01"')
+    renewed = ended + '\n[[reservations]]\ndeployment = "dep-a"\nterm = "monthly"\neffective_from = "2026-07-01"\n'
+    rows = load_ptu_cards(_card(tmp_path, renewed)).reservations.to_pylist()
+    assert [(r["term"], r["effective_from"], r["effective_to"]) for r in rows] == [
+        ("yearly", datetime(2026, 1, 1), datetime(2026, 7, 1)),
+        ("monthly", datetime(2026, 7, 1), None),
+    ]
+    overlapping = renewed.replace('effective_from = "2026-07-01"', 'effective_from = "2026-06-01"')
+    with pytest.raises(
+        RateCardError, match=r"'dep-a' has overlapping reservations \(from 2026-01-01 and from 2026-06-01"
+    ):
+        load_ptu_cards(_card(tmp_path, overlapping))
+    backwards = GOOD.replace(
+        'effective_from = "2026-01-01"', 'effective_from = "2026-01-01"\neffective_to = "2025-12-01"'
+    )
+    with pytest.raises(RateCardError, match=r"reservations entry 1, field 'effective_to': expected a date after"):
+        load_ptu_cards(_card(tmp_path, backwards))

@@ -1,10 +1,12 @@
 {#- Per provisioned deployment x hour with metrics: PTUs, utilization (null when Azure reported no point),
     tokens served, the PTU cost of the hour (hourly price, or the reservation amortized over the hours of
     its term), the effective $ per 1M tokens, and what the same tokens would cost pay-as-you-go at our LLM
-    card. Spillover to standard deployments is not in these metrics: spillover_tokens stays null. -#}
+    card. Spillover to standard deployments is not in these metrics: spillover_tokens stays null.
+    History does not move: an hour takes the deployment version valid at its start (a later snapshot that
+    scales or deletes a deployment only changes hours from that snapshot on) and the reservation in effect
+    then. -#}
 with deployments as (
-    select * from {{ ref('stg_azure_openai__deployments') }}
-    where is_provisioned
+    select * from {{ ref('int_ptu_deployments__versioned') }}
 ),
 
 metrics as (
@@ -58,8 +60,15 @@ costed as (
         {{ to_money('(hourly.prompt_tokens * llm_prices.input_usd_per_mtok'
                     ~ ' + hourly.generated_tokens * llm_prices.output_usd_per_mtok) * 0.000001') }} as payg_cost_usd
     from hourly
-    inner join deployments on hourly.deployment = deployments.deployment
-    left join reservations on hourly.deployment = reservations.deployment
+    inner join deployments
+        on hourly.deployment = deployments.deployment
+        and (hourly.hour_start >= deployments.valid_from or deployments.is_first_version)
+        and (deployments.valid_to is null or hourly.hour_start < deployments.valid_to)
+        and deployments.is_provisioned
+    left join reservations
+        on hourly.deployment = reservations.deployment
+        and hourly.hour_start >= reservations.effective_from
+        and (reservations.effective_to is null or hourly.hour_start < reservations.effective_to)
     left join ptu_prices
         on deployments.deployment_type = ptu_prices.deployment_type
         and hourly.hour_start >= ptu_prices.effective_from

@@ -5,10 +5,12 @@ with source as (
 renamed as (
     select
         deployment,
+        snapshot_at,
         resource_id,
         deployment_type,
         capacity as ptus,
         is_provisioned,
+        model_format,
         model_name,
         model_version
     from source

@@ -5,7 +5,9 @@ with source as (
 renamed as (
     select
         deployment,
-        term
+        term,
+        effective_from,
+        effective_to
     from source
 )
 
