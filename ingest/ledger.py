@@ -12,6 +12,7 @@ validation rules are SQL expressions (`typed_select_sql`), so the whole batch is
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -89,8 +90,12 @@ def discover_ledger_files(ledger_dir: Path) -> list[LedgerFile]:
     files: list[LedgerFile] = []
     if not ledger_dir.is_dir():  # a wrong path is not an empty delivery
         raise SourceFormatError(ledger_dir, "ledger landing folder does not exist; expected ledger/YYYY-MM-DD/ folders")
-    for path in sorted(p for p in ledger_dir.rglob("*") if p.is_file()):
-        if path.name.startswith("."):
+    for path in sorted(ledger_dir.rglob("*")):
+        if path.is_symlink():  # never followed: a link could pull any file of the machine into the warehouse
+            raise SourceFormatError(
+                path, f"is a symbolic link (to {os.readlink(path)}); ledger files must be regular files"
+            )
+        if path.name.startswith(".") or not path.is_file():
             continue
         relative = path.relative_to(ledger_dir)
         if len(relative.parts) != 2 or not _DATE_FOLDER.match(relative.parts[0]):

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import dagster as dg
 
+from ingest.common import SourceFormatError
 from ingest.ledger import discover_ledger_files
 from ingest.outcomes import OUTCOMES_SCHEMA, parse_outcomes
 from pipelines.checks.ledger_balance import ledger_day_balances
@@ -135,6 +136,9 @@ def outcomes_conversations(context: dg.AssetExecutionContext, landing: LandingRe
             metadata={"delivery": f"none ({folder} does not exist)"},
             check_results=[dg.AssetCheckResult(check_name="row_balance", passed=True)],
         )
+    links = [p for p in folder.glob("*") if p.is_symlink()]
+    if links:  # never followed: a link could pull any file of the machine into the warehouse
+        raise SourceFormatError(links[0], "is a symbolic link; outcome files must be regular files")
     files = sorted(p for p in folder.glob("*") if p.is_file() and not p.name.startswith("."))
     result = parse_outcomes(files)
     with warehouse.connect() as con:

@@ -241,3 +241,25 @@ def test_hostile_field_names_are_data_not_sql(warehouse, tmp_path):
     assert loaded_ids(warehouse) == {1, 2, 3, 4}
     stored = warehouse.execute("select * from raw_ledger.requests").fetchall()
     assert "sekret-ledger-value" not in json.dumps(stored, default=str)
+
+
+def test_a_linked_ledger_file_is_refused_by_name(tmp_path):
+    """Issue 8 item 12: links in the landing area are never followed (a linked /etc/passwd used to be copied
+    into the quarantine)."""
+    from ingest.common import SourceFormatError
+
+    day = folder(tmp_path, GOOD_DAY)
+    secret = tmp_path / "outside.jsonl"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (day / "requests.jsonl").symlink_to(secret)
+    with pytest.raises(SourceFormatError, match=r"requests\.jsonl: is a symbolic link"):
+        discover_ledger_files(tmp_path / "ledger")
+
+
+def test_delivery_days_before_2024_are_partitions():
+    """Issue 8 item 12: the first partition is the start of the accepted timestamp range, not 2024-01-01."""
+    from ingest.common import EARLIEST_TIMESTAMP
+    from pipelines.partitions import daily_partitions
+
+    assert daily_partitions.has_partition_key("2019-06-30")
+    assert daily_partitions.get_first_partition_key() == EARLIEST_TIMESTAMP.date().isoformat()
