@@ -4,6 +4,8 @@ The landing sensor diffs the landing area's file fingerprints (size + mtime, or 
 cursor, so only new or changed files count: a new ledger day folder runs that day's partition; a Bedrock
 object runs the day in its key; any other delivery (a CUR / Azure / GCP / FOCUS export, provider pages,
 GPU logs) runs yesterday's partition, which reloads the unpartitioned sources and rebuilds the marts.
+Its first evaluation only records what is already there (history is loaded by `finops run` or a backfill),
+so switching the sensor on never starts one run per day of the past.
 """
 
 from __future__ import annotations
@@ -56,7 +58,10 @@ def build_landing_sensor(job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition
     def landing_deliveries(context: dg.SensorEvaluationContext, landing: LandingResource):
         store = landing.store()
         current = store.fingerprints()
-        previous = json.loads(context.cursor) if context.cursor else {}
+        if context.cursor is None:  # first evaluation: what is there now is history (`finops run` loads it)
+            context.update_cursor(json.dumps(current, sort_keys=True))
+            return dg.SkipReason(f"first evaluation: {len(current)} landing files recorded as seen")
+        previous = json.loads(context.cursor)
         changed = changed_keys(previous, current)
         if not changed:
             return dg.SkipReason("no new or changed files in the landing area")
