@@ -90,3 +90,31 @@
         else greatest({{ to_date(start_at) }}, {{ to_date(dbt.dateadd('millisecond', -1, end_at)) }})
     end
 {%- endmacro %}
+
+{#- The columns every part of fct_costs provides (int_costs__allocated_lines, __shared_allocated, __accruals,
+    __depreciation): fct_costs unions the parts by these names, so no part depends on another's column order. -#}
+{% macro cost_part_columns() -%}
+    {{ return([
+        'bill_line_id', 'x_source', 'x_spend_kind', 'ledger_provider', 'service_provider_name',
+        'billing_account_id', 'sub_account_id', 'billing_period_start', 'charge_period_start', 'charge_period_end',
+        'x_charge_month', 'charge_category', 'charge_description', 'service_name', 'service_category',
+        'resource_id', 'sku_id', 'pricing_quantity', 'pricing_unit', 'billing_currency', 'billed_cost',
+        'effective_cost', 'x_billed_cost_usd', 'x_effective_cost_usd', 'x_fx_rate', 'x_fx_rate_source',
+        'x_fx_rate_date', 'tags', 'target_kind', 'team', 'feature', 'environment', 'tenant', 'x_cost_origin',
+        'allocated_method_id', 'allocated_resource_id', 'x_allocation_reason', 'source_file', 'source_line',
+    ]) }}
+{%- endmacro %}
+
+{#- Straight-line part `period_index` (0-based) of a whole number of units (cents, nano-dollars; never
+    negative) spread over `periods`: the floor of the share, plus one unit in each of the first
+    (units mod periods) periods, so the parts sum exactly to the units. One rule for every schedule. -#}
+{% macro straight_line_part(units, periods, period_index) -%}
+    {%- set wide_units = 'cast(' ~ units ~ ' as ' ~ wide_int_type() ~ ')' -%}
+    {%- set wide_periods = 'cast(' ~ periods ~ ' as ' ~ wide_int_type() ~ ')' -%}
+    ({{ wide_int_div(wide_units, wide_periods) }}
+        + case
+            when {{ period_index }} < {{ wide_units }} - {{ wide_int_div(wide_units, wide_periods) }} * {{ wide_periods }}
+                then 1
+            else 0
+        end)
+{%- endmacro %}

@@ -39,13 +39,10 @@ depreciation as (
 ),
 
 unioned as (
-    select * from allocated
-    union all
-    select * from shared
-    union all
-    select * from accruals
-    union all
-    select * from depreciation
+    {%- for part in ['allocated', 'shared', 'accruals', 'depreciation'] %}
+    select {{ cost_part_columns() | join(', ') }} from {{ part }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 ),
 
 live_rows as (
