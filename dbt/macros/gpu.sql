@@ -13,19 +13,6 @@
     regexp_contains({{ value }}, concat('(?i)', {{ pattern }}))
 {%- endmacro %}
 
-{#- Integer division truncating toward zero, for non-negative whole numbers (cents, months). -#}
-{% macro int_div(numerator, denominator) -%}
-    {{ return(adapter.dispatch('int_div', 'finops')(numerator, denominator)) }}
-{%- endmacro %}
-
-{% macro default__int_div(numerator, denominator) -%}
-    (cast({{ numerator }} as bigint) // cast({{ denominator }} as bigint))
-{%- endmacro %}
-
-{% macro bigquery__int_div(numerator, denominator) -%}
-    div(cast({{ numerator }} as int64), cast({{ denominator }} as int64))
-{%- endmacro %}
-
 {#- A relation of whole numbers 0 .. count - 1 in a column `month_offset` (month spine without dbt_utils). -#}
 {% macro month_offsets(count) -%}
     {{ return(adapter.dispatch('month_offsets', 'finops')(count)) }}

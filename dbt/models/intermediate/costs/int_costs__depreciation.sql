@@ -55,17 +55,9 @@ schedule as (
         {{ add_months_to_month_start(
             'greatest(capitalized.capitalized_month, ' ~ add_months_to_month_start('registry.service_start_date', 0) ~ ')',
             'month_offsets.month_offset') }} as depreciation_month,
-        sign(capitalized.capitalized_nano) * (
-            {{ wide_int_div('abs(capitalized.capitalized_nano)', 'registry.useful_life_months') }}
-            + case
-                when month_offsets.month_offset
-                    < abs(capitalized.capitalized_nano)
-                    - {{ wide_int_div('abs(capitalized.capitalized_nano)', 'registry.useful_life_months') }}
-                    * registry.useful_life_months
-                    then 1
-                else 0
-            end
-        ) as depreciation_nano
+        sign(capitalized.capitalized_nano)
+        * {{ straight_line_part('abs(capitalized.capitalized_nano)', 'registry.useful_life_months',
+                                'month_offsets.month_offset') }} as depreciation_nano
     from capitalized
     inner join registry on capitalized.model_version = registry.model_version
     inner join month_offsets on registry.useful_life_months > month_offsets.month_offset

@@ -57,12 +57,8 @@ schedule as (
         month_offsets.month_offset + 1 as month_number,
         {{ add_months_to_month_start('capitalized.service_start_date', 'month_offsets.month_offset') }}
             as schedule_month,
-        {{ int_div('capitalized.capitalized_cents', 'capitalized.useful_life_months') }}
-        + case
-            when month_offsets.month_offset < mod(capitalized.capitalized_cents, capitalized.useful_life_months)
-                then 1
-            else 0
-        end as depreciation_cents
+        {{ straight_line_part('capitalized.capitalized_cents', 'capitalized.useful_life_months',
+                              'month_offsets.month_offset') }} as depreciation_cents
     from capitalized
     inner join month_offsets on capitalized.useful_life_months > month_offsets.month_offset
 ),
