@@ -30,6 +30,7 @@ from ingest.common import (
     timestamp_out_of_range_sql,
     utc_offset_invalid_sql,
 )
+from rate_cards.token_kinds import count_columns
 
 REQUIRED_FIELDS = (
     "request_id",
@@ -45,11 +46,10 @@ REQUIRED_FIELDS = (
 # the largest context window sold; anything above is a broken counter. Pricing in HUGEINT pico-dollars stays
 # exact far beyond it (rate_cards/pricing.py).
 MAX_TOKENS_PER_REQUEST = 10**12
-TOKEN_FIELDS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens", "reasoning_tokens")
+# every token kind a card prices has its count field (rate_cards/token_kinds.py); the parts are optional
+TOKEN_FIELDS = count_columns()
 OPTIONAL_FIELDS = (
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
+    *(name for name in TOKEN_FIELDS if name not in REQUIRED_FIELDS),
     "is_batch",
     "team",
     "tenant_id",

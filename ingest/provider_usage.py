@@ -29,8 +29,13 @@ from ingest.common import (
     table_keeping_storable_rows,
     to_money,
 )
+from rate_cards.token_kinds import TOKEN_KINDS
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
+# usage reports name cache reads `input_cached_tokens` and give input uncached: the other kinds keep their name
+_OTHER_KIND_COUNTS = tuple(
+    kind.count for kind in TOKEN_KINDS if kind.name not in ("input", "cached_input", "cache_write", "output")
+)
 USAGE_SCHEMA = pa.schema(
     [
         ("provider", pa.string()),
@@ -47,6 +52,8 @@ USAGE_SCHEMA = pa.schema(
         ("input_cached_tokens", pa.int64()),
         ("cache_write_tokens", pa.int64()),
         ("output_tokens", pa.int64()),
+        # every other token kind a card prices (reasoning, kinds added later) under its ledger name
+        *((column, pa.int64()) for column in _OTHER_KIND_COUNTS),
         ("requests", pa.int64()),
         ("extra", pa.string()),
         ("source", pa.string()),

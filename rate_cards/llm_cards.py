@@ -19,9 +19,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.common import MONEY_TYPE
+from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, kind_names
 
 DEFAULT_CARDS_DIR = Path(__file__).resolve().parent / "llm"
-PRICE_KINDS = ("input", "cached_input", "cache_write", "output", "reasoning")
+PRICE_KINDS = kind_names()
 _CARD_KEYS = {
     "provider",
     "version",
@@ -43,16 +44,24 @@ class RateCardError(ValueError):
 
 @dataclass(frozen=True)
 class TokenPrices:
-    """USD per 1M tokens for each token kind (defaults already resolved)."""
+    """USD per 1M tokens for each token kind of `TOKEN_KINDS` (defaults already resolved); `prices.input` or
+    `prices["input"]`."""
 
-    input: Decimal
-    cached_input: Decimal
-    cache_write: Decimal
-    output: Decimal
-    reasoning: Decimal
+    by_kind: tuple[tuple[str, Decimal], ...]
+
+    def __getitem__(self, kind: str) -> Decimal:
+        return dict(self.by_kind)[kind]
+
+    def __getattr__(self, kind: str) -> Decimal:
+        if kind.startswith("__") or kind == "by_kind":
+            raise AttributeError(kind)
+        try:
+            return self[kind]
+        except KeyError:
+            raise AttributeError(kind) from None
 
     def scaled(self, factor: Decimal) -> TokenPrices:
-        return TokenPrices(*(getattr(self, kind) * factor for kind in PRICE_KINDS))
+        return TokenPrices(tuple((kind, price * factor) for kind, price in self.by_kind))
 
 
 @dataclass(frozen=True)
@@ -126,8 +135,8 @@ class RateCards:
                 rows["reasoning_counted_in_output"].append(price.reasoning_counted_in_output)
                 rows["long_context_threshold_tokens"].append(price.long_context_threshold)
                 for kind in PRICE_KINDS:
-                    rows[f"{kind}_usd_per_mtok"].append(getattr(base, kind))
-                    rows[f"lc_{kind}_usd_per_mtok"].append(getattr(tier, kind) if tier else None)
+                    rows[f"{kind}_usd_per_mtok"].append(base[kind])
+                    rows[f"lc_{kind}_usd_per_mtok"].append(tier[kind] if tier else None)
         return pa.table(rows, schema=PRICES_SCHEMA)
 
     def aliases_table(self) -> pa.Table:
@@ -195,30 +204,27 @@ def _timestamp(value: object, where: str) -> datetime:
 
 
 def _token_prices(entry: dict, where: str, fallback: TokenPrices | None = None) -> TokenPrices:
-    for required in ("input", "output"):
+    """Prices of every kind: the totals are required (unless a fallback tier gives them), a part kind
+    defaults to its `price_default` kind."""
+    for required in TOTAL_KINDS:
         if required not in entry and fallback is None:
             raise RateCardError(f"{where}: missing required field '{required}' (USD per 1M tokens)")
     unknown = set(entry) - set(PRICE_KINDS)
     if unknown:
         raise RateCardError(f"{where}: unknown price kinds {sorted(unknown)}; expected some of {list(PRICE_KINDS)}")
-    input_price = parse_price(entry["input"], f"{where}, field 'input'") if "input" in entry else fallback.input
-    output_price = parse_price(entry["output"], f"{where}, field 'output'") if "output" in entry else fallback.output
-
-    def optional(kind: str, default: Decimal) -> Decimal:
-        return parse_price(entry[kind], f"{where}, field '{kind}'") if kind in entry else default
-
-    return TokenPrices(
-        input=input_price,
-        cached_input=optional("cached_input", input_price),
-        cache_write=optional("cache_write", input_price),
-        output=output_price,
-        reasoning=optional("reasoning", output_price),
-    )
+    resolved: dict[str, Decimal] = {}
+    for kind in TOKEN_KINDS:  # a default kind always comes before the kinds that default to it
+        if kind.name in entry:
+            resolved[kind.name] = parse_price(entry[kind.name], f"{where}, field '{kind.name}'")
+        elif kind.price_default is not None:
+            resolved[kind.name] = resolved[kind.price_default]
+        else:
+            resolved[kind.name] = fallback[kind.name]
+    return TokenPrices(tuple(resolved.items()))
 
 
 def _check_whole_picodollars(prices: TokenPrices, where: str) -> None:
-    for kind in PRICE_KINDS:
-        value = getattr(prices, kind)
+    for kind, value in prices.by_kind:
         if value != value.quantize(Decimal(1).scaleb(-_MAX_PRICE_DECIMALS)):
             raise RateCardError(
                 f"{where}: {kind} price {value} (after the batch multiplier) has more than "

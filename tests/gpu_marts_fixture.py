@@ -293,8 +293,12 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection, *, noisy_gpus: int = 0, sampl
                 "is_batch": False,
                 "cached_input_counted_in_input": True,
                 "reasoning_counted_in_output": True,
+                # a loaded card resolves every kind (rate_cards.llm_cards): cache prices, reasoning at output
                 "input_usd_per_mtok": Decimal("2.50"),
+                "cached_input_usd_per_mtok": Decimal("1.25"),
+                "cache_write_usd_per_mtok": Decimal("2.50"),
                 "output_usd_per_mtok": Decimal("10.00"),
+                "reasoning_usd_per_mtok": Decimal("10.00"),
             }
         ],
         schema=PRICES_SCHEMA,

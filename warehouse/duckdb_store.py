@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.common import Rejected
+from ingest.common import Rejected, sql_identifier
 from warehouse.lock import WarehouseBusy, lock_timeout_seconds
 
 QUARANTINE_TABLE = "quarantine.rejected_rows"
@@ -121,13 +121,19 @@ def _ensure_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
-    """Create `schema.table` with the Arrow schema's column types if it does not exist yet."""
+    """Create `schema.table` with the Arrow schema's column types if it does not exist yet, and add the
+    schema's columns an older table lacks (e.g. the count of a token kind added to the cards), null for the
+    rows already there."""
     schema_name = table.split(".")[0]
     con.execute(f"create schema if not exists {schema_name}")
     empty = pa.Table.from_batches([], schema=schema)
     con.register("_finops_empty", empty)
     try:
         con.execute(f"create table if not exists {table} as select * from _finops_empty")
+        present = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+        for name, kind, *_ in con.execute("describe _finops_empty").fetchall():
+            if name not in present:
+                con.execute(f"alter table {table} add column {sql_identifier(name)} {kind}")
     finally:
         con.unregister("_finops_empty")
 

@@ -17,7 +17,14 @@ import pyarrow as pa
 from ingest.common import Rejected, SourceFormatError, sql_literal
 from ingest.ledger import LEDGER_FIELDS, LedgerFile, read_text_file, typed_select_sql
 from ingest.record_counts import file_input_records
-from rate_cards.pricing import card_pico_columns_sql, cost_nano_sql
+from rate_cards.pricing_sql import (
+    is_long_context_sql,
+    pico_price_columns_sql,
+    price_in_force_sql,
+    prompt_tokens_sql,
+    token_cost_nano_sql,
+)
+from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, part_kinds
 from warehouse.duckdb_store import (
     LOAD_AUDIT_TABLE,
     QUARANTINE_TABLE,
@@ -47,9 +54,7 @@ create table if not exists {table} (
     feature_tag varchar,
     input_tokens bigint not null,
     output_tokens bigint not null,
-    cached_input_tokens bigint not null,
-    cache_write_tokens bigint not null,
-    reasoning_tokens bigint not null,
+    {part_count_columns},
     duration_ms bigint,
     is_batch boolean not null,
     team varchar,
@@ -133,6 +138,28 @@ def _undecodable(con: duckdb.DuckDBPyConnection, file: LedgerFile) -> bool:
     return False
 
 
+# the counts of the parts of input and output (cache reads and writes, reasoning, any kind added later)
+_PART_COUNTS = tuple(kind.count for kind in TOKEN_KINDS if kind.name not in TOTAL_KINDS)
+
+
+def _parts_sum(total: str) -> str:
+    return " + ".join(kind.count for kind in part_kinds(total)) or "0"
+
+
+def _parts_names(total: str) -> str:
+    return " + ".join(kind.count for kind in part_kinds(total))
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The requests and duplicates tables, with a count column per token kind; a kind added to the cards
+    after the warehouse was created gets its column (0 for the rows already loaded)."""
+    part_columns = ",\n    ".join(f"{column} bigint not null" for column in _PART_COUNTS)
+    for table in (REQUESTS_TABLE, DUPLICATES_TABLE):
+        con.execute(_TABLE_DDL.format(table=table, part_count_columns=part_columns))
+        for column in _PART_COUNTS:
+            con.execute(f"alter table {table} add column if not exists {column} bigint default 0")
+
+
 def _load_days(
     con: duckdb.DuckDBPyConnection, files: Sequence[LedgerFile], days: Sequence[date], unreadable: dict[str, str]
 ) -> list[DayLoad]:
@@ -140,8 +167,7 @@ def _load_days(
     files = [f for f in files if f.ingest_date in set(days)]
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw_ledger")
-    con.execute(_TABLE_DDL.format(table=REQUESTS_TABLE))
-    con.execute(_TABLE_DDL.format(table=DUPLICATES_TABLE))
+    _create_tables(con)
     text_rejected: list[Rejected] = []
     selects = []
     registered = []
@@ -195,7 +221,8 @@ def _load_days(
         )
     day_list = _date_list(days)
     typed = "\nunion all by name\n".join(selects)
-    cost = cost_nano_sql("defaulted", "card")
+    counts = {kind.name: f"defaulted.{kind.count}" for kind in TOKEN_KINDS}
+    defaults = ",\n                    ".join(f"coalesce({column}, 0) as {column}" for column in _PART_COUNTS)
     # Type, validate, resolve aliases, price: one streaming pipeline, read twice (valid rows into the table,
     # then the few invalid rows into quarantine) rather than materialized: a 20M-row batch never sits in memory.
     checked = f"""
@@ -203,15 +230,15 @@ def _load_days(
         defaulted as (
             select
                 typed.* replace (
-                    coalesce(cached_input_tokens, 0) as cached_input_tokens,
-                    coalesce(cache_write_tokens, 0) as cache_write_tokens,
-                    coalesce(reasoning_tokens, 0) as reasoning_tokens,
+                    {defaults},
                     coalesce(is_batch, false) as is_batch,
                     coalesce(status, 'ok') as status
                 )
             from typed
         ),
-        card_by_model as ({card_pico_columns_sql(PRICES_TABLE)}),
+        card_by_model as (
+            select *, {", ".join(pico_price_columns_sql())} from {PRICES_TABLE}
+        ),
         -- every id a client may send (model or explicit alias) keyed to its prices: one join prices a row
         card as (
             select card_by_model.*, card_by_model.model as sent_id from card_by_model
@@ -229,29 +256,24 @@ def _load_days(
                 card.model is not null as is_priced,
                 card.cached_input_counted_in_input as cached_is_subset,
                 card.reasoning_counted_in_output as reasoning_is_subset,
-                case when card.cached_input_counted_in_input then defaulted.input_tokens
-                    else defaulted.input_tokens + defaulted.cached_input_tokens + defaulted.cache_write_tokens
-                end as prompt_tokens,
-                coalesce(card.long_context_threshold_tokens is not null and (case when card.cached_input_counted_in_input
-                    then defaulted.input_tokens else defaulted.input_tokens + defaulted.cached_input_tokens
-                    + defaulted.cache_write_tokens end) > card.long_context_threshold_tokens, false) as is_long_context,
-                {cost} as cost_nano
+                {prompt_tokens_sql(counts, "card")} as prompt_tokens,
+                coalesce({is_long_context_sql(counts, "card")}, false) as is_long_context,
+                {token_cost_nano_sql(counts, "card")} as cost_nano
             from defaulted
             left join card
                 on card.sent_id = defaulted.model_id
                 and card.is_batch = defaulted.is_batch
-                and defaulted.requested_at >= card.effective_from
-                and (card.effective_to is null or defaulted.requested_at < card.effective_to)
+                and {price_in_force_sql("card", "defaulted.requested_at")}
         )
         select
             * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset),
             coalesce(problem, case
                 when not is_priced then 'unpriced model ' || model_id || ' at '
                     || strftime(requested_at, '%Y-%m-%d %H:%M:%S') || ' (no rate card entry or alias)'
-                when cached_is_subset and cached_input_tokens + cache_write_tokens > input_tokens
-                    then 'cached_input_tokens exceed input_tokens'
-                when reasoning_is_subset and reasoning_tokens > output_tokens
-                    then 'reasoning_tokens exceed output_tokens'
+                when cached_is_subset and {_parts_sum("input")} > input_tokens
+                    then '{_parts_names("input")} exceed input_tokens'
+                when reasoning_is_subset and {_parts_sum("output")} > output_tokens
+                    then '{_parts_names("output")} exceed output_tokens'
             end) as invalid_reason
         from priced
         """
@@ -278,7 +300,7 @@ def _load_days(
             insert into {REQUESTS_TABLE} by name
             select
                 request_id, requested_at, ingest_date, model_id, model, provider, api_version,
-                feature_tag, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens,
+                feature_tag, input_tokens, output_tokens, {", ".join(_PART_COUNTS)},
                 duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
                 cache_hit, routing_reason, prompt_tokens, is_long_context,
                 cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))

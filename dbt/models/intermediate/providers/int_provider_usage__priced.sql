@@ -1,6 +1,8 @@
 {#- Provider usage with the canonical model (explicit aliases) and its cost priced with OUR rate card at the
-    price in force on the usage day. Daily aggregates cannot tell which requests crossed a long-context
-    threshold: the base tier is used, so usage-priced cost can sit below the ledger for such traffic. -#}
+    price in force on the usage day, by the one token-pricing rule (token_cost_nano). Usage reports give
+    uncached input (parts beside the totals). Daily aggregates cannot tell which requests crossed a
+    long-context threshold: the base tier is used, so usage-priced cost can sit below the ledger for such
+    traffic. -#}
 with usage as (
     select * from {{ ref('stg_llm_providers__usage') }}
     union all
@@ -23,24 +25,25 @@ resolved as (
     left join aliases on usage.reported_model = aliases.alias
 ),
 
+{%- set counts = {'input': 'resolved.input_uncached_tokens'} %}
+{%- for kind in token_kinds() if kind.name != 'input' %}
+    {%- do counts.update({kind.name: 'resolved.' ~ provider_usage_count_column(kind)}) %}
+{%- endfor %}
+
 final as (
     select
         resolved.*,
         prices.card_version as rate_card_version,
         prices.model is not null as is_priced,
         -- null (never 0) when no card prices the model on that day
-        case when prices.model is not null then {{ to_money(
-            '(resolved.input_uncached_tokens * prices.input_usd_per_mtok'
-            ~ ' + resolved.input_cached_tokens * prices.cached_input_usd_per_mtok'
-            ~ ' + resolved.cache_write_tokens * prices.cache_write_usd_per_mtok'
-            ~ ' + resolved.output_tokens * prices.output_usd_per_mtok) * 0.000001'
+        case when prices.model is not null then {{ nano_to_money(
+            token_cost_nano(counts, 'prices', per_request=false, parts_beside_totals=true)
         ) }} end as usage_priced_cost_usd
     from resolved
     left join prices
         on resolved.model = prices.model
         and resolved.is_batch = prices.is_batch
-        and resolved.bucket_start >= prices.effective_from
-        and (prices.effective_to is null or resolved.bucket_start < prices.effective_to)
+        and {{ price_in_force('prices', 'resolved.bucket_start') }}
 )
 
 select * from final

@@ -61,8 +61,7 @@ priced as (
         on
             jobs.instance_type = prices.instance_type
             and jobs.purchase_option = prices.purchase_option
-            and {{ to_date('jobs.started_at') }} >= prices.effective_from
-            and (prices.effective_to is null or {{ to_date('jobs.started_at') }} < prices.effective_to)
+            and {{ price_in_force('prices', to_date('jobs.started_at')) }}
 ),
 
 costed as (

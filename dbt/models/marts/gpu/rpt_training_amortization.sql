@@ -44,7 +44,7 @@ capitalized as (
         {{ to_money('coalesce(training_costs.gpu_training_cost_usd, 0)') }} as gpu_training_cost_usd,
         registry.other_capitalized_costs_usd,
         cast(
-            round(coalesce(training_costs.gpu_training_cost_usd, 0) + registry.other_capitalized_costs_usd, 2) * 100
+            {{ round_half_even('coalesce(training_costs.gpu_training_cost_usd, 0) + registry.other_capitalized_costs_usd', 2) }} * 100
             as bigint
         ) as capitalized_cents
     from registry

@@ -29,18 +29,16 @@ api_priced as (
         {{ add_months_to_month_start('served.request_date', 0) }} as schedule_month,
         served.request_id,
         llm_prices.model as reference_model,
-        {{ money_divide(
-            'served.prompt_tokens * llm_prices.input_usd_per_mtok + served.output_tokens * llm_prices.output_usd_per_mtok',
-            1000000
-        ) }} as api_equivalent_cost_usd
+        {{ nano_to_money(token_cost_nano(
+            {'input': 'served.prompt_tokens', 'output': 'served.output_tokens'}, 'llm_prices', parts_beside_totals=true
+        )) }} as api_equivalent_cost_usd
     from served
     inner join registry on served.model_version = registry.model_version
     left join llm_prices
         on
             registry.reference_api_model = llm_prices.model
             and served.is_batch = llm_prices.is_batch
-            and served.requested_at >= llm_prices.effective_from
-            and (llm_prices.effective_to is null or served.requested_at < llm_prices.effective_to)
+            and {{ price_in_force('llm_prices', 'served.requested_at') }}
 ),
 
 monthly_api as (

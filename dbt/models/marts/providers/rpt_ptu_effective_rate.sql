@@ -48,17 +48,22 @@ costed as (
         hourly.utilization_pct / 100 as utilization,
         cast(hourly.prompt_tokens as {{ dbt.type_bigint() }}) as prompt_tokens,
         cast(hourly.generated_tokens as {{ dbt.type_bigint() }}) as generated_tokens,
+        -- a reservation is spread over the hours of its month or year by the straight-line rule, so the hours
+        -- of a term sum exactly to its price
         case coalesce(reservations.term, 'hourly')
-            when 'monthly' then {{ money_divide('deployments.ptus * ptu_prices.monthly_reservation_usd_per_ptu',
-                dbt.datediff(dbt.date_trunc('month', 'hourly.hour_start'),
-                             dbt.dateadd('month', 1, dbt.date_trunc('month', 'hourly.hour_start')), 'hour')) }}
-            when 'yearly' then {{ money_divide('deployments.ptus * ptu_prices.yearly_reservation_usd_per_ptu',
-                dbt.datediff(dbt.date_trunc('year', 'hourly.hour_start'),
-                             dbt.dateadd('year', 1, dbt.date_trunc('year', 'hourly.hour_start')), 'hour')) }}
+            {%- for term, price in [('month', 'monthly_reservation_usd_per_ptu'), ('year', 'yearly_reservation_usd_per_ptu')] %}
+            {%- set term_start = dbt.date_trunc(term, 'hourly.hour_start') %}
+            when '{{ term }}ly' then {{ nano_to_money(straight_line_part(
+                money_to_nano('deployments.ptus * ptu_prices.' ~ price),
+                dbt.datediff(term_start, dbt.dateadd(term, 1, term_start), 'hour'),
+                dbt.datediff(term_start, 'hourly.hour_start', 'hour')
+            )) }}
+            {%- endfor %}
             else {{ to_money('deployments.ptus * ptu_prices.hourly_usd_per_ptu') }}
         end as ptu_cost_usd,
-        {{ to_money('(hourly.prompt_tokens * llm_prices.input_usd_per_mtok'
-                    ~ ' + hourly.generated_tokens * llm_prices.output_usd_per_mtok) * 0.000001') }} as payg_cost_usd
+        case when llm_prices.model is not null then {{ nano_to_money(token_cost_nano(
+            {'input': 'hourly.prompt_tokens', 'output': 'hourly.generated_tokens'}, 'llm_prices', per_request=false
+        )) }} end as payg_cost_usd
     from hourly
     inner join deployments
         on hourly.deployment = deployments.deployment
@@ -67,16 +72,13 @@ costed as (
         and deployments.is_provisioned
     left join reservations
         on hourly.deployment = reservations.deployment
-        and hourly.hour_start >= reservations.effective_from
-        and (reservations.effective_to is null or hourly.hour_start < reservations.effective_to)
+        and {{ price_in_force('reservations', 'hourly.hour_start') }}
     left join ptu_prices
         on deployments.deployment_type = ptu_prices.deployment_type
-        and hourly.hour_start >= ptu_prices.effective_from
-        and (ptu_prices.effective_to is null or hourly.hour_start < ptu_prices.effective_to)
+        and {{ price_in_force('ptu_prices', 'hourly.hour_start') }}
     left join llm_prices
         on deployments.model_name = llm_prices.model
-        and hourly.hour_start >= llm_prices.effective_from
-        and (llm_prices.effective_to is null or hourly.hour_start < llm_prices.effective_to)
+        and {{ price_in_force('llm_prices', 'hourly.hour_start') }}
 ),
 
 final as (

@@ -1,3 +1,6 @@
+{#- One row per model price period and batch flag: USD per 1M tokens of every token kind (token_kinds(), generated
+    from rate_cards/token_kinds.py) for both tiers, and the same as whole pico-dollars per token for
+    token_cost_nano(). -#}
 with source as (
     select * from {{ source('rate_cards', 'llm_prices') }}
 ),
@@ -14,16 +17,11 @@ renamed as (
         cached_input_counted_in_input,
         reasoning_counted_in_output,
         long_context_threshold_tokens,
-        {{ to_money('input_usd_per_mtok') }} as input_usd_per_mtok,
-        {{ to_money('cached_input_usd_per_mtok') }} as cached_input_usd_per_mtok,
-        {{ to_money('cache_write_usd_per_mtok') }} as cache_write_usd_per_mtok,
-        {{ to_money('output_usd_per_mtok') }} as output_usd_per_mtok,
-        {{ to_money('reasoning_usd_per_mtok') }} as reasoning_usd_per_mtok,
-        {{ to_money('lc_input_usd_per_mtok') }} as lc_input_usd_per_mtok,
-        {{ to_money('lc_cached_input_usd_per_mtok') }} as lc_cached_input_usd_per_mtok,
-        {{ to_money('lc_cache_write_usd_per_mtok') }} as lc_cache_write_usd_per_mtok,
-        {{ to_money('lc_output_usd_per_mtok') }} as lc_output_usd_per_mtok,
-        {{ to_money('lc_reasoning_usd_per_mtok') }} as lc_reasoning_usd_per_mtok
+        {%- for kind in token_kinds() %}
+        {{ to_money(kind.name ~ '_usd_per_mtok') }} as {{ kind.name }}_usd_per_mtok,
+        {{ to_money('lc_' ~ kind.name ~ '_usd_per_mtok') }} as lc_{{ kind.name }}_usd_per_mtok,
+        {%- endfor %}
+        {{ token_price_pico_columns() }}
     from source
 )
 

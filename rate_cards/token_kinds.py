@@ -1,0 +1,54 @@
+"""The token kinds a card prices: the ONE place a new kind is added.
+
+Each kind names its price key in a card (`<name>` in the TOML, `<name>_usd_per_mtok` in the warehouse), the
+count column that carries it in the ledger, in provider usage and in Bedrock invocations (`<count>`), and how
+it relates to the two totals every source reports:
+- `within="input"`: a part of the prompt (cache reads and writes). When the card says the provider counts it
+  inside `input_tokens` (`cached_input_counted_in_input = true`, OpenAI) it is taken out of input before input
+  is priced; otherwise (Anthropic) it comes on top, and counts towards the long-context prompt size.
+- `within="output"`: a part of the completion (reasoning). When `reasoning_counted_in_output = true` it is
+  taken out of output and priced at its own price.
+- `price_default`: the kind whose price applies when a card entry omits this one.
+
+Everything that prices tokens derives from this tuple: card parsing and the prices table (`llm_cards`), the
+Python reference (`pricing.price_request`), the SQL of the ledger loader and the generated dbt macros
+(`pricing_sql`), the ledger's count fields and the provider-usage schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class TokenKind:
+    name: str
+    count: str
+    within: Literal["input", "output"] | None = None
+    price_default: str | None = None
+
+
+TOKEN_KINDS: tuple[TokenKind, ...] = (
+    TokenKind("input", "input_tokens"),
+    TokenKind("cached_input", "cached_input_tokens", within="input", price_default="input"),
+    TokenKind("cache_write", "cache_write_tokens", within="input", price_default="input"),
+    TokenKind("output", "output_tokens"),
+    TokenKind("reasoning", "reasoning_tokens", within="output", price_default="output"),
+)
+
+# the two totals every source reports; the other kinds are parts of them
+TOTAL_KINDS = ("input", "output")
+
+
+def kind_names() -> tuple[str, ...]:
+    return tuple(kind.name for kind in TOKEN_KINDS)
+
+
+def count_columns() -> tuple[str, ...]:
+    return tuple(kind.count for kind in TOKEN_KINDS)
+
+
+def part_kinds(total: Literal["input", "output"]) -> tuple[TokenKind, ...]:
+    """The kinds that are parts of `total` (e.g. cache reads and writes of input)."""
+    return tuple(kind for kind in TOKEN_KINDS if kind.within == total)
