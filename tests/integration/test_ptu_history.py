@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -279,6 +279,35 @@ def test_a_reservation_prices_only_the_hours_it_covers(tmp_path):
         (datetime(2024, 12, 31, 23, tzinfo=UTC), "hourly", Decimal("6")),
         (datetime(2026, 10, 1, tzinfo=UTC), "monthly", Decimal("1.048387097")),
     ]
+
+
+def test_a_monthly_reservation_spread_over_its_hours_sums_to_its_price(tmp_path):
+    """50 PTU reserved for October at $260 each = $13,000 over 744 hours: $17.473118279569... an hour, so hours
+    rounded one by one sum to $13,000.000000320. The straight-line rule gives every hour the floor,
+    $17.473118279, and one nano-dollar more to the first 424 (13,000e9 - 744 x 17,473,118,279 = 424 nano-dollars
+    left over), so the month sums to exactly $13,000."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
+    (landing / "azure_openai" / "deployments").mkdir(parents=True)
+    (landing / "azure_openai" / "metrics").mkdir(parents=True)
+    (landing / "azure_openai" / "deployments" / "d.json").write_text(
+        _deployments({"support-gpt4o-mini-ptu": ("ProvisionedManaged", 50)}, snapshot_at="2026-10-01T00:00:00Z")
+    )
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    hours = [(start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in range(744)]
+    (landing / "azure_openai" / "metrics" / "m.json").write_text(
+        _metrics(
+            "2026-10-01T00:00:00Z/2026-11-01T00:00:00Z",
+            {"support-gpt4o-mini-ptu": [(hour, 50, 1_000, 100) for hour in hours]},
+        )
+    )
+    _load_and_build(landing, warehouse, tmp_path)
+    rows = _rows(warehouse, "select ptu_cost_usd from rpt_ptu_effective_rate order by hour_start")
+    assert len(rows) == 744
+    assert sum(cost for (cost,) in rows) == Decimal("13000")
+    assert {cost for (cost,) in rows[:424]} == {Decimal("17.473118280")}
+    assert {cost for (cost,) in rows[424:]} == {Decimal("17.473118279")}
+    monthly = _rows(warehouse, "select ptu_cost_usd from rpt_ptu_effective_rate_monthly")
+    assert monthly == [(Decimal("13000"),)]
 
 
 def _load(landing: Path, warehouse: Path) -> None:
