@@ -217,8 +217,9 @@ def anthropic_usage_rows(page: dict, source: str) -> list[dict]:
                     "is_batch": (result.get("service_tier") == "batch") if result.get("service_tier") else None,
                     "input_uncached_tokens": _int(result.get("uncached_input_tokens")),
                     "input_cached_tokens": _int(result.get("cache_read_input_tokens")) or 0,
-                    "cache_write_tokens": (_int(creation.get("ephemeral_5m_input_tokens")) or 0)
-                    + (_int(creation.get("ephemeral_1h_input_tokens")) or 0),
+                    # the two cache lifetimes have two prices: 5-minute writes, and 1-hour writes (2x input)
+                    "cache_write_tokens": _int(creation.get("ephemeral_5m_input_tokens")) or 0,
+                    "cache_write_1h_tokens": _int(creation.get("ephemeral_1h_input_tokens")) or 0,
                     "output_tokens": _int(result.get("output_tokens")),
                     "requests": None,
                     "extra": _extra(result, _ANTHROPIC_USAGE_FIELDS),

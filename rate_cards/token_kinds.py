@@ -33,6 +33,8 @@ TOKEN_KINDS: tuple[TokenKind, ...] = (
     TokenKind("input", "input_tokens"),
     TokenKind("cached_input", "cached_input_tokens", within="input", price_default="input"),
     TokenKind("cache_write", "cache_write_tokens", within="input", price_default="input"),
+    # Anthropic's 1-hour cache writes (2x input, vs 1.25x for the 5-minute writes counted in cache_write_tokens)
+    TokenKind("cache_write_1h", "cache_write_1h_tokens", within="input", price_default="cache_write"),
     TokenKind("output", "output_tokens"),
     TokenKind("reasoning", "reasoning_tokens", within="output", price_default="output"),
 )

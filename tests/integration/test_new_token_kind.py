@@ -1,5 +1,5 @@
 """A pricing rule changed once reaches every priced source: in a copy of the code, ONE line adds a token kind
-(1-hour cache writes, at their own price) to rate_cards/token_kinds.py; after regenerating the dbt macros, a
+(audio input tokens, at their own price) to rate_cards/token_kinds.py; after regenerating the dbt macros, a
 ledger request, a provider usage day and a Bedrock invocation day that carry the new count are all priced
 with it, by the real ledger loader and the real dbt models."""
 
@@ -18,7 +18,7 @@ from pipelines.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-NEW_KIND = '    TokenKind("cache_write_1h", "cache_write_1h_tokens", within="input", price_default="cache_write"),\n'
+NEW_KIND = '    TokenKind("audio_input", "audio_input_tokens", within="input", price_default="input"),\n'
 
 CARD = """
 provider = "anthropic"
@@ -33,7 +33,7 @@ effective_from = "2026-01-01"
 input = "3.00"
 cached_input = "0.30"
 cache_write = "3.75"
-cache_write_1h = "6.00"
+audio_input = "40.00"
 output = "15.00"
 """
 
@@ -57,10 +57,10 @@ load_llm_rate_cards(con, load_rate_cards(work / "cards"))
 files = discover_ledger_files(work / "landing" / "ledger")
 load_ledger_days(con, files, [date(2026, 10, 1)])
 day = datetime(2026, 10, 1, tzinfo=timezone.utc)
-for table, provider, writes_1h in (("usage", "anthropic", 2000), ("bedrock_invocations", "bedrock", 4000)):
+for table, provider, audio in (("usage", "anthropic", 2000), ("bedrock_invocations", "bedrock", 4000)):
     row = dict.fromkeys(USAGE_SCHEMA.names)
     row |= {"provider": provider, "endpoint": "messages", "bucket_start": day, "bucket_end": day, "model": "claude-test",
-            "input_uncached_tokens": 1000, "output_tokens": 100, "cache_write_1h_tokens": writes_1h, "requests": 1,
+            "input_uncached_tokens": 1000, "output_tokens": 100, "audio_input_tokens": audio, "requests": 1,
             "source": "test"}
     ensure_table(con, f"raw_llm_providers.{table}", USAGE_SCHEMA)
     con.register("_row", pa.Table.from_pylist([row], schema=USAGE_SCHEMA))
@@ -84,7 +84,7 @@ def test_one_new_token_kind_prices_ledger_usage_and_bedrock(tmp_path):
     kinds_file = code / "rate_cards" / "token_kinds.py"
     text = kinds_file.read_text()
     anchor = next(line for line in text.splitlines(keepends=True) if line.strip().startswith('TokenKind("output"'))
-    assert "cache_write_1h" not in text
+    assert "audio_input" not in text
     kinds_file.write_text(text.replace(anchor, NEW_KIND + anchor))  # the one change
 
     work = tmp_path / "work"
@@ -100,7 +100,7 @@ def test_one_new_token_kind_prices_ledger_usage_and_bedrock(tmp_path):
         "feature_tag": "support",
         "input_tokens": 1000,
         "output_tokens": 100,
-        "cache_write_1h_tokens": 2000,
+        "audio_input_tokens": 2000,
         "duration_ms": 900,
     }
     (day / "requests.jsonl").write_text(json.dumps(request) + "\n")
@@ -108,7 +108,7 @@ def test_one_new_token_kind_prices_ledger_usage_and_bedrock(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(code), "FINOPS_WAREHOUSE_PATH": str(work / "w.duckdb")}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     _run([sys.executable, "-m", "rate_cards.pricing_sql"], code, env)
-    assert "cache_write_1h_pico" in (code / "dbt" / "macros" / "token_pricing.sql").read_text()
+    assert "audio_input_pico" in (code / "dbt" / "macros" / "token_pricing.sql").read_text()
     loaded = json.loads(_run([sys.executable, "-c", textwrap.dedent(SCRIPT), str(work)], code, env).stdout)
     dbt = Path(sys.executable).with_name("dbt")
     select = ["--select", "+int_provider_usage__priced"]
@@ -123,7 +123,7 @@ def test_one_new_token_kind_prices_ledger_usage_and_bedrock(tmp_path):
             ).fetchall()
         )
 
-    # 1,000 input x $3 + 100 output x $15 + the 1-hour writes at $6 per 1M (additive, as Anthropic counts them)
-    assert Decimal(loaded["ledger"]) == (1000 * 3 + 100 * 15 + 2000 * 6) / Decimal(10**6) == Decimal("0.0165")
-    assert priced["anthropic"] == Decimal("0.0165")
-    assert priced["bedrock"] == (1000 * 3 + 100 * 15 + 4000 * 6) / Decimal(10**6) == Decimal("0.0285")
+    # 1,000 input x $3 + 100 output x $15 + the audio tokens at $40 per 1M (additive, as this card counts parts)
+    assert Decimal(loaded["ledger"]) == (1000 * 3 + 100 * 15 + 2000 * 40) / Decimal(10**6) == Decimal("0.0845")
+    assert priced["anthropic"] == Decimal("0.0845")
+    assert priced["bedrock"] == (1000 * 3 + 100 * 15 + 4000 * 40) / Decimal(10**6) == Decimal("0.1645")

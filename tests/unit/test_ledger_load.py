@@ -86,7 +86,7 @@ def test_each_bad_row_is_quarantined_with_file_line_and_reason(warehouse, tmp_pa
     assert reasons[4] == "input_tokens is negative"
     assert reasons[5] == "output_tokens is not a whole number"
     assert reasons[6].startswith("unpriced model gpt-9-preview at 2026-10-05 10:00:00")
-    assert reasons[7] == "cached_input_tokens + cache_write_tokens exceed input_tokens"
+    assert reasons[7] == "cached_input_tokens + cache_write_tokens + cache_write_1h_tokens exceed input_tokens"
     assert reasons[8] == "missing required field feature_tag"
     assert reasons[9] == f"duplicate request_id: first seen in {path} line 1"
     assert reasons[10].startswith("malformed JSON")

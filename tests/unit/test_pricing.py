@@ -168,3 +168,17 @@ model = "m2"
     )
     with pytest.raises(RateCardError, match="points to 'm2', which no card prices"):
         load_rate_cards(folder)
+
+
+def test_anthropic_1h_cache_writes_have_their_own_price():
+    # sonnet 4.5: 1,000 x $3 + 1,000 5-minute writes x $3.75 + 1,000 1-hour writes x $6 (2x input)
+    # + 100 output x $15 = $0.003 + $0.00375 + $0.006 + $0.0015 = $0.01425
+    tokens = dict(input_tokens=1_000, cache_write_tokens=1_000, cache_write_1h_tokens=1_000, output_tokens=100)
+    assert price("claude-sonnet-4-5", **tokens) == Decimal("0.01425")
+    # before: both lifetimes at the 5-minute price, $0.01200, 1-hour writes under-priced by 37.5%
+    assert price("claude-sonnet-4-5", input_tokens=1_000, cache_write_tokens=2_000, output_tokens=100) == Decimal(
+        "0.01200"
+    )
+    # the 1-hour writes count towards the long-context prompt (additive at Anthropic): 150,000 + 60,000 > 200,000
+    # -> every token at the long-context tier: 150,000 x $6 + 60,000 x $12 = $0.9 + $0.72 = $1.62
+    assert price("claude-sonnet-4-5", input_tokens=150_000, cache_write_1h_tokens=60_000) == Decimal("1.62")

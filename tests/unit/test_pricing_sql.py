@@ -121,10 +121,14 @@ def test_hand_computed_aggregate_of_an_anthropic_day():
     # claude-sonnet-4-5, a day of 300,000 uncached input (above the 200k threshold: an aggregate stays at the
     # base tier), 10,000 cache reads, 2,000 writes, 50,000 output:
     # 300,000 x $3 + 10,000 x $0.30 + 2,000 x $3.75 + 50,000 x $15 = $0.9 + $0.003 + $0.0075 + $0.75 = $1.6605
-    row = {"id": 0, "model": "claude-sonnet-4-5", "is_batch": False, "input_tokens": 300_000}
-    row |= {"cached_input_tokens": 10_000, "cache_write_tokens": 2_000, "output_tokens": 50_000, "reasoning_tokens": 0}
+    row = {"id": 0, "model": "claude-sonnet-4-5", "is_batch": False} | {kind.count: 0 for kind in TOKEN_KINDS}
+    row |= {"input_tokens": 300_000, "cached_input_tokens": 10_000, "cache_write_tokens": 2_000}
+    row |= {"output_tokens": 50_000}
     by_sql = _priced_by_sql([row], per_request=False, parts_beside_totals=True)
     assert by_sql[0] == Decimal("1.6605")
+    # the same day with 4,000 1-hour cache writes on top, at $6 (2x input): + $0.024
+    row["cache_write_1h_tokens"] = 4_000
+    assert _priced_by_sql([row], per_request=False, parts_beside_totals=True)[0] == Decimal("1.6845")
 
 
 def test_price_in_force_is_from_inclusive_to_exclusive():

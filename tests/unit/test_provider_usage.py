@@ -48,11 +48,36 @@ def test_openai_costs_amount_is_exact():
     assert row["amount_usd"] == Decimal("0.06") and row["currency"] == "USD"
 
 
-def test_anthropic_usage_sums_both_cache_creation_kinds():
+def test_anthropic_usage_keeps_the_two_cache_lifetimes_apart():
     page, source = _page("anthropic", "usage_report_messages_response_example.json")
     (row,) = usage_table(anthropic_usage_rows(page, source)).to_pylist()
-    assert (row["input_uncached_tokens"], row["input_cached_tokens"], row["cache_write_tokens"]) == (123, 123, 246)
+    assert (row["input_uncached_tokens"], row["input_cached_tokens"]) == (123, 123)
+    # 5-minute and 1-hour writes have two prices: two counts, never summed into one
+    assert (row["cache_write_tokens"], row["cache_write_1h_tokens"]) == (123, 123)
     assert (row["model"], row["project_id"]) == ("claude-sonnet-4-20250514", "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ")
+
+
+def test_anthropic_1h_cache_writes_on_a_page_made_here():
+    page = {
+        "data": [
+            {
+                "starting_at": "2026-10-01T00:00:00Z",
+                "ending_at": "2026-10-02T00:00:00Z",
+                "results": [
+                    {
+                        "model": "claude-sonnet-4-5",
+                        "uncached_input_tokens": 1000,
+                        "cache_read_input_tokens": 0,
+                        "cache_creation": {"ephemeral_5m_input_tokens": 200, "ephemeral_1h_input_tokens": 3000},
+                        "output_tokens": 50,
+                    }
+                ],
+            }
+        ],
+        "has_more": False,
+    }
+    (row,) = usage_table(anthropic_usage_rows(page, "made-here.json")).to_pylist()
+    assert (row["cache_write_tokens"], row["cache_write_1h_tokens"]) == (200, 3000)
 
 
 def test_anthropic_cost_amount_is_cents():
