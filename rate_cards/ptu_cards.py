@@ -14,7 +14,6 @@ from rate_cards.llm_cards import RateCardError, parse_price
 
 DEFAULT_PTU_DIR = Path(__file__).resolve().parent / "ptu"
 _PRICE_FIELDS = ("hourly", "monthly_reservation", "yearly_reservation")
-TERMS = ("hourly", "monthly", "yearly")
 
 PTU_PRICES_SCHEMA = pa.schema(
     [
