@@ -279,6 +279,13 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
     """SELECT over one CUR data file (CSV, CSV.gz or Parquet) giving CLOUD_COST_SCHEMA columns plus `problem`
     (why a row cannot load, else null), runnable on any DuckDB connection set to TimeZone UTC: the warehouse
     streams it straight into its table, `parse_cur_file` collects it as Arrow."""
+    relation = _cur_relation(con, path)
+    columns = _cur_columns(con, relation, source)
+    return _focus_select(_typed_select(relation, columns, path), source, delivery_id)
+
+
+def _cur_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
+    """A relation over the file's rows, all text, with `source_line` (the line in the file, header = 1)."""
     quoted = sql_literal(str(path))
     if str(path).endswith(".parquet"):
         relation = (
@@ -301,6 +308,11 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
         relation = (
             f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, {csv_options}, {reading}))"
         )
+    return relation
+
+
+def _cur_columns(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> dict[str, str]:
+    """Canonical CUR column name -> the file's own column name; a missing required column fails the file."""
     try:
         described = con.execute(f"describe select * from {relation}").fetchall()
     except duckdb.Error as exc:
@@ -312,6 +324,11 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise SourceFormatError(source, f"missing required CUR column {missing[0]}", field=missing[0])
+    return columns
+
+
+def _typed_select(relation: str, columns: dict[str, str], path: Path) -> str:
+    """The file's fields typed (text trimmed, money DECIMAL(38,9), timestamps UTC) plus `problem`."""
 
     def col(name: str) -> str:
         return f"cast({sql_identifier(columns[name])} as varchar)" if name in columns else "cast(null as varchar)"
@@ -332,7 +349,7 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
         else (text("resource_tags") if "resource_tags" in columns else "null")
     )
     interval_start = f"try_cast(split_part({col('identity_time_interval')}, '/', 1) as timestamptz)"
-    query = f"""
+    return f"""
     with source as (select *, {tag_source} as tags_json from {relation}),
     typed as (
         select
@@ -386,6 +403,10 @@ def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, d
         end as problem
     from typed
     """
+
+
+def _focus_select(query: str, source: str, delivery_id: str | None) -> str:
+    """The typed rows as CLOUD_COST_SCHEMA columns: FOCUS charge categories and effective cost by line item type."""
     return f"""
         select
             'AWS' as provider_name,

@@ -17,6 +17,7 @@ A metrics file covers a window (its `timespan`, else the hours of its points) fo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,8 @@ from decimal import Decimal
 import pyarrow as pa
 
 from ingest.common import SourceFormatError, parse_timestamp
+from ingest.http_client import JsonApiClient
+from ingest.storage import LandingStore
 
 PROVISIONED_SKUS = frozenset({"ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"})
 DEPLOYMENTS_SCHEMA = pa.schema(
@@ -214,3 +217,69 @@ def fetch_metrics(client, account_resource_id: str, start: datetime, end: dateti
     ]
     page = client.get(f"{account_resource_id}/providers/Microsoft.Insights/metrics", params)
     return parse_metrics(json.dumps(page, default=str).encode(), f"monitor:{account_resource_id}")
+
+
+@dataclass(frozen=True)
+class DeploymentSnapshot:
+    taken_at: datetime
+    source: str
+    rows: pa.Table
+
+
+@dataclass(frozen=True)
+class MetricsDelivery:
+    source: str
+    rows: pa.Table
+    coverage: MetricsCoverage
+
+
+def landing_snapshots(store: LandingStore, folder: str) -> list[DeploymentSnapshot]:
+    """One snapshot per file, timed by its own `snapshot_at`, else its modification time (S3 LastModified)."""
+    snapshots = []
+    for key in store.list(folder, pattern="*.json"):
+        content, source = store.read_bytes(key), store.describe(key)
+        taken_at = snapshot_at(content, source) or store.modified_at(key).replace(tzinfo=UTC)
+        snapshots.append(DeploymentSnapshot(taken_at, source, parse_deployments(content, source, taken_at)))
+    return snapshots
+
+
+def landing_metrics(store: LandingStore, folder: str) -> list[MetricsDelivery]:
+    """Each file with the window it covers, oldest delivery first so a newer fetch of the same hours wins."""
+    deliveries = []
+    for key in sorted(store.list(folder, pattern="*.json"), key=lambda k: (store.modified_at(k), k)):
+        content, source = store.read_bytes(key), store.describe(key)
+        rows = parse_metrics(content, source)
+        deliveries.append(MetricsDelivery(source, rows, metrics_coverage(content, source, rows)))
+    return deliveries
+
+
+def api_deliveries(
+    client: JsonApiClient, account_resource_id: str, lookback_hours: int, now: datetime | None = None
+) -> tuple[list[DeploymentSnapshot], list[MetricsDelivery]]:
+    """From the ARM API: one deployments snapshot timed now, and the last `lookback_hours` whole hours of
+    metrics. The metrics fetch is account-wide, so it speaks for every deployment in its window."""
+    taken_at = now or datetime.now(UTC)
+    end = taken_at.replace(minute=0, second=0, microsecond=0)
+    start = end - timedelta(hours=lookback_hours)
+    account = account_resource_id
+    snapshots = [
+        DeploymentSnapshot(taken_at, f"arm:{account}/deployments", fetch_deployments(client, account, taken_at))
+    ]
+    rows = fetch_metrics(client, account, start, end)
+    return snapshots, [MetricsDelivery(f"monitor:{account}", rows, MetricsCoverage(start, end, None))]
+
+
+def landing_deliveries(
+    store: LandingStore, folder: str, warn: Callable[[str], object] = lambda message: None
+) -> tuple[list[DeploymentSnapshot] | None, list[MetricsDelivery] | None]:
+    """From recorded responses in `<folder>/deployments/` and `<folder>/metrics/`; None for a missing
+    sub-folder (no delivery: its table is left as it was, and `warn` is told)."""
+    deliveries: dict[str, list | None] = {}
+    for name, read in (("deployments", landing_snapshots), ("metrics", landing_metrics)):
+        path = f"{folder}/{name}"
+        if store.exists(path):
+            deliveries[name] = read(store, path)
+        else:
+            deliveries[name] = None
+            warn(f"no delivery: {store.describe(path)} does not exist; its table is left as it was")
+    return deliveries["deployments"], deliveries["metrics"]

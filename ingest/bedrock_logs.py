@@ -16,8 +16,11 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from datetime import UTC
+from datetime import UTC, date
 from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.common import (
     ParseResult,
@@ -28,6 +31,7 @@ from ingest.common import (
     table_keeping_storable_rows,
 )
 from ingest.provider_usage import USAGE_SCHEMA
+from ingest.storage import LandingStore
 
 _GEOGRAPHY_PREFIXES = ("us.", "eu.", "apac.", "global.", "us-gov.", "ca.", "jp.", "au.")
 
@@ -138,3 +142,26 @@ def parse_invocation_log(
     result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result
+
+
+def is_invocation_log(key: str) -> bool:
+    """Log objects by name: compressed or line-delimited JSON anywhere, plain `.json` only under `AWSLogs/`
+    (so a side file such as `application_profiles.json` is not read as a log)."""
+    return key.endswith((".json.gz", ".jsonl", ".jsonl.gz")) or (key.endswith(".json") and "AWSLogs" in key)
+
+
+def read_invocation_logs(store: LandingStore, folder: str = "bedrock") -> list[tuple[str, ParseResult]]:
+    """Every invocation log object below `folder`, parsed, with its key. `application_profiles.json` in the
+    folder maps application inference profiles to models (see `model_from_id`)."""
+    profiles_keys = store.list(folder, pattern="application_profiles.json")
+    profiles = json.loads(store.read_bytes(profiles_keys[0])) if profiles_keys else {}
+    return [
+        (key, parse_invocation_log(store.read_bytes(key), store.describe(key), profiles))
+        for key in store.list(folder)
+        if is_invocation_log(key)
+    ]
+
+
+def invocation_days(table: pa.Table) -> set[date]:
+    """The UTC days the invocations of `table` fall on."""
+    return {stamp.date() for stamp in pc.unique(table.column("bucket_start")).to_pylist() if stamp is not None}

@@ -52,8 +52,6 @@ CLOUD_COST_SCHEMA = pa.schema(
     ]
 )
 
-CLOUD_COST_COLUMNS = tuple(CLOUD_COST_SCHEMA.names)
-
 
 def cloud_table(rows: list[dict], extra: pa.Schema | None = None) -> pa.Table:
     """Arrow table in CLOUD_COST_SCHEMA (+ `extra` source-specific columns) from row dicts; missing keys are null."""

@@ -130,17 +130,6 @@ def to_money(value: Decimal | None) -> Decimal | None:
     return value.quantize(_MONEY_QUANTUM, rounding=ROUND_HALF_EVEN, context=_WIDE)
 
 
-def money_from_json_number(value: object) -> Decimal | None:
-    """Money from a JSON number without binary artefacts: `json.loads(..., parse_float=Decimal)` is
-    preferred; a float that still arrives is converted through its shortest repr, which is what the
-    provider wrote on the wire."""
-    if value is None:
-        return None
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return parse_decimal(value)
-
-
 def utc_naive(moment: datetime, what: str = "timestamp") -> datetime:
     """`moment` as a tz-naive UTC datetime (naive input is taken as UTC), checked against the accepted range and
     offset; raises ValueError naming `what` otherwise."""

@@ -17,7 +17,6 @@ import pyarrow as pa
 from ingest.common import ParseResult, Rejected, SourceFormatError
 
 OUTCOMES = ("resolved", "escalated", "abandoned")
-FIELDS = ("conversation_id", "opened_at", "resolved_at", "outcome", "reopened_at")
 OUTCOMES_SCHEMA = pa.schema(
     [
         ("conversation_id", pa.string()),

@@ -27,7 +27,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -169,98 +169,132 @@ def _resource_amount(requests: object, name: str) -> Decimal | None:
     return _decimal(request.get("Amount"))
 
 
-def _handle(state: _AppState, event: dict) -> None:
-    kind = event.get("Event")
-    if kind == "SparkListenerTaskEnd":
-        info = event.get("Task Info") or {}
-        launch, finish = _ms(info.get("Launch Time"), "Launch Time"), _ms(info.get("Finish Time"), "Finish Time")
-        state.seen(launch)
-        state.seen(finish)
-        if launch is not None and finish is not None and finish > launch:
-            executor = state.executors.get(str(info.get("Executor ID")))
-            if executor is not None:
-                profile = state.task_profiles.get((event.get("Stage ID"), event.get("Stage Attempt ID")), None)
-                amount = _task_gpu(state, executor.profile_id if profile is None else profile)
-                executor.task_gpu += (finish - launch) * amount
-        return
-    if kind == "SparkListenerTaskStart":
-        state.seen(_ms((event.get("Task Info") or {}).get("Launch Time"), "Launch Time"))
-        return
-    if kind == "SparkListenerExecutorAdded":
-        ms = _ms(event.get("Timestamp"), "Timestamp")
-        state.seen(ms)
-        info = event.get("Executor Info") or {}
-        executor_id = str(event.get("Executor ID"))
-        executor = state.executors.setdefault(executor_id, _Executor(executor_id))
-        executor.host = info.get("Host")
-        executor.added_ms = ms
-        executor.removed_ms = None
-        profile = info.get("Resource Profile Id")
-        executor.profile_id = profile if isinstance(profile, int) else 0
-        gpu = (info.get("Resources") or {}).get("gpu")
-        if isinstance(gpu, dict) and isinstance(gpu.get("addresses"), list):
-            executor.address_count = len(gpu["addresses"])
-        return
-    if kind == "SparkListenerExecutorRemoved":
-        ms = _ms(event.get("Timestamp"), "Timestamp")
-        state.seen(ms)
-        executor = state.executors.get(str(event.get("Executor ID")))
+def _task_end(state: _AppState, event: dict) -> None:
+    info = event.get("Task Info") or {}
+    launch, finish = _ms(info.get("Launch Time"), "Launch Time"), _ms(info.get("Finish Time"), "Finish Time")
+    state.seen(launch)
+    state.seen(finish)
+    if launch is not None and finish is not None and finish > launch:
+        executor = state.executors.get(str(info.get("Executor ID")))
         if executor is not None:
-            executor.removed_ms = ms
-        return
-    if kind == "SparkListenerStageSubmitted":
-        info = event.get("Stage Info") or {}
-        state.seen(_ms(info.get("Submission Time"), "Submission Time"))
-        profile = info.get("Resource Profile Id")
-        if isinstance(profile, int):
-            state.task_profiles[(info.get("Stage ID"), info.get("Stage Attempt ID"))] = profile
-        return
-    if kind == "SparkListenerResourceProfileAdded":
-        profile = event.get("Resource Profile Id")
-        if isinstance(profile, int):
-            executor_gpu = _resource_amount(event.get("Executor Resource Requests"), "gpu")
-            task_gpu = _resource_amount(event.get("Task Resource Requests"), "gpu")
-            if executor_gpu is not None:
-                state.profile_executor_gpu[profile] = executor_gpu
-            if task_gpu is not None:
-                state.profile_task_gpu[profile] = task_gpu
-        return
-    if kind == "SparkListenerEnvironmentUpdate":
-        properties = event.get("Spark Properties")
-        if isinstance(properties, list):  # Spark 1.x/2.x wrote [[key, value], ...]
-            properties = {pair[0]: pair[1] for pair in properties if isinstance(pair, list) and len(pair) == 2}
-        if isinstance(properties, dict):
-            state.properties.update({str(k): str(v) for k, v in properties.items()})
-        return
-    if kind == "SparkListenerApplicationStart":
-        app_id, attempt_id = event.get("App ID"), event.get("App Attempt ID")
-        if app_id is not None and not isinstance(app_id, str):
-            raise _BadEvent(f"App ID is not text: {str(app_id)[:80]!r}")
-        if attempt_id is not None and (isinstance(attempt_id, bool) or not isinstance(attempt_id, (str, int))):
-            raise _BadEvent(f"App Attempt ID is not text: {str(attempt_id)[:80]!r}")
-        state.start_ms = _ms(event.get("Timestamp"), "Timestamp")
-        state.seen(state.start_ms)
-        state.app_id = event.get("App ID") or state.app_id
-        state.attempt_id = event.get("App Attempt ID") or state.attempt_id
-        state.app_name = event.get("App Name")
-        state.user = event.get("User")
-        return
-    if kind == "SparkListenerApplicationEnd":
-        state.end_ms = _ms(event.get("Timestamp"), "Timestamp")
-        state.seen(state.end_ms)
-        return
-    if kind == "SparkListenerLogStart":
-        state.spark_version = event.get("Spark Version")
-        return
-    if kind == "SparkListenerJobStart":
-        state.seen(_ms(event.get("Submission Time"), "Submission Time"))
-    elif kind == "SparkListenerJobEnd":
-        state.seen(_ms(event.get("Completion Time"), "Completion Time"))
-    elif kind == "SparkListenerStageCompleted":
-        state.seen(_ms((event.get("Stage Info") or {}).get("Completion Time"), "Completion Time"))
-    elif isinstance(kind, str) and kind.endswith(("SQLExecutionStart", "SQLExecutionEnd")):
+            profile = state.task_profiles.get((event.get("Stage ID"), event.get("Stage Attempt ID")), None)
+            amount = _task_gpu(state, executor.profile_id if profile is None else profile)
+            executor.task_gpu += (finish - launch) * amount
+
+
+def _executor_added(state: _AppState, event: dict) -> None:
+    ms = _ms(event.get("Timestamp"), "Timestamp")
+    state.seen(ms)
+    info = event.get("Executor Info") or {}
+    executor_id = str(event.get("Executor ID"))
+    executor = state.executors.setdefault(executor_id, _Executor(executor_id))
+    executor.host = info.get("Host")
+    executor.added_ms = ms
+    executor.removed_ms = None
+    profile = info.get("Resource Profile Id")
+    executor.profile_id = profile if isinstance(profile, int) else 0
+    gpu = (info.get("Resources") or {}).get("gpu")
+    if isinstance(gpu, dict) and isinstance(gpu.get("addresses"), list):
+        executor.address_count = len(gpu["addresses"])
+
+
+def _executor_removed(state: _AppState, event: dict) -> None:
+    ms = _ms(event.get("Timestamp"), "Timestamp")
+    state.seen(ms)
+    executor = state.executors.get(str(event.get("Executor ID")))
+    if executor is not None:
+        executor.removed_ms = ms
+
+
+def _stage_submitted(state: _AppState, event: dict) -> None:
+    info = event.get("Stage Info") or {}
+    state.seen(_ms(info.get("Submission Time"), "Submission Time"))
+    profile = info.get("Resource Profile Id")
+    if isinstance(profile, int):
+        state.task_profiles[(info.get("Stage ID"), info.get("Stage Attempt ID"))] = profile
+
+
+def _resource_profile_added(state: _AppState, event: dict) -> None:
+    profile = event.get("Resource Profile Id")
+    if isinstance(profile, int):
+        executor_gpu = _resource_amount(event.get("Executor Resource Requests"), "gpu")
+        task_gpu = _resource_amount(event.get("Task Resource Requests"), "gpu")
+        if executor_gpu is not None:
+            state.profile_executor_gpu[profile] = executor_gpu
+        if task_gpu is not None:
+            state.profile_task_gpu[profile] = task_gpu
+
+
+def _environment_update(state: _AppState, event: dict) -> None:
+    properties = event.get("Spark Properties")
+    if isinstance(properties, list):  # Spark 1.x/2.x wrote [[key, value], ...]
+        properties = {pair[0]: pair[1] for pair in properties if isinstance(pair, list) and len(pair) == 2}
+    if isinstance(properties, dict):
+        state.properties.update({str(k): str(v) for k, v in properties.items()})
+
+
+def _application_start(state: _AppState, event: dict) -> None:
+    app_id, attempt_id = event.get("App ID"), event.get("App Attempt ID")
+    if app_id is not None and not isinstance(app_id, str):
+        raise _BadEvent(f"App ID is not text: {str(app_id)[:80]!r}")
+    if attempt_id is not None and (isinstance(attempt_id, bool) or not isinstance(attempt_id, (str, int))):
+        raise _BadEvent(f"App Attempt ID is not text: {str(attempt_id)[:80]!r}")
+    state.start_ms = _ms(event.get("Timestamp"), "Timestamp")
+    state.seen(state.start_ms)
+    state.app_id = event.get("App ID") or state.app_id
+    state.attempt_id = event.get("App Attempt ID") or state.attempt_id
+    state.app_name = event.get("App Name")
+    state.user = event.get("User")
+
+
+def _application_end(state: _AppState, event: dict) -> None:
+    state.end_ms = _ms(event.get("Timestamp"), "Timestamp")
+    state.seen(state.end_ms)
+
+
+def _log_start(state: _AppState, event: dict) -> None:
+    state.spark_version = event.get("Spark Version")
+
+
+def _seen_at(*path: str) -> Callable[[_AppState, dict], None]:
+    """A handler for events that only move the application's last-seen time: the field at `path`."""
+
+    def handle(state: _AppState, event: dict) -> None:
+        value = event
+        for key in path:
+            value = (value or {}).get(key)  # a non-object where an object belongs fails the line, as elsewhere
+        state.seen(_ms(value, path[-1]))
+
+    return handle
+
+
+_HANDLERS: dict[str, Callable[[_AppState, dict], None]] = {
+    "SparkListenerTaskEnd": _task_end,
+    "SparkListenerTaskStart": _seen_at("Task Info", "Launch Time"),
+    "SparkListenerExecutorAdded": _executor_added,
+    "SparkListenerExecutorRemoved": _executor_removed,
+    "SparkListenerStageSubmitted": _stage_submitted,
+    "SparkListenerResourceProfileAdded": _resource_profile_added,
+    "SparkListenerEnvironmentUpdate": _environment_update,
+    "SparkListenerApplicationStart": _application_start,
+    "SparkListenerApplicationEnd": _application_end,
+    "SparkListenerLogStart": _log_start,
+    "SparkListenerJobStart": _seen_at("Submission Time"),
+    "SparkListenerJobEnd": _seen_at("Completion Time"),
+    "SparkListenerStageCompleted": _seen_at("Stage Info", "Completion Time"),
+}
+_SQL_EXECUTION_EVENTS = ("SQLExecutionStart", "SQLExecutionEnd")  # the SQL listener's class names vary by package
+
+
+def _handle(state: _AppState, event: dict) -> None:
+    """Apply one event to the application's state through the handler of its type. Every other event
+    (block managers, plugins, unknown) carries nothing we bill."""
+    kind = event.get("Event")
+    handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is not None:
+        handler(state, event)
+    elif isinstance(kind, str) and kind.endswith(_SQL_EXECUTION_EVENTS):
         state.seen(_ms(event.get("time"), "time"))
-    # every other event (block managers, plugins, unknown) carries nothing we bill
 
 
 def _task_gpu(state: _AppState, profile: int) -> Decimal:

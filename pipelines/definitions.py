@@ -11,7 +11,7 @@ from pipelines.assets.azure_openai_ptu import AzureOpenAiResource
 from pipelines.assets.cloud_billing import GcpBillingExportResource
 from pipelines.assets.dbt import FinopsDbtCliResource, dbt_executable, dbt_project
 from pipelines.assets.llm_providers import provider_resources
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
 from pipelines.sensors import build_landing_sensor
 
 all_assets = dg.load_assets_from_package_module(assets)
@@ -48,6 +48,7 @@ defs = dg.Definitions(
         "gcp_billing": GcpBillingExportResource(),
         **provider_resources(),
         "azure_openai": AzureOpenAiResource(),
+        "rate_cards": RateCardsResource(),
         "dbt": FinopsDbtCliResource(
             project_dir=dbt_project,
             profiles_dir=str(dbt_project.profiles_dir),

@@ -9,6 +9,7 @@ import duckdb
 
 from ingest.storage import LandingStore, open_store
 from pipelines.settings import Settings
+from rate_cards.ptu_cards import PtuCards, load_ptu_cards
 from warehouse.duckdb_store import connect
 
 
@@ -51,3 +52,12 @@ class LandingResource(dg.ConfigurableResource):
         if self.root.startswith("s3://"):
             raise ValueError(f"this source reads a local landing folder, not {self.root}")
         return Path(self.root)
+
+
+class RateCardsResource(dg.ConfigurableResource):
+    """Where the price cards are read from. Empty folder = the cards versioned in the repo (`rate_cards/ptu/`)."""
+
+    ptu_dir: str = ""
+
+    def ptu(self) -> PtuCards:
+        return load_ptu_cards(Path(self.ptu_dir)) if self.ptu_dir else load_ptu_cards()

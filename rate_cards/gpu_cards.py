@@ -8,15 +8,22 @@ committed), effective from a date until the same instance type's next entry. Pri
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 
 from ingest.common import MONEY_TYPE
+from rate_cards.card_files import (
+    check_card_keys,
+    check_entry_fields,
+    effective_periods,
+    parse_card_date,
+    parse_money,
+    read_card,
+)
 
 DEFAULT_GPU_CARDS_DIR = Path(__file__).resolve().parent / "gpu"
 JOB_TYPE_RULES_FILE = DEFAULT_GPU_CARDS_DIR / "job_type_rules.toml"
@@ -77,43 +84,17 @@ JOB_TYPE_RULES_SCHEMA = pa.schema(
 )
 
 
-def _load_toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise GpuCardError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise GpuCardError(f"{path}: cannot read: {exc}") from None
-
-
 def _price(value: object, where: str) -> Decimal:
-    if isinstance(value, float):
-        raise GpuCardError(f'{where}: write prices as quoted decimal strings such as "2.7450" (got float {value!r})')
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise GpuCardError(f'{where}: expected a decimal string such as "2.7450", got {value!r}')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise GpuCardError(f'{where}: expected a decimal string such as "2.7450", got {value!r}') from None
-    if not number.is_finite() or number <= 0:
-        raise GpuCardError(f"{where}: expected a positive USD per GPU-hour price, got {value!r}")
-    if number != number.quantize(Decimal("0.000000001")):
-        raise GpuCardError(f"{where}: at most 9 decimals (the warehouse money scale), got {value!r}")
-    return number
-
-
-def _effective_date(value: object, where: str) -> date:
-    if isinstance(value, datetime):
-        raise GpuCardError(f"{where}: expected a date YYYY-MM-DD (prices change on day boundaries), got {value!r}")
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise GpuCardError(f"{where}: expected a date YYYY-MM-DD, got {value!r}")
+    return parse_money(
+        value,
+        where,
+        GpuCardError,
+        example="2.7450",
+        what="USD per GPU-hour price",
+        zero_allowed=False,
+        max_decimals=9,
+        decimals_reason=" (the warehouse money scale)",
+    )
 
 
 def _text(entry: dict, key: str, where: str) -> str:
@@ -125,15 +106,8 @@ def _text(entry: dict, key: str, where: str) -> str:
 
 def load_gpu_card_file(path: Path) -> list[GpuPrice]:
     """Parse and check one card; effective_to is filled across the card's entries of an instance type."""
-    card = _load_toml(path)
-    unknown = set(card) - _CARD_KEYS
-    if unknown:
-        raise GpuCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_CARD_KEYS)}")
-    for required in ("provider", "version", "source", "prices"):
-        if required not in card:
-            raise GpuCardError(f"{path}: missing required top-level key '{required}'")
-    if card.get("currency", "USD") != "USD":
-        raise GpuCardError(f"{path}, field 'currency': {card['currency']!r} is not supported; expected 'USD'")
+    card = read_card(path, GpuCardError)
+    check_card_keys(card, path, GpuCardError, required=("provider", "version", "source", "prices"), allowed=_CARD_KEYS)
     if not isinstance(card["prices"], list) or not card["prices"]:
         raise GpuCardError(f"{path}, field 'prices': expected a non-empty array of [[prices]] tables")
     provider, version, source = str(card["provider"]), str(card["version"]), str(card["source"])
@@ -144,12 +118,13 @@ def load_gpu_card_file(path: Path) -> list[GpuPrice]:
         where = f"{path}, prices entry {index}" + (f" ({label!r})" if label else "")
         if not isinstance(entry, dict):
             raise GpuCardError(f"{where}: expected a table of fields, got {entry!r}")
-        unknown = set(entry) - _ENTRY_KEYS
-        if unknown:
-            raise GpuCardError(f"{where}: unknown fields {sorted(unknown)}; expected some of {sorted(_ENTRY_KEYS)}")
-        for required in ("instance_type", "gpu_type", "gpus_per_instance", "effective_from", "on_demand"):
-            if required not in entry:
-                raise GpuCardError(f"{where}: missing required field '{required}'")
+        check_entry_fields(
+            entry,
+            where,
+            GpuCardError,
+            allowed=_ENTRY_KEYS,
+            required=("instance_type", "gpu_type", "gpus_per_instance", "effective_from", "on_demand"),
+        )
         gpus = entry["gpus_per_instance"]
         if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
             raise GpuCardError(f"{where}, field 'gpus_per_instance': expected a whole number >= 1, got {gpus!r}")
@@ -166,7 +141,9 @@ def load_gpu_card_file(path: Path) -> list[GpuPrice]:
                 gpus_per_instance=gpus,
                 card_version=version,
                 card_source=source,
-                effective_from=_effective_date(entry["effective_from"], f"{where}, field 'effective_from'"),
+                effective_from=parse_card_date(
+                    entry["effective_from"], f"{where}, field 'effective_from'", GpuCardError
+                ),
                 effective_to=None,
                 usd_per_gpu_hour=prices,
             )
@@ -175,24 +152,16 @@ def load_gpu_card_file(path: Path) -> list[GpuPrice]:
 
 
 def _close_ranges(entries: list[GpuPrice], path: Path | str) -> list[GpuPrice]:
-    by_type: dict[str, list[GpuPrice]] = {}
-    for entry in entries:
-        by_type.setdefault(entry.instance_type, []).append(entry)
-    closed: list[GpuPrice] = []
-    for instance_type, versions in by_type.items():
-        versions.sort(key=lambda price: price.effective_from)
-        for earlier, later in zip(versions, versions[1:], strict=False):
-            if earlier.effective_from == later.effective_from:
-                raise GpuCardError(
-                    f"{path}: two entries for {instance_type!r} effective from {later.effective_from}; "
-                    "expected one price per instance type and date"
-                )
-        for position, price in enumerate(versions):
-            following = versions[position + 1].effective_from if position + 1 < len(versions) else None
-            closed.append(
-                GpuPrice(**{**price.__dict__, "effective_to": following})  # type: ignore[arg-type]
-            )
-    return closed
+    periods = effective_periods(
+        entries,
+        key=lambda price: price.instance_type,
+        start=lambda price: price.effective_from,
+        same_start=lambda first, second: GpuCardError(
+            f"{path}: two entries for {first.instance_type!r} effective from {second.effective_from}; "
+            "expected one price per instance type and date"
+        ),
+    )
+    return [GpuPrice(**{**price.__dict__, "effective_to": ends}) for price, ends in periods]
 
 
 def load_gpu_cards(cards_dir: Path = DEFAULT_GPU_CARDS_DIR) -> list[GpuPrice]:
@@ -231,7 +200,7 @@ def gpu_prices_table(prices: list[GpuPrice]) -> pa.Table:
 
 def load_job_type_rules(path: Path = JOB_TYPE_RULES_FILE) -> tuple[list[str], list[JobTypeRule]]:
     """(known job types, rules by priority). Each pattern must compile; each job_type must be a known type."""
-    config = _load_toml(path)
+    config = read_card(path, GpuCardError)
     unknown = set(config) - _RULES_KEYS
     if unknown:
         raise GpuCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_RULES_KEYS)}")

@@ -9,16 +9,16 @@ decimals per 1M tokens) so pricing can run in exact integer arithmetic.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 
 from ingest.common import MONEY_TYPE
+from rate_cards.card_files import check_card_keys, check_entry_fields, effective_periods, parse_money, read_card
 from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, kind_names
 
 DEFAULT_CARDS_DIR = Path(__file__).resolve().parent / "llm"
@@ -174,19 +174,7 @@ ALIASES_SCHEMA = pa.schema(
 
 def parse_price(value: object, where: str) -> Decimal:
     """A non-negative price written as a quoted decimal string (floats refused); errors name `where`."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        raise RateCardError(f"{where}: write prices as quoted decimal strings (got float {value!r})")
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise RateCardError(f'{where}: expected a decimal string such as "2.50", got {value!r}')
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise RateCardError(f'{where}: expected a decimal string such as "2.50", got {value!r}') from None
-    if not number.is_finite() or number < 0:
-        raise RateCardError(f"{where}: expected a non-negative price, got {value!r}")
-    return number
+    return parse_money(value, where, RateCardError)
 
 
 def _timestamp(value: object, where: str) -> datetime:
@@ -234,19 +222,8 @@ def _check_whole_picodollars(prices: TokenPrices, where: str) -> None:
 
 def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
     """Parse and check one card file. Effective ranges are closed later across all entries of a model."""
-    try:
-        with path.open("rb") as handle:
-            card = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise RateCardError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(card) - _CARD_KEYS
-    if unknown:
-        raise RateCardError(f"{path}: unknown top-level keys {sorted(unknown)}; expected some of {sorted(_CARD_KEYS)}")
-    for required in ("provider", "version", "source", "prices"):
-        if required not in card:
-            raise RateCardError(f"{path}: missing required top-level key '{required}'")
-    if card.get("currency", "USD") != "USD":
-        raise RateCardError(f"{path}: currency {card['currency']!r} is not supported; expected 'USD'")
+    card = read_card(path, RateCardError)
+    check_card_keys(card, path, RateCardError, required=("provider", "version", "source", "prices"), allowed=_CARD_KEYS)
     provider, version, source = str(card["provider"]), str(card["version"]), str(card["source"])
     cached_in_input = card.get("cached_input_counted_in_input")
     reasoning_in_output = card.get("reasoning_counted_in_output")
@@ -264,9 +241,7 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
     for index, entry in enumerate(card["prices"], start=1):
         model = entry.get("model")
         where = f"{path}, prices entry {index}" + (f" (model {model!r})" if model else "")
-        unknown = set(entry) - _PRICE_KEYS
-        if unknown:
-            raise RateCardError(f"{where}: unknown fields {sorted(unknown)}; expected some of {sorted(_PRICE_KEYS)}")
+        check_entry_fields(entry, where, RateCardError, allowed=_PRICE_KEYS)
         if not isinstance(model, str) or not model:
             raise RateCardError(f"{where}: missing required field 'model'")
         if "effective_from" not in entry:
@@ -313,26 +288,23 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
 
 
 def _close_ranges(prices: Iterable[ModelPrice]) -> list[ModelPrice]:
-    by_model: dict[str, list[ModelPrice]] = {}
+    """Each price in force until the same model's next one; models in name order."""
+    prices = sorted(prices, key=lambda price: price.model)
+    providers: dict[str, str] = {}
     for price in prices:
-        by_model.setdefault(price.model, []).append(price)
-    closed = []
-    for model, entries in sorted(by_model.items()):
-        entries.sort(key=lambda p: p.effective_from)
-        for current, following in zip(entries, entries[1:] + [None], strict=True):
-            if following is not None and following.effective_from == current.effective_from:
-                raise RateCardError(
-                    f"model {model!r} has two prices effective from {current.effective_from:%Y-%m-%d %H:%M} "
-                    f"(cards {current.card_version} and {following.card_version})"
-                )
-            if following is not None and following.provider != current.provider:
-                raise RateCardError(
-                    f"model {model!r} is priced by two providers: {current.provider}, {following.provider}"
-                )
-            closed.append(
-                ModelPrice(**{**current.__dict__, "effective_to": following.effective_from if following else None})
-            )
-    return closed
+        owner = providers.setdefault(price.model, price.provider)
+        if owner != price.provider:
+            raise RateCardError(f"model {price.model!r} is priced by two providers: {owner}, {price.provider}")
+    periods = effective_periods(
+        prices,
+        key=lambda price: price.model,
+        start=lambda price: price.effective_from,
+        same_start=lambda first, second: RateCardError(
+            f"model {first.model!r} has two prices effective from {first.effective_from:%Y-%m-%d %H:%M} "
+            f"(cards {first.card_version} and {second.card_version})"
+        ),
+    )
+    return [ModelPrice(**{**price.__dict__, "effective_to": ends}) for price, ends in periods]
 
 
 def load_rate_cards(directory: Path = DEFAULT_CARDS_DIR) -> RateCards:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 
 from ingest.common import MONEY_TYPE
+from rate_cards.card_files import check_card_keys, check_entry_fields, effective_periods, parse_card_date, read_card
 from rate_cards.llm_cards import RateCardError, parse_price
 
 DEFAULT_PTU_DIR = Path(__file__).resolve().parent / "ptu"
 _PRICE_FIELDS = ("hourly", "monthly_reservation", "yearly_reservation")
-TERMS = ("hourly", "monthly", "yearly")
 
 PTU_PRICES_SCHEMA = pa.schema(
     [
@@ -45,74 +44,59 @@ class PtuCards:
 
 
 def _card_date(value: object, where: str, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value)
-        except ValueError:
-            pass
-    if not isinstance(value, date):
-        raise RateCardError(f"{where}, field '{field}': expected a date YYYY-MM-DD, got {value!r}")
-    return datetime(value.year, value.month, value.day)
+    day = parse_card_date(value, f"{where}, field '{field}'", RateCardError)
+    return datetime(day.year, day.month, day.day)
 
 
-def load_ptu_cards(directory: Path = DEFAULT_PTU_DIR) -> PtuCards:
-    entries: list[dict] = []
-    reservations: list[dict] = []
-    for path in sorted(Path(directory).glob("*.toml")):
-        try:
-            card = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as exc:
-            raise RateCardError(f"{path}: not valid TOML: {exc}") from None
-        version = card.get("version")
-        if not version:
-            raise RateCardError(f"{path}: missing required top-level key 'version'")
-        for index, entry in enumerate(card.get("prices", []), start=1):
-            where = f"{path}, prices entry {index}"
-            unknown = set(entry) - {"deployment_type", "effective_from", *_PRICE_FIELDS}
-            if unknown:
-                raise RateCardError(f"{where}: unknown fields {sorted(unknown)}")
-            for field in ("deployment_type", "effective_from", *_PRICE_FIELDS):
-                if field not in entry:
-                    raise RateCardError(f"{where}: missing required field '{field}'")
-            entries.append(
-                {
-                    "deployment_type": str(entry["deployment_type"]),
-                    "effective_from": _card_date(entry["effective_from"], where, "effective_from"),
-                    **{f"{f}_usd_per_ptu": parse_price(entry[f], f"{where}, field '{f}'") for f in _PRICE_FIELDS},
-                    "card_version": str(version),
-                }
-            )
-        for index, entry in enumerate(card.get("reservations", []), start=1):
-            where = f"{path}, reservations entry {index}"
-            if entry.get("term") not in ("monthly", "yearly") or not entry.get("deployment"):
-                raise RateCardError(
-                    f"{where}: expected 'deployment' and 'term' = \"monthly\" or \"yearly\", got {entry!r}"
-                )
-            unknown = set(entry) - {"deployment", "term", "effective_from", "effective_to"}
-            if unknown:
-                raise RateCardError(f"{where}: unknown fields {sorted(unknown)}")
-            # dated, so adding or ending a reservation never reprices the hours before it
-            if "effective_from" not in entry:
-                raise RateCardError(f"{where}: missing required field 'effective_from' (the reservation's first day)")
-            starts = _card_date(entry["effective_from"], where, "effective_from")
-            ends = _card_date(entry["effective_to"], where, "effective_to") if "effective_to" in entry else None
-            if ends is not None and ends <= starts:
-                raise RateCardError(f"{where}, field 'effective_to': expected a date after effective_from")
-            reservations.append(
-                {
-                    "deployment": entry["deployment"],
-                    "term": entry["term"],
-                    "effective_from": starts,
-                    "effective_to": ends,
-                    "card_version": str(version),
-                }
-            )
-    entries.sort(key=lambda e: (e["deployment_type"], e["effective_from"]))
-    for current, following in zip(entries, entries[1:] + [None], strict=True):
-        same = following is not None and following["deployment_type"] == current["deployment_type"]
-        if same and following["effective_from"] == current["effective_from"]:
-            raise RateCardError(f"PTU deployment type {current['deployment_type']!r} has two prices from the same date")
-        current["effective_to"] = following["effective_from"] if same else None
+def _price_rows(card: dict, path: Path, version: str) -> list[dict]:
+    rows = []
+    for index, entry in enumerate(card.get("prices", []), start=1):
+        where = f"{path}, prices entry {index}"
+        fields = ("deployment_type", "effective_from", *_PRICE_FIELDS)
+        check_entry_fields(entry, where, RateCardError, allowed=fields, required=fields)
+        rows.append(
+            {
+                "deployment_type": str(entry["deployment_type"]),
+                "effective_from": _card_date(entry["effective_from"], where, "effective_from"),
+                **{f"{f}_usd_per_ptu": parse_price(entry[f], f"{where}, field '{f}'") for f in _PRICE_FIELDS},
+                "card_version": version,
+            }
+        )
+    return rows
+
+
+def _reservation_rows(card: dict, path: Path, version: str) -> list[dict]:
+    rows = []
+    for index, entry in enumerate(card.get("reservations", []), start=1):
+        where = f"{path}, reservations entry {index}"
+        if entry.get("term") not in ("monthly", "yearly") or not entry.get("deployment"):
+            raise RateCardError(f"{where}: expected 'deployment' and 'term' = \"monthly\" or \"yearly\", got {entry!r}")
+        # dated, so adding or ending a reservation never reprices the hours before it
+        check_entry_fields(
+            entry,
+            where,
+            RateCardError,
+            allowed=("deployment", "term", "effective_from", "effective_to"),
+            required=("effective_from",),
+            hints={"effective_from": "the reservation's first day"},
+        )
+        starts = _card_date(entry["effective_from"], where, "effective_from")
+        ends = _card_date(entry["effective_to"], where, "effective_to") if "effective_to" in entry else None
+        if ends is not None and ends <= starts:
+            raise RateCardError(f"{where}, field 'effective_to': expected a date after effective_from")
+        rows.append(
+            {
+                "deployment": entry["deployment"],
+                "term": entry["term"],
+                "effective_from": starts,
+                "effective_to": ends,
+                "card_version": version,
+            }
+        )
+    return rows
+
+
+def _check_no_overlap(reservations: list[dict]) -> None:
     reservations.sort(key=lambda r: (r["deployment"], r["effective_from"]))
     for current, following in zip(reservations, reservations[1:], strict=False):
         if following["deployment"] == current["deployment"] and (
@@ -123,6 +107,31 @@ def load_ptu_cards(directory: Path = DEFAULT_PTU_DIR) -> PtuCards:
                 f" {current['effective_from']:%Y-%m-%d} and from {following['effective_from']:%Y-%m-%d}):"
                 " end the first with effective_to"
             )
+
+
+def load_ptu_cards(directory: Path = DEFAULT_PTU_DIR) -> PtuCards:
+    """Every `*.toml` card of the folder: prices by deployment type (each in force until the type's next
+    entry) and the reservations (dated, never overlapping for one deployment)."""
+    entries: list[dict] = []
+    reservations: list[dict] = []
+    for path in sorted(Path(directory).glob("*.toml")):
+        card = read_card(path, RateCardError)
+        check_card_keys(card, path, RateCardError, required=("version",))
+        if not card["version"]:
+            raise RateCardError(f"{path}: missing required top-level key 'version'")
+        entries += _price_rows(card, path, str(card["version"]))
+        reservations += _reservation_rows(card, path, str(card["version"]))
+    entries.sort(key=lambda e: (e["deployment_type"], e["effective_from"]))
+    for entry, ends in effective_periods(
+        entries,
+        key=lambda e: e["deployment_type"],
+        start=lambda e: e["effective_from"],
+        same_start=lambda first, _: RateCardError(
+            f"PTU deployment type {first['deployment_type']!r} has two prices from the same date"
+        ),
+    ):
+        entry["effective_to"] = ends
+    _check_no_overlap(reservations)
     prices = pa.Table.from_pylist(entries, schema=PTU_PRICES_SCHEMA) if entries else PTU_PRICES_SCHEMA.empty_table()
     reserved = (
         pa.Table.from_pylist(reservations, schema=PTU_RESERVATIONS_SCHEMA)

@@ -8,7 +8,7 @@ over the whole batch in DuckDB; the result is stored as DECIMAL(38,9).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import duckdb
@@ -168,13 +168,42 @@ def _load_days(
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw_ledger")
     _create_tables(con)
-    text_rejected: list[Rejected] = []
-    selects = []
-    registered = []
-    relations = []
+    inputs = _typed_inputs(con, files, days, unreadable)
+    day_list = _date_list(days)
+    checked = _checked_sql("\nunion all by name\n".join(inputs.selects))
+    # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
+    con.execute("set preserve_insertion_order = false")
+    # rows the engine will read (Parquet from metadata, text files from their tables), to skip the second
+    # pass when every row was valid
+    engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in inputs.relations)
+    with transaction(con):
+        invalid = _replace_day_rows(con, day_list, checked, engine_rows)
+        touched_days = _settle_duplicates(con, day_list)
+        results = _record_days(con, files, days, touched_days, invalid, inputs.rejected)
+    for name in inputs.registered:
+        con.unregister(name)
+    for temp in ("_ledger_orphaned", "_ledger_contested", "_ledger_copies"):
+        con.execute(f"drop table if exists {temp}")
+    con.execute("reset preserve_insertion_order")
+    return results
+
+
+@dataclass
+class _TypedInputs:
+    selects: list[str] = field(default_factory=list)  # one typed SELECT per readable file
+    relations: list[str] = field(default_factory=list)  # what the engine reads, to count its rows
+    registered: list[str] = field(default_factory=list)  # Arrow tables registered on the connection
+    rejected: list[Rejected] = field(default_factory=list)  # whole files and text lines rejected before SQL
+
+
+def _typed_inputs(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LedgerFile], days: Sequence[date], unreadable: dict[str, str]
+) -> _TypedInputs:
+    """One typed SELECT per file; a file that cannot be read or typed at all is one rejected input (named,
+    with the reason) and the other files and days still load."""
+    inputs = _TypedInputs()
+    text_rejected, selects, registered, relations = inputs.rejected, inputs.selects, inputs.registered, inputs.relations
     for index, file in enumerate(files):
-        # A file that cannot be read or typed at all is one rejected input (named, with the reason); the
-        # other files and days still load.
         if str(file.path) in unreadable:
             text_rejected.append(Rejected(str(file.path), None, unreadable[str(file.path)]))
             continue
@@ -219,13 +248,17 @@ def _load_days(
                 ingest_date=days[0] if days else date(1970, 1, 1),
             )
         )
-    day_list = _date_list(days)
-    typed = "\nunion all by name\n".join(selects)
+    return inputs
+
+
+def _checked_sql(typed: str) -> str:
+    """Type, validate, resolve aliases, price: one streaming pipeline over the typed files, with
+    `invalid_reason` (null for a row that loads). The pricing is the generated SQL of `rate_cards.pricing_sql`."""
     counts = {kind.name: f"defaulted.{kind.count}" for kind in TOKEN_KINDS}
     defaults = ",\n                    ".join(f"coalesce({column}, 0) as {column}" for column in _PART_COUNTS)
     # Type, validate, resolve aliases, price: one streaming pipeline, read twice (valid rows into the table,
     # then the few invalid rows into quarantine) rather than materialized: a 20M-row batch never sits in memory.
-    checked = f"""
+    return f"""
         with typed as ({typed}),
         defaulted as (
             select
@@ -277,84 +310,90 @@ def _load_days(
             end) as invalid_reason
         from priced
         """
-    # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
-    con.execute("set preserve_insertion_order = false")
-    # rows the engine will read (Parquet from metadata, text files from their tables), to skip the second
-    # pass when every row was valid
-    engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in relations)
-    with transaction(con):
-        # requests of these days that won over a copy delivered on another day: if the restated days drop
-        # them, that other copy takes their place (dedup is decided over the whole history)
-        con.execute(
+
+
+def _replace_day_rows(con: duckdb.DuckDBPyConnection, day_list: str, checked: str, engine_rows: int) -> list[tuple]:
+    """In the caller's transaction: the days' rows replaced by the valid checked rows; returns the invalid
+    rows (ingest_date, source_file, source_line, invalid_reason), read only when some row did not load."""
+    # requests of these days that won over a copy delivered on another day: if the restated days drop
+    # them, that other copy takes their place (dedup is decided over the whole history)
+    con.execute(
+        f"""
+        create or replace temp table _ledger_orphaned as
+        select distinct request_id from {DUPLICATES_TABLE}
+        where ingest_date not in ({day_list})
+          and request_id in (select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list}))
+        """
+    )
+    con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
+    con.execute(f"delete from {DUPLICATES_TABLE} where ingest_date in ({day_list})")
+    (inserted,) = con.execute(
+        f"""
+        insert into {REQUESTS_TABLE} by name
+        select
+            request_id, requested_at, ingest_date, model_id, model, provider, api_version,
+            feature_tag, input_tokens, output_tokens, {", ".join(_PART_COUNTS)},
+            duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
+            cache_hit, routing_reason, prompt_tokens, is_long_context,
+            cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
+                as total_cost_usd,
+            client_cost_usd, rate_card_version, source_file, source_line
+        from ({checked}) as checked
+        where invalid_reason is null
+        """
+    ).fetchone()
+    invalid = []
+    if inserted < engine_rows:
+        invalid = con.execute(
             f"""
-            create or replace temp table _ledger_orphaned as
-            select distinct request_id from {DUPLICATES_TABLE}
-            where ingest_date not in ({day_list})
-              and request_id in (select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list}))
-            """
-        )
-        con.execute(f"delete from {REQUESTS_TABLE} where ingest_date in ({day_list})")
-        con.execute(f"delete from {DUPLICATES_TABLE} where ingest_date in ({day_list})")
-        (inserted,) = con.execute(
-            f"""
-            insert into {REQUESTS_TABLE} by name
-            select
-                request_id, requested_at, ingest_date, model_id, model, provider, api_version,
-                feature_tag, input_tokens, output_tokens, {", ".join(_PART_COUNTS)},
-                duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
-                cache_hit, routing_reason, prompt_tokens, is_long_context,
-                cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
-                    as total_cost_usd,
-                client_cost_usd, rate_card_version, source_file, source_line
+            select ingest_date, source_file, source_line, invalid_reason
             from ({checked}) as checked
-            where invalid_reason is null
+            where invalid_reason is not null
             """
-        ).fetchone()
-        invalid = []
-        if inserted < engine_rows:
-            invalid = con.execute(
-                f"""
-                select ingest_date, source_file, source_line, invalid_reason
-                from ({checked}) as checked
-                where invalid_reason is not null
-                """
-            ).fetchall()
-        touched_days = _settle_duplicates(con, day_list)
-        by_day: dict[date, list[Rejected]] = {day: [] for day in days}
-        for ingest_date, source_file, line, reason in invalid:
-            by_day[ingest_date].append(Rejected(source_file, line, reason))
-        file_day = {str(f.path): f.ingest_date for f in files}
-        records_of_file = {str(file.path): file_input_records(file.path, file.format) for file in files}
-        for rejected in text_rejected:
-            if rejected.line is None:  # the file rejected whole stands for every record it holds
-                rejected = replace(rejected, records=records_of_file[rejected.source_file])
-            by_day[file_day[rejected.source_file]].append(rejected)
-        duplicates = _duplicate_rejections(con, sorted(set(days) | touched_days))
-        loaded = _loaded_rows(con, sorted(set(days) | touched_days))
-        input_by_day: dict[date, int] = dict.fromkeys(days, 0)
-        for file in files:
-            input_by_day[file.ingest_date] += records_of_file[str(file.path)]
-        results = []
-        for day in days:
-            rejected = sorted(by_day[day] + duplicates.get(day, []), key=lambda r: (r.source_file, r.line or 0))
-            replace_quarantine(con, SOURCE, day.isoformat(), rejected)
-            quarantined = sum(row.records for row in rejected)
-            record_load(
-                con,
-                SOURCE,
-                day.isoformat(),
-                input_rows=input_by_day[day],
-                loaded_rows=loaded.get(day, 0),
-                quarantined_rows=quarantined,
-            )
-            results.append(DayLoad(day, input_by_day[day], loaded.get(day, 0), quarantined))
-        for day in sorted(touched_days - set(days)):
-            _restate_duplicates_of_day(con, day, duplicates.get(day, []), loaded.get(day, 0))
-    for name in registered:
-        con.unregister(name)
-    for temp in ("_ledger_orphaned", "_ledger_contested", "_ledger_copies"):
-        con.execute(f"drop table if exists {temp}")
-    con.execute("reset preserve_insertion_order")
+        ).fetchall()
+    return invalid
+
+
+def _record_days(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[LedgerFile],
+    days: Sequence[date],
+    touched_days: set[date],
+    invalid: list[tuple],
+    text_rejected: list[Rejected],
+) -> list[DayLoad]:
+    """Quarantine and audit of each loaded day (input records = loaded + quarantined, duplicates included),
+    and the duplicates restated on the other days the load touched."""
+    by_day: dict[date, list[Rejected]] = {day: [] for day in days}
+    for ingest_date, source_file, line, reason in invalid:
+        by_day[ingest_date].append(Rejected(source_file, line, reason))
+    file_day = {str(f.path): f.ingest_date for f in files}
+    records_of_file = {str(file.path): file_input_records(file.path, file.format) for file in files}
+    for rejected in text_rejected:
+        if rejected.line is None:  # the file rejected whole stands for every record it holds
+            rejected = replace(rejected, records=records_of_file[rejected.source_file])
+        by_day[file_day[rejected.source_file]].append(rejected)
+    duplicates = _duplicate_rejections(con, sorted(set(days) | touched_days))
+    loaded = _loaded_rows(con, sorted(set(days) | touched_days))
+    input_by_day: dict[date, int] = dict.fromkeys(days, 0)
+    for file in files:
+        input_by_day[file.ingest_date] += records_of_file[str(file.path)]
+    results = []
+    for day in days:
+        rejected = sorted(by_day[day] + duplicates.get(day, []), key=lambda r: (r.source_file, r.line or 0))
+        replace_quarantine(con, SOURCE, day.isoformat(), rejected)
+        quarantined = sum(row.records for row in rejected)
+        record_load(
+            con,
+            SOURCE,
+            day.isoformat(),
+            input_rows=input_by_day[day],
+            loaded_rows=loaded.get(day, 0),
+            quarantined_rows=quarantined,
+        )
+        results.append(DayLoad(day, input_by_day[day], loaded.get(day, 0), quarantined))
+    for day in sorted(touched_days - set(days)):
+        _restate_duplicates_of_day(con, day, duplicates.get(day, []), loaded.get(day, 0))
     return results
 
 

@@ -11,25 +11,25 @@ the key never enters run config, run storage or logs (the HTTP client redacts it
 """
 
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import pyarrow as pa
 
+from ingest.bedrock_logs import invocation_days, read_invocation_logs
 from ingest.http_client import JsonApiClient
-from ingest.provider_usage import (
-    anthropic_cost_rows,
-    anthropic_usage_rows,
-    cost_table,
-    fetch_pages,
-    load_page,
-    openai_cost_rows,
-    openai_usage_rows,
-    usage_table,
-)
+from ingest.provider_api import PROVIDER_APIS, ProviderReports, api_reports, landing_reports, provider_api
+from ingest.provider_usage import USAGE_SCHEMA, cost_table, usage_table
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
-from warehouse.duckdb_store import ensure_table, replace_slice, transaction
+from warehouse.duckdb_store import (
+    ensure_table,
+    load_balance,
+    record_load,
+    replace_quarantine,
+    replace_slice,
+    transaction,
+)
 
 USAGE = dg.AssetKey(["llm_providers", "usage"])
 COSTS = dg.AssetKey(["llm_providers", "costs"])
@@ -53,118 +53,28 @@ class LlmProviderApiResource(dg.ConfigurableResource):
         key = os.environ.get(self.api_key_env_var)
         if not key:
             return None
-        if self.provider == "anthropic":
-            headers = {"x-api-key": key, "anthropic-version": "2023-06-01"}
-        else:
-            headers = {"Authorization": f"Bearer {key}"}
-        return JsonApiClient(
-            self.base_url, headers=headers, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+        return provider_api(self.provider).client(
+            key, self.base_url, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
         )
-
-
-def lookback_windows(
-    start: datetime, end: datetime, lookback_days: int, reread_open_month_costs: bool
-) -> tuple[datetime, datetime]:
-    """(usage start, cost start) of a run over [start, end): never later than `start`; usage goes back
-    `lookback_days` before `end`, cost also to the first day of the month of the run's last day."""
-    usage_start = min(start, end - timedelta(days=lookback_days))
-    cost_start = usage_start
-    if reread_open_month_costs:
-        month_start = (end - timedelta(days=1)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        cost_start = min(cost_start, month_start)
-    return usage_start, cost_start
-
-
-def _in_window(rows: list[dict], start: datetime, end: datetime) -> list[dict]:
-    return [row for row in rows if start <= row["bucket_start"] < end]
-
-
-def _landing_rows(store, folder: str, parse, start: datetime, end: datetime) -> list[dict]:
-    rows: list[dict] = []
-    for key in store.list(folder, pattern="*.json"):
-        rows.extend(parse(load_page(store.read_bytes(key), store.describe(key)), store.describe(key)))
-    return _in_window(rows, start, end)
-
-
-def fetch_openai(client: JsonApiClient, start: datetime, end: datetime) -> tuple[list[dict], list[dict]]:
-    window = [
-        ("start_time", str(int(start.timestamp()))),
-        ("end_time", str(int(end.timestamp()))),
-        ("bucket_width", "1d"),
-        ("limit", "31"),
-    ]
-    usage_params = window + [("group_by[]", g) for g in ("model", "project_id", "api_key_id", "batch", "service_tier")]
-    usage = [
-        row
-        for page in fetch_pages(client, "/v1/organization/usage/completions", usage_params)
-        for row in openai_usage_rows(page, "openai:/v1/organization/usage/completions")
-    ]
-    cost_params = window + [("group_by[]", "line_item"), ("group_by[]", "project_id")]
-    costs = [
-        row
-        for page in fetch_pages(client, "/v1/organization/costs", cost_params)
-        for row in openai_cost_rows(page, "openai:/v1/organization/costs")
-    ]
-    return usage, costs
-
-
-def fetch_anthropic(client: JsonApiClient, start: datetime, end: datetime) -> tuple[list[dict], list[dict]]:
-    window = [
-        ("starting_at", start.strftime("%Y-%m-%dT%H:%M:%SZ")),
-        ("ending_at", end.strftime("%Y-%m-%dT%H:%M:%SZ")),
-        ("bucket_width", "1d"),
-        ("limit", "31"),
-    ]
-    usage_params = window + [("group_by[]", g) for g in ("model", "workspace_id", "api_key_id", "service_tier")]
-    usage = [
-        row
-        for page in fetch_pages(client, "/v1/organizations/usage_report/messages", usage_params)
-        for row in anthropic_usage_rows(page, "anthropic:/v1/organizations/usage_report/messages")
-    ]
-    cost_params = window + [("group_by[]", "workspace_id"), ("group_by[]", "description")]
-    costs = [
-        row
-        for page in fetch_pages(client, "/v1/organizations/cost_report", cost_params)
-        for row in anthropic_cost_rows(page, "anthropic:/v1/organizations/cost_report")
-    ]
-    return usage, costs
-
-
-_LANDING = {
-    "openai": (("usage_completions", openai_usage_rows), ("costs", openai_cost_rows), fetch_openai),
-    "anthropic": (("usage_messages", anthropic_usage_rows), ("cost_report", anthropic_cost_rows), fetch_anthropic),
-}
-
-
-@dataclass(frozen=True)
-class ProviderReports:
-    usage: list[dict]
-    costs: list[dict]
-    origin: str
-    usage_start: datetime  # each list holds exactly its window: [start, end)
-    cost_start: datetime
 
 
 def collect_provider_reports(
     provider: LlmProviderApiResource, landing: LandingResource, start: datetime, end: datetime
 ) -> ProviderReports | None:
-    """One provider's usage and cost rows for a run over [start, end); None when there is no key and no
-    landing folder for the provider (no delivery: its rows are left as they were). From the API the windows
-    reach back by the provider's lookback; recorded pages in the landing folder are read for the run's window."""
-    (usage_folder, parse_usage), (cost_folder, parse_costs), fetch = _LANDING[provider.provider]
+    """One provider's usage and cost rows for a run over [start, end): from the API when its key is set,
+    else from the landing folder; None when neither delivers (its rows are left as they were)."""
+    api = provider_api(provider.provider)
     client = provider.client()
     if client is not None:
-        usage_start, cost_start = lookback_windows(start, end, provider.lookback_days, provider.reread_open_month_costs)
-        usage, costs = fetch(client, min(usage_start, cost_start), end)
-        return ProviderReports(
-            _in_window(usage, usage_start, end), _in_window(costs, cost_start, end), "api", usage_start, cost_start
+        return api_reports(
+            client,
+            api,
+            start,
+            end,
+            lookback_days=provider.lookback_days,
+            reread_open_month_costs=provider.reread_open_month_costs,
         )
-    store = landing.store()
-    if not store.exists(provider.provider):
-        return None
-    usage = _landing_rows(store, f"{provider.provider}/{usage_folder}", parse_usage, start, end)
-    costs = _landing_rows(store, f"{provider.provider}/{cost_folder}", parse_costs, start, end)
-    return ProviderReports(usage, costs, "landing", start, start)
+    return landing_reports(landing.store(), api, start, end)
 
 
 @dg.multi_asset(
@@ -245,10 +155,12 @@ def llm_provider_reports(
 def provider_resources() -> dict[str, LlmProviderApiResource]:
     return {
         "openai_api": LlmProviderApiResource(
-            provider="openai", base_url="https://api.openai.com", api_key_env_var="OPENAI_ADMIN_KEY"
+            provider="openai", base_url=PROVIDER_APIS["openai"].base_url, api_key_env_var="OPENAI_ADMIN_KEY"
         ),
         "anthropic_api": LlmProviderApiResource(
-            provider="anthropic", base_url="https://api.anthropic.com", api_key_env_var="ANTHROPIC_ADMIN_KEY"
+            provider="anthropic",
+            base_url=PROVIDER_APIS["anthropic"].base_url,
+            api_key_env_var="ANTHROPIC_ADMIN_KEY",
         ),
     }
 
@@ -276,16 +188,6 @@ def bedrock_invocations(context: dg.AssetExecutionContext, landing: LandingResou
     found in the objects is replaced (as is every day of the run's window), so logs of days outside the
     window load instead of being dropped. Audit and quarantine per object. A missing bedrock/ folder is no
     delivery: nothing is replaced."""
-    import json
-    from datetime import timedelta
-
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from ingest.bedrock_logs import parse_invocation_log
-    from ingest.provider_usage import USAGE_SCHEMA
-    from warehouse.duckdb_store import ensure_table, load_balance, record_load, replace_quarantine
-
     table_name = "raw_llm_providers.bedrock_invocations"
     window = context.partition_time_window
     store = landing.store()
@@ -298,17 +200,11 @@ def bedrock_invocations(context: dg.AssetExecutionContext, landing: LandingResou
             metadata={"delivery": message},
             check_results=[dg.AssetCheckResult(check_name="row_balance", passed=True, metadata={"delivery": "none"})],
         )
-    profiles_keys = store.list("bedrock", pattern="application_profiles.json")
-    profiles = json.loads(store.read_bytes(profiles_keys[0])) if profiles_keys else {}
-    parsed = []
-    for key in store.list("bedrock"):
-        if not key.endswith((".json.gz", ".jsonl", ".jsonl.gz")) and not (key.endswith(".json") and "AWSLogs" in key):
-            continue
-        parsed.append((key, parse_invocation_log(store.read_bytes(key), store.describe(key), profiles)))
+    parsed = read_invocation_logs(store, "bedrock")
     loaded = pa.concat_tables([result.table for _, result in parsed]) if parsed else USAGE_SCHEMA.empty_table()
     start_day, end_day = window.start.date(), window.end.date()
     window_days = {start_day + timedelta(days=n) for n in range((end_day - start_day).days)}
-    found_days = {stamp.date() for stamp in pc.unique(loaded.column("bucket_start")).to_pylist() if stamp is not None}
+    found_days = invocation_days(loaded)
     outside = sorted(found_days - window_days)
     if outside:
         context.log.info(

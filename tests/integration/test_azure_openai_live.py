@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
 
 pytestmark = pytest.mark.integration
 TOKEN = "arm-token-5f1e2d3c"
@@ -66,6 +66,7 @@ def test_live_ptu_fetch_replaces_the_window(tmp_path, monkeypatch, capfd):
     resources = {
         "landing": LandingResource(location=str(tmp_path / "landing")),
         "warehouse": WarehouseResource(duckdb_path=str(tmp_path / "w.duckdb")),
+        "rate_cards": RateCardsResource(),
         "azure_openai": AzureOpenAiResource(
             account_resource_id=ACCOUNT,
             token_env_var="TEST_ARM_TOKEN",

@@ -19,7 +19,7 @@ from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_
 from pipelines.assets.gpu_jobs import gpu_dcgm, gpu_kubeflow, gpu_model_registry, gpu_spark
 from pipelines.assets.ledger import outcomes_conversations
 from pipelines.assets.llm_providers import LlmProviderApiResource, bedrock_invocations, llm_provider_reports
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
 
 pytestmark = pytest.mark.integration
 UNPARTITIONED = [gpu_model_registry, gpu_spark, gpu_kubeflow, gpu_dcgm, azure_openai_ptu, outcomes_conversations]
@@ -46,6 +46,7 @@ def _run(landing: Path, warehouse: Path, partition: str) -> None:
     resources = {
         "landing": LandingResource(location=str(landing)),
         "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+        "rate_cards": RateCardsResource(),
         "azure_openai": AzureOpenAiResource(),  # no account: the landing folder is read
         **{  # no key in the environment: the recorded pages in the landing folder are read
             f"{name}_api": LlmProviderApiResource(

@@ -298,7 +298,7 @@ def test_late_cost_revision_within_the_lookback_is_re_pulled(tmp_path, provider_
 def test_lookback_windows():
     from datetime import UTC, datetime
 
-    from pipelines.assets.llm_providers import lookback_windows
+    from ingest.provider_api import lookback_windows
 
     start, end = datetime(2026, 10, 6, tzinfo=UTC), datetime(2026, 10, 7, tzinfo=UTC)
     assert lookback_windows(start, end, 3, True) == (

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.ledger import llm_rate_cards
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
@@ -75,6 +75,7 @@ def test_hand_computed_ptu_month(tmp_path):
         resources={
             "landing": LandingResource(location=str(tmp_path / "landing")),
             "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+            "rate_cards": RateCardsResource(),
             "azure_openai": AzureOpenAiResource(),
         },
     )

@@ -18,7 +18,7 @@ import pytest
 
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.ledger import llm_rate_cards
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
@@ -76,6 +76,7 @@ def _load_and_build(landing: Path, warehouse: Path, work: Path) -> str:
         resources={
             "landing": LandingResource(location=str(landing)),
             "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+            "rate_cards": RateCardsResource(),
             "azure_openai": AzureOpenAiResource(),
         },
     )
@@ -314,6 +315,7 @@ def _load(landing: Path, warehouse: Path) -> None:
     resources = {
         "landing": LandingResource(location=str(landing)),
         "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
+        "rate_cards": RateCardsResource(),
         "azure_openai": AzureOpenAiResource(),
     }
     assert dg.materialize([azure_openai_ptu], resources=resources).success

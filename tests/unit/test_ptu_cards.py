@@ -118,3 +118,18 @@ def test_reservations_are_dated_and_never_overlap(tmp_path: Path) -> None:
     )
     with pytest.raises(RateCardError, match=r"reservations entry 1, field 'effective_to': expected a date after"):
         load_ptu_cards(_card(tmp_path, backwards))
+
+
+def test_card_rules_shared_with_the_other_cards(tmp_path: Path) -> None:
+    """The PTU card is checked by the same rules as the LLM and GPU cards (rate_cards/card_files.py): only USD,
+    and an effective date is a day, never a timestamp whose time would be dropped silently."""
+    with pytest.raises(RateCardError, match=r"card\.toml, field 'currency': 'EUR' is not supported; expected 'USD'"):
+        load_ptu_cards(_card(tmp_path, GOOD.replace('currency = "USD"', 'currency = "EUR"')))
+    with pytest.raises(RateCardError, match=r"prices entry 1, field 'effective_from': expected a date YYYY-MM-DD \("):
+        load_ptu_cards(
+            _card(tmp_path, GOOD.replace('effective_from = "2025-01-01"', "effective_from = 2025-01-01T12:00:00"))
+        )
+    # two prices of one type from the same day are ambiguous
+    doubled = GOOD.replace('effective_from = "2026-06-01"', 'effective_from = "2025-01-01"')
+    with pytest.raises(RateCardError, match=r"'GlobalProvisionedManaged' has two prices from the same date"):
+        load_ptu_cards(_card(tmp_path, doubled))
