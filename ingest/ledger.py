@@ -59,6 +59,7 @@ OPTIONAL_FIELDS = (
     "retry_of",
     "cache_hit",
     "routing_reason",
+    "service_tier",
     "total_cost_usd",
 )
 LEDGER_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
@@ -315,6 +316,8 @@ def typed_select_sql(
         "is_batch": as_bool("is_batch"),
         "cache_hit": as_bool("cache_hit"),
         "status": f"lower({as_text('status')})",
+        # the provider tier the request ran in (a card entry of its own); missing = the default tier
+        "service_tier": f"coalesce(lower({as_text('service_tier')}), 'default')",
         "client_cost_usd": client_cost,
     }
     checks: list[tuple[str, str]] = []

@@ -22,6 +22,7 @@ from rate_cards.card_files import check_card_keys, check_entry_fields, effective
 from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, kind_names
 
 DEFAULT_CARDS_DIR = Path(__file__).resolve().parent / "llm"
+DEFAULT_SERVICE_TIER = "default"
 PRICE_KINDS = kind_names()
 _CARD_KEYS = {
     "provider",
@@ -34,7 +35,7 @@ _CARD_KEYS = {
     "prices",
     "aliases",
 }
-_PRICE_KEYS = {"model", "effective_from", "batch_multiplier", "long_context_threshold", "long_context", *PRICE_KINDS}
+_PRICE_KEYS = {"model", "service_tier", "effective_from", "batch_multiplier", "long_context_threshold", "long_context", *PRICE_KINDS}
 _MAX_PRICE_DECIMALS = 6  # per 1M tokens: 1e-6 USD per 1M = 1 pico-dollar per token
 
 
@@ -78,6 +79,8 @@ class ModelPrice:
     batch_multiplier: Decimal
     long_context_threshold: int | None
     long_context: TokenPrices | None
+    # the provider's service tier this entry prices: "default" (standard), or e.g. "priority", "flex"
+    service_tier: str = DEFAULT_SERVICE_TIER
 
     def prices(self, *, is_batch: bool, long_context: bool) -> TokenPrices:
         """The per-kind prices for one request: the long-context tier for the whole request when it applies,
@@ -108,13 +111,15 @@ class RateCards:
             return model_id
         return next((alias.model for alias in self.aliases if alias.alias == model_id), None)
 
-    def lookup(self, model_id: str, at: datetime) -> ModelPrice | None:
-        """The price in force for `model_id` at `at` (UTC), or None when unpriced."""
+    def lookup(self, model_id: str, at: datetime, service_tier: str | None = None) -> ModelPrice | None:
+        """The price in force for `model_id` at `at` (UTC) in `service_tier` (None = default), or None when
+        unpriced: a tier the card does not price is unpriced, never the default tier's price."""
         model = self.canonical_model(model_id)
         if model is None:
             return None
+        tier = service_tier or DEFAULT_SERVICE_TIER
         at = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at  # cards hold naive UTC
-        return next((p for p in self.prices if p.model == model and p.covers(at)), None)
+        return next((p for p in self.prices if p.model == model and p.service_tier == tier and p.covers(at)), None)
 
     def prices_table(self) -> pa.Table:
         """One row per model price period and batch flag, batch multiplier pre-applied (warehouse table
@@ -126,6 +131,7 @@ class RateCards:
                 tier = price.prices(is_batch=is_batch, long_context=True) if price.long_context else None
                 rows["provider"].append(price.provider)
                 rows["model"].append(price.model)
+                rows["service_tier"].append(price.service_tier)
                 rows["card_version"].append(price.card_version)
                 rows["card_source"].append(price.card_source)
                 rows["effective_from"].append(price.effective_from)
@@ -155,6 +161,7 @@ PRICES_SCHEMA = pa.schema(
     [
         ("provider", pa.string()),
         ("model", pa.string()),
+        ("service_tier", pa.string()),
         ("card_version", pa.string()),
         ("card_source", pa.string()),
         ("effective_from", pa.timestamp("us")),
@@ -246,6 +253,12 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
             raise RateCardError(f"{where}: missing required field 'model'")
         if "effective_from" not in entry:
             raise RateCardError(f"{where}: missing required field 'effective_from' (date 'YYYY-MM-DD')")
+        service_tier = entry.get("service_tier", DEFAULT_SERVICE_TIER)
+        if not isinstance(service_tier, str) or not service_tier.strip() or service_tier != service_tier.lower():
+            raise RateCardError(
+                f"{where}, field 'service_tier': expected a lower-case tier name such as 'priority' or 'flex', "
+                f"got {service_tier!r}"
+            )
         base = _token_prices({k: entry[k] for k in PRICE_KINDS if k in entry}, where)
         multiplier = parse_price(entry.get("batch_multiplier", card_multiplier), f"{where}, field 'batch_multiplier'")
         threshold = entry.get("long_context_threshold")
@@ -272,6 +285,7 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
             batch_multiplier=multiplier,
             long_context_threshold=threshold,
             long_context=long_context,
+            service_tier=service_tier,
         )
         for is_batch in (False, True):
             for tier in (False, True):
@@ -288,8 +302,8 @@ def load_card_file(path: Path) -> tuple[list[ModelPrice], list[Alias]]:
 
 
 def _close_ranges(prices: Iterable[ModelPrice]) -> list[ModelPrice]:
-    """Each price in force until the same model's next one; models in name order."""
-    prices = sorted(prices, key=lambda price: price.model)
+    """Each price in force until the next one of the same model and service tier; models in name order."""
+    prices = sorted(prices, key=lambda price: (price.model, price.service_tier))
     providers: dict[str, str] = {}
     for price in prices:
         owner = providers.setdefault(price.model, price.provider)
@@ -297,10 +311,10 @@ def _close_ranges(prices: Iterable[ModelPrice]) -> list[ModelPrice]:
             raise RateCardError(f"model {price.model!r} is priced by two providers: {owner}, {price.provider}")
     periods = effective_periods(
         prices,
-        key=lambda price: price.model,
+        key=lambda price: (price.model, price.service_tier),
         start=lambda price: price.effective_from,
         same_start=lambda first, second: RateCardError(
-            f"model {first.model!r} has two prices effective from {first.effective_from:%Y-%m-%d %H:%M} "
+            f"model {first.model!r} ({first.service_tier} tier) has two prices effective from {first.effective_from:%Y-%m-%d %H:%M} "
             f"(cards {first.card_version} and {second.card_version})"
         ),
     )

@@ -76,8 +76,9 @@ def price_ledger_row(cards: RateCards, row: Mapping[str, Any], *, at: datetime |
     """Reference price of one ledger row given as a mapping of ledger fields (missing optional counts = 0).
     Raises LookupError for an unpriced model: never $0."""
     at = at or row["ts"]
-    price = cards.lookup(row["model_id"], at)
+    tier = (row.get("service_tier") or "default").lower()
+    price = cards.lookup(row["model_id"], at, tier)
     if price is None:
-        raise LookupError(f"unpriced model {row['model_id']!r} at {at}")
+        raise LookupError(f"unpriced model {row['model_id']!r} at {at} in service tier {tier!r}")
     counts = {column: row.get(column) or 0 for column in count_columns()}
     return price_request(price, is_batch=bool(row.get("is_batch")), **counts)

@@ -65,6 +65,7 @@ create table if not exists {table} (
     retry_of varchar,
     cache_hit boolean,
     routing_reason varchar,
+    service_tier varchar,
     prompt_tokens bigint not null,
     is_long_context boolean not null,
     total_cost_usd decimal(38, 9) not null,
@@ -158,6 +159,7 @@ def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(_TABLE_DDL.format(table=table, part_count_columns=part_columns))
         for column in _PART_COUNTS:
             con.execute(f"alter table {table} add column if not exists {column} bigint default 0")
+        con.execute(f"alter table {table} add column if not exists service_tier varchar default 'default'")
 
 
 def _load_days(
@@ -296,13 +298,16 @@ def _checked_sql(typed: str) -> str:
             left join card
                 on card.sent_id = defaulted.model_id
                 and card.is_batch = defaulted.is_batch
+                and card.service_tier = defaulted.service_tier
                 and {price_in_force_sql("card", "defaulted.requested_at")}
         )
         select
             * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset),
             coalesce(problem, case
                 when not is_priced then 'unpriced model ' || model_id || ' at '
-                    || strftime(requested_at, '%Y-%m-%d %H:%M:%S') || ' (no rate card entry or alias)'
+                    || strftime(requested_at, '%Y-%m-%d %H:%M:%S')
+                    || case when service_tier = 'default' then '' else ' in service tier ' || service_tier end
+                    || ' (no rate card entry or alias)'
                 when cached_is_subset and {_parts_sum("input")} > input_tokens
                     then '{_parts_names("input")} exceed input_tokens'
                 when reasoning_is_subset and {_parts_sum("output")} > output_tokens
@@ -334,7 +339,7 @@ def _replace_day_rows(con: duckdb.DuckDBPyConnection, day_list: str, checked: st
             request_id, requested_at, ingest_date, model_id, model, provider, api_version,
             feature_tag, input_tokens, output_tokens, {", ".join(_PART_COUNTS)},
             duration_ms, is_batch, team, tenant_id, environment, conversation_id, status, retry_of,
-            cache_hit, routing_reason, prompt_tokens, is_long_context,
+            cache_hit, routing_reason, service_tier, prompt_tokens, is_long_context,
             cast(cast(cost_nano as decimal(38, 0)) * cast(0.000000001 as decimal(18, 9)) as decimal(38, 9))
                 as total_cost_usd,
             client_cost_usd, rate_card_version, source_file, source_line

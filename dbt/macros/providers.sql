@@ -10,7 +10,12 @@
         coalesce(project_id, 'default') as project_id,
         coalesce(api_key_id, 'all') as api_key_id,
         user_id,
-        coalesce(service_tier, 'default') as service_tier,
+        -- one name per tier, as the cards name them: Anthropic's 'standard' and the batch tier (is_batch) are
+        -- the default tier
+        case
+            when service_tier is null or lower(service_tier) in ('standard', 'default', 'batch') then 'default'
+            else lower(service_tier)
+        end as service_tier,
         coalesce(is_batch, false) as is_batch,
         coalesce(input_uncached_tokens, 0) as input_uncached_tokens,
         coalesce(input_cached_tokens, 0) as input_cached_tokens,

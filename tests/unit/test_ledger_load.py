@@ -303,3 +303,26 @@ def test_file_outside_a_date_folder_is_a_clear_error(tmp_path):
     (tmp_path / "ledger" / "stray.jsonl").write_text("{}\n")
     with pytest.raises(SourceFormatError, match="stray.jsonl: ledger files must sit in a delivery-date folder"):
         discover_ledger_files(tmp_path / "ledger")
+
+
+def test_service_tiers_price_from_their_own_card_entries(warehouse, tmp_path):
+    tokens = dict(model_id="gpt-5", input_tokens=10_000, cached_input_tokens=2_000, output_tokens=1_000)
+    rows = [
+        request(**tokens),  # line 1: no tier = the default (standard) tier
+        request(**tokens, service_tier="priority"),  # 2
+        request(**tokens, service_tier="FLEX"),  # 3: tier names are case-insensitive
+        request(**tokens, service_tier="scale"),  # 4: no card entry for this tier: unpriced, never standard price
+    ]
+    write_jsonl(tmp_path, DAY, rows)
+    load(warehouse, tmp_path, [DAY])
+    costs = dict(warehouse.execute("select source_line, total_cost_usd from raw_ledger.requests order by 1").fetchall())
+    # hand-computed (tests/unit/test_pricing.py): $0.02025 standard, $0.0405 priority, $0.010125 flex
+    assert costs == {1: Decimal("0.02025"), 2: Decimal("0.0405"), 3: Decimal("0.010125")}
+    tiers = warehouse.execute("select service_tier from raw_ledger.requests order by source_line").fetchall()
+    assert tiers == [("default",), ("priority",), ("flex",)]
+    assert quarantine(warehouse) == {
+        4: "unpriced model gpt-5 at 2026-10-05 10:00:00 in service tier scale (no rate card entry or alias)"
+    }
+    assert all(
+        costs[line] == price_ledger_row(CARDS, rows[line - 1] | {"ts": datetime(2026, 10, 5, 10)}) for line in costs
+    )

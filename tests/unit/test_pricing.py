@@ -182,3 +182,18 @@ def test_anthropic_1h_cache_writes_have_their_own_price():
     # the 1-hour writes count towards the long-context prompt (additive at Anthropic): 150,000 + 60,000 > 200,000
     # -> every token at the long-context tier: 150,000 x $6 + 60,000 x $12 = $0.9 + $0.72 = $1.62
     assert price("claude-sonnet-4-5", input_tokens=150_000, cache_write_1h_tokens=60_000) == Decimal("1.62")
+
+
+def test_service_tiers_are_priced_from_their_own_entries():
+    at = datetime(2026, 10, 10, 12, 0)
+    # gpt-5, 10,000 input of which 2,000 cached (a subset at OpenAI), 1,000 output:
+    tokens = dict(input_tokens=10_000, cached_input_tokens=2_000, output_tokens=1_000)
+    # standard: 8,000 x $1.25 + 2,000 x $0.125 + 1,000 x $10 = $0.01 + $0.00025 + $0.01 = $0.02025
+    assert price_request(CARDS.lookup("gpt-5", at), **tokens) == Decimal("0.02025")
+    # priority: 8,000 x $2.50 + 2,000 x $0.25 + 1,000 x $20 = $0.02 + $0.0005 + $0.02 = $0.0405
+    assert price_request(CARDS.lookup("gpt-5", at, "priority"), **tokens) == Decimal("0.0405")
+    # flex: 8,000 x $0.625 + 2,000 x $0.0625 + 1,000 x $5 = $0.005 + $0.000125 + $0.005 = $0.010125
+    assert price_request(CARDS.lookup("gpt-5", at, "flex"), **tokens) == Decimal("0.010125")
+    # a tier with no entry is unpriced, never the standard price
+    assert CARDS.lookup("gpt-5", at, "scale") is None
+    assert CARDS.lookup("gpt-4o", at, "priority") is None

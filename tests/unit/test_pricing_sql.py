@@ -29,7 +29,7 @@ def _prices_relation(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_prices", CARDS.prices_table())
     in_force = pricing_sql.price_in_force_sql("_prices", "timestamp '2026-10-10 12:00:00'")
     columns = ", ".join(pricing_sql.pico_price_columns_sql())
-    con.execute(f"create table card as select *, {columns} from _prices where {in_force}")
+    con.execute(f"create table card as select *, {columns} from _prices where {in_force} and service_tier = 'default'")
 
 
 def _random_rows(seed: int, count: int) -> list[dict]:

@@ -43,6 +43,7 @@ final as (
     left join prices
         on resolved.model = prices.model
         and resolved.is_batch = prices.is_batch
+        and resolved.service_tier = prices.service_tier
         and {{ price_in_force('prices', 'resolved.bucket_start') }}
 )
 

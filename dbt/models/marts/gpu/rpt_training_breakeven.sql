@@ -38,6 +38,7 @@ api_priced as (
         on
             registry.reference_api_model = llm_prices.model
             and served.is_batch = llm_prices.is_batch
+            and llm_prices.service_tier = 'default'
             and {{ price_in_force('llm_prices', 'served.requested_at') }}
 ),
 

@@ -23,7 +23,7 @@ reservations as (
 
 llm_prices as (
     select * from {{ ref('stg_rate_cards__llm_prices') }}
-    where not is_batch
+    where not is_batch and service_tier = 'default'
 ),
 
 hourly as (

@@ -1,4 +1,4 @@
-{#- One row per model price period and batch flag: USD per 1M tokens of every token kind (token_kinds(), generated
+{#- One row per model, service tier, price period and batch flag: USD per 1M tokens of every token kind (token_kinds(), generated
     from rate_cards/token_kinds.py) for both tiers, and the same as whole pico-dollars per token for
     token_cost_nano(). -#}
 with source as (
@@ -9,6 +9,7 @@ renamed as (
     select
         provider,
         model,
+        coalesce(service_tier, 'default') as service_tier,
         card_version,
         card_source,
         effective_from,
