@@ -35,6 +35,7 @@ from ingest.azure_openai_ptu import (
 from ingest.common import EARLIEST_TIMESTAMP
 from ingest.http_client import JsonApiClient
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import Settings
 from rate_cards.ptu_cards import load_ptu_cards
 from warehouse.duckdb_store import ensure_table, replace_slice, transaction
 
@@ -52,15 +53,25 @@ class AzureOpenAiResource(dg.ConfigurableResource):
     """Where PTU deployments and metrics come from: the ARM API when `account_resource_id` is set and the
     token variable is in the environment, else the landing folder."""
 
-    account_resource_id: str = ""
-    token_env_var: str = "AZURE_MANAGEMENT_TOKEN"
+    account_resource_id: str = ""  # empty = [sources.azure_openai] account_resource_id in finops.toml
+    token_env_var: str = ""  # empty = [sources.azure_openai] token_env, else AZURE_MANAGEMENT_TOKEN
     base_url: str = "https://management.azure.com"
     lookback_hours: int = 48
     timeout_seconds: float = 30.0
+    config_file: str = ""  # finops.toml to fall back on (empty: FINOPS_CONFIG or ./finops.toml)
+
+    def account(self) -> str:
+        return self.account_resource_id or self._settings().azure_openai_account_resource_id
+
+    def token_env(self) -> str:
+        return self.token_env_var or self._settings().azure_openai_token_env
+
+    def _settings(self) -> Settings:
+        return Settings.resolve(config_file=self.config_file or None)
 
     def client(self) -> JsonApiClient | None:
-        token = os.environ.get(self.token_env_var)
-        if not (self.account_resource_id and token):
+        token = os.environ.get(self.token_env())  # the secret, read when the run needs it, never stored
+        if not (self.account() and token):
             return None
         return JsonApiClient(
             self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout_seconds=self.timeout_seconds
@@ -185,7 +196,7 @@ def azure_openai_ptu(
         taken_at = datetime.now(UTC)
         end = taken_at.replace(minute=0, second=0, microsecond=0)
         start = end - timedelta(hours=azure_openai.lookback_hours)
-        account = azure_openai.account_resource_id
+        account = azure_openai.account()
         snapshots = [
             DeploymentSnapshot(taken_at, f"arm:{account}/deployments", fetch_deployments(client, account, taken_at))
         ]
@@ -204,7 +215,7 @@ def azure_openai_ptu(
             snapshots = _landing_snapshots(store, "azure_openai/deployments")
         if store.exists("azure_openai/metrics"):
             metrics = _landing_metrics(store, "azure_openai/metrics")
-    cards = load_ptu_cards()
+    cards = load_ptu_cards(warehouse.settings.rate_cards_dir / "ptu")
     with warehouse.connect() as con, transaction(con):
         _migrate_unversioned(con)
         for table, schema in (

@@ -29,19 +29,23 @@ from ingest.provider_usage import (
 )
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import ApiSource, Settings
 from warehouse.duckdb_store import ensure_table, replace_slice, transaction
 
 USAGE = dg.AssetKey(["llm_providers", "usage"])
+DEFAULT_BASE_URLS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
 COSTS = dg.AssetKey(["llm_providers", "costs"])
 
 
 class LlmProviderApiResource(dg.ConfigurableResource):
     """Where a provider's reports come from. `api_key_env_var` names the environment variable holding the
-    admin key (read at run time, never stored); without it the recorded pages in the landing folder are read."""
+    admin key (read at run time, never stored); without it the recorded pages in the landing folder are read.
+    Empty `base_url` / `api_key_env_var` = `[sources.<provider>]` in finops.toml, else the provider's defaults."""
 
     provider: str
-    base_url: str
-    api_key_env_var: str
+    base_url: str = ""
+    api_key_env_var: str = ""
+    config_file: str = ""  # finops.toml to fall back on (empty: FINOPS_CONFIG or ./finops.toml)
     timeout_seconds: float = 30.0
     max_attempts: int = 5
     # Providers revise recent days: from the API, each run re-pulls the last `lookback_days` days of usage and
@@ -49,8 +53,19 @@ class LlmProviderApiResource(dg.ConfigurableResource):
     lookback_days: int = 3
     reread_open_month_costs: bool = True
 
+    def _configured(self) -> ApiSource:
+        settings = Settings.resolve(config_file=self.config_file or None)
+        return settings.openai if self.provider == "openai" else settings.anthropic
+
+    def key_env(self) -> str:
+        """The NAME of the variable holding the admin key."""
+        return self.api_key_env_var or self._configured().key_env
+
+    def api_base_url(self) -> str:
+        return self.base_url or self._configured().base_url or DEFAULT_BASE_URLS[self.provider]
+
     def client(self) -> JsonApiClient | None:
-        key = os.environ.get(self.api_key_env_var)
+        key = os.environ.get(self.key_env())  # the secret, read when the run needs it, never stored
         if not key:
             return None
         if self.provider == "anthropic":
@@ -58,7 +73,7 @@ class LlmProviderApiResource(dg.ConfigurableResource):
         else:
             headers = {"Authorization": f"Bearer {key}"}
         return JsonApiClient(
-            self.base_url, headers=headers, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+            self.api_base_url(), headers=headers, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
         )
 
 
@@ -243,13 +258,10 @@ def llm_provider_reports(
 
 
 def provider_resources() -> dict[str, LlmProviderApiResource]:
+    """Key variable names and URLs come from the settings when a run starts ([sources.openai] etc.)."""
     return {
-        "openai_api": LlmProviderApiResource(
-            provider="openai", base_url="https://api.openai.com", api_key_env_var="OPENAI_ADMIN_KEY"
-        ),
-        "anthropic_api": LlmProviderApiResource(
-            provider="anthropic", base_url="https://api.anthropic.com", api_key_env_var="ANTHROPIC_ADMIN_KEY"
-        ),
+        "openai_api": LlmProviderApiResource(provider="openai"),
+        "anthropic_api": LlmProviderApiResource(provider="anthropic"),
     }
 
 
