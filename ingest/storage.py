@@ -143,6 +143,11 @@ class S3Store:
                     keys.append(relative)
         return sorted(keys)
 
+    def first_keys(self, limit: int) -> list[str]:
+        """Up to `limit` keys under the prefix, in one request (a reachability check, not a listing)."""
+        page = self._client().list_objects_v2(Bucket=self.bucket, Prefix=self._full(""), MaxKeys=limit)
+        return [obj["Key"][len(self._full("")) :] for obj in page.get("Contents", [])]
+
     def read_bytes(self, key: str) -> bytes:
         return self._client().get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
 

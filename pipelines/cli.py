@@ -40,8 +40,15 @@ def resource_config(settings: Settings) -> dict:
     key variables travel by NAME only)."""
     config_file = str(settings.config_file or "")
     provider = {
-        name: {"config": {"api_key_env_var": api.key_env, "base_url": api.base_url, "config_file": config_file}}
-        for name, api in (("openai_api", settings.openai), ("anthropic_api", settings.anthropic))
+        f"{name}_api": {
+            "config": {
+                "provider": name,
+                "api_key_env_var": api.key_env,
+                "base_url": api.base_url,
+                "config_file": config_file,
+            }
+        }
+        for name, api in (("openai", settings.openai), ("anthropic", settings.anthropic))
     }
     return {
         "warehouse": {

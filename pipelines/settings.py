@@ -62,6 +62,7 @@ SOURCES = (
 )
 LOCAL_ONLY_SOURCES = ("ledger", "outcomes")
 DEFAULT_KEY_ENV = {"openai": "OPENAI_ADMIN_KEY", "anthropic": "ANTHROPIC_ADMIN_KEY"}
+DEFAULT_BASE_URLS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
 DEFAULT_AZURE_TOKEN_ENV = "AZURE_MANAGEMENT_TOKEN"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

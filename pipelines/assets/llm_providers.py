@@ -29,11 +29,10 @@ from ingest.provider_usage import (
 )
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
-from pipelines.settings import ApiSource, Settings
+from pipelines.settings import DEFAULT_BASE_URLS, ApiSource, Settings
 from warehouse.duckdb_store import ensure_table, replace_slice, transaction
 
 USAGE = dg.AssetKey(["llm_providers", "usage"])
-DEFAULT_BASE_URLS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
 COSTS = dg.AssetKey(["llm_providers", "costs"])
 
 
