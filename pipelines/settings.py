@@ -130,58 +130,26 @@ class Settings:
         """Flags (the arguments) > environment > config file > defaults. `environ` defaults to os.environ."""
         env = os.environ if environ is None else environ
         config_path = _config_path(config_file, env)
-        config = _read_config(config_path) if config_path else {}
-        base = config_path.parent if config_path else Path.cwd()
-
-        def pick(flag: Any, env_name: str, section: str, key: str) -> tuple[Any, Path]:
-            """The value and the folder a relative path in it is relative to."""
-            if flag not in (None, ""):
-                return flag, Path.cwd()
-            if env.get(env_name):
-                return env[env_name], Path.cwd()
-            value = config.get(section, {}).get(key)
-            return (value, base) if value not in (None, "") else (None, base)
-
-        landing_value, landing_base = pick(landing, "FINOPS_LANDING_DIR", "landing", "root")
-        landing_text = _location(landing_value or "landing", landing_base)
-        warehouse_value, warehouse_base = pick(warehouse_path, "FINOPS_WAREHOUSE_PATH", "warehouse", "path")
+        layers = _Layers(env, _read_config(config_path) if config_path else {}, config_path)
+        landing_value, landing_base = layers.pick(landing, "FINOPS_LANDING_DIR", "landing", "root")
+        warehouse_value, warehouse_base = layers.pick(warehouse_path, "FINOPS_WAREHOUSE_PATH", "warehouse", "path")
         warehouse = _path(warehouse_value or "warehouse/finops.duckdb", warehouse_base)
-        exports_value, exports_base = pick(exports_dir, "FINOPS_EXPORTS_DIR", "warehouse", "exports_dir")
-        exports = _path(exports_value, exports_base) if exports_value else (warehouse.parent / "exports").resolve()
-
-        sources = config.get("sources", {})
-        locations: dict[str, str] = {}
-        for name in SOURCES:
-            value, value_base = pick(None, f"FINOPS_SOURCE_{name.upper()}", "sources", name)
-            if isinstance(value, Mapping):
-                value = value.get("location")
-            if value:
-                locations[name] = _location(str(value), value_base)
-                if name in LOCAL_ONLY_SOURCES and locations[name].startswith("s3://"):
-                    raise SettingsError(
-                        f"{_origin(name, env, config_path)}: {name} is read from a local folder only, not "
-                        f"{locations[name]}; sync it to a folder (e.g. `aws s3 sync`) and name that folder"
-                    )
-
-        def source_value(name: str, key: str, env_name: str | None = None) -> str:
-            if env_name and env.get(env_name):
-                return env[env_name]
-            table = sources.get(name)
-            return str(table.get(key) or "") if isinstance(table, Mapping) else ""
-
-        endpoint, _ = pick(None, "FINOPS_S3_ENDPOINT_URL", "landing", "s3_endpoint_url")
-        memory_limit, _ = pick(None, "FINOPS_DUCKDB_MEMORY_LIMIT", "warehouse", "memory_limit")
-        threads, _ = pick(None, "FINOPS_DUCKDB_THREADS", "warehouse", "threads")
-        timeout, _ = pick(None, "FINOPS_LOCK_TIMEOUT_SECONDS", "warehouse", "lock_timeout_seconds")
-        actor, _ = pick(None, "FINOPS_ACTOR", "warehouse", "actor")
-        mapping, mapping_base = pick(None, "FINOPS_TAG_MAPPING", "tags", "mapping")
-        spark_prefix, _ = pick(None, "FINOPS_SPARK_TAG_PREFIX", "tags", "spark_prefix")
-        cards, cards_base = pick(None, "FINOPS_RATE_CARDS_DIR", "rate_cards", "dir")
+        exports_value, exports_base = layers.pick(exports_dir, "FINOPS_EXPORTS_DIR", "warehouse", "exports_dir")
+        endpoint, _ = layers.pick(None, "FINOPS_S3_ENDPOINT_URL", "landing", "s3_endpoint_url")
+        memory_limit, _ = layers.pick(None, "FINOPS_DUCKDB_MEMORY_LIMIT", "warehouse", "memory_limit")
+        threads, _ = layers.pick(None, "FINOPS_DUCKDB_THREADS", "warehouse", "threads")
+        timeout, _ = layers.pick(None, "FINOPS_LOCK_TIMEOUT_SECONDS", "warehouse", "lock_timeout_seconds")
+        actor, _ = layers.pick(None, "FINOPS_ACTOR", "warehouse", "actor")
+        mapping, mapping_base = layers.pick(None, "FINOPS_TAG_MAPPING", "tags", "mapping")
+        spark_prefix, _ = layers.pick(None, "FINOPS_SPARK_TAG_PREFIX", "tags", "spark_prefix")
+        cards, cards_base = layers.pick(None, "FINOPS_RATE_CARDS_DIR", "rate_cards", "dir")
         return cls(
-            landing=landing_text,
+            landing=_location(landing_value or "landing", landing_base),
             warehouse_path=warehouse,
-            exports_dir=exports,
-            source_locations=locations,
+            exports_dir=_path(exports_value, exports_base)
+            if exports_value
+            else (warehouse.parent / "exports").resolve(),
+            source_locations=layers.source_locations(),
             s3_endpoint_url=str(endpoint) if endpoint else None,
             memory_limit=str(memory_limit) if memory_limit else None,
             threads=_count("FINOPS_DUCKDB_THREADS / [warehouse] threads", threads),
@@ -190,21 +158,13 @@ class Settings:
             tag_mapping=_path(mapping, mapping_base) if mapping else DEFAULT_TAG_MAPPING,
             spark_tag_prefix=str(spark_prefix) if spark_prefix else DEFAULT_SPARK_TAG_PREFIX,
             rate_cards_dir=_path(cards, cards_base) if cards else DEFAULT_RATE_CARDS_DIR,
-            gcp_bigquery_table=source_value("gcp", "bigquery_table", "FINOPS_GCP_BILLING_TABLE"),
-            gcp_project=source_value("gcp", "project"),
-            openai=ApiSource(
-                _env_name("[sources.openai] api_key_env", source_value("openai", "api_key_env"))
-                or DEFAULT_KEY_ENV["openai"],
-                source_value("openai", "base_url"),
-            ),
-            anthropic=ApiSource(
-                _env_name("[sources.anthropic] api_key_env", source_value("anthropic", "api_key_env"))
-                or DEFAULT_KEY_ENV["anthropic"],
-                source_value("anthropic", "base_url"),
-            ),
-            azure_openai_account_resource_id=source_value("azure_openai", "account_resource_id"),
+            gcp_bigquery_table=layers.source_value("gcp", "bigquery_table", "FINOPS_GCP_BILLING_TABLE"),
+            gcp_project=layers.source_value("gcp", "project"),
+            openai=layers.api("openai"),
+            anthropic=layers.api("anthropic"),
+            azure_openai_account_resource_id=layers.source_value("azure_openai", "account_resource_id"),
             azure_openai_token_env=_env_name(
-                "[sources.azure_openai] token_env", source_value("azure_openai", "token_env")
+                "[sources.azure_openai] token_env", layers.source_value("azure_openai", "token_env")
             )
             or DEFAULT_AZURE_TOKEN_ENV,
             config_file=config_path,
@@ -220,6 +180,55 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class _Layers:
+    """The environment over the config file: where one setting's value comes from."""
+
+    env: Mapping[str, str]
+    config: Mapping[str, Any]
+    config_path: Path | None
+
+    def pick(self, flag: Any, env_name: str, section: str, key: str) -> tuple[Any, Path]:
+        """The value, and the folder a relative path in it is relative to (the working directory for flags
+        and variables, the config file's folder for the file)."""
+        if flag not in (None, ""):
+            return flag, Path.cwd()
+        if self.env.get(env_name):
+            return self.env[env_name], Path.cwd()
+        base = self.config_path.parent if self.config_path else Path.cwd()
+        value = self.config.get(section, {}).get(key)
+        return (value, base) if value not in (None, "") else (None, base)
+
+    def source_locations(self) -> dict[str, str]:
+        """The sources given their own location (`[sources] name = ...` or `[sources.name] location = ...`)."""
+        locations: dict[str, str] = {}
+        for name in SOURCES:
+            variable = f"FINOPS_SOURCE_{name.upper()}"
+            value, base = self.pick(None, variable, "sources", name)
+            if isinstance(value, Mapping):
+                value = value.get("location")
+            if not value:
+                continue
+            locations[name] = _location(str(value), base)
+            if name in LOCAL_ONLY_SOURCES and locations[name].startswith("s3://"):
+                origin = variable if self.env.get(variable) else f"{self.config_path} [sources.{name}]"
+                raise SettingsError(
+                    f"{origin}: {name} is read from a local folder only, not {locations[name]}; sync it to a "
+                    "folder (e.g. `aws s3 sync`) and name that folder"
+                )
+        return locations
+
+    def source_value(self, name: str, key: str, env_name: str | None = None) -> str:
+        if env_name and self.env.get(env_name):
+            return self.env[env_name]
+        table = self.config.get("sources", {}).get(name)
+        return str(table.get(key) or "") if isinstance(table, Mapping) else ""
+
+    def api(self, provider: str) -> ApiSource:
+        key_env = _env_name(f"[sources.{provider}] api_key_env", self.source_value(provider, "api_key_env"))
+        return ApiSource(key_env or DEFAULT_KEY_ENV[provider], self.source_value(provider, "base_url"))
 
 
 def _config_path(flag: str | os.PathLike | None, env: Mapping[str, str]) -> Path | None:
@@ -263,11 +272,6 @@ def _read_config(path: Path) -> dict[str, Any]:
             elif section == "sources" and not isinstance(item, str):
                 raise SettingsError(f"{path}: [sources] {key} must be a folder or s3:// prefix, or a table")
     return config
-
-
-def _origin(name: str, env: Mapping[str, str], config_path: Path | None) -> str:
-    variable = f"FINOPS_SOURCE_{name.upper()}"
-    return variable if env.get(variable) else f"{config_path} [sources.{name}]"
 
 
 def _location(value: str, base: Path) -> str:
