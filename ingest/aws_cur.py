@@ -37,8 +37,8 @@ from ingest.common import (
     timestamp_out_of_range_sql,
     utc_offset_invalid_sql,
 )
-from ingest.storage import LandingStore, LocalStore
-from ingest.tags import NORMALIZED_TAG_COLUMNS, load_tag_mapping
+from ingest.storage import LandingStore
+from ingest.tags import NORMALIZED_TAG_COLUMNS, TagMapping, load_tag_mapping
 
 REQUIRED = (
     "line_item_line_item_type",
@@ -232,14 +232,15 @@ def _period_start(manifest: dict, key: str, store: LandingStore) -> date:
 
 
 def _local_copy(store: LandingStore, key: str, scratch: Path) -> Path:
-    if isinstance(store, LocalStore):
-        return store.path(key)
+    local = store.local_file(key)
+    if local is not None:
+        return local
     target = scratch / key.replace("/", "_")
     target.write_bytes(store.read_bytes(key))
     return target
 
 
-def _tag_expressions(columns: dict[str, str]) -> tuple[dict[str, str], str]:
+def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tuple[dict[str, str], str]:
     """SQL for the normalized tag columns and the raw tags JSON, from tag columns and/or a tags map."""
     tag_columns = {}
     for canonical, actual in columns.items():
@@ -248,7 +249,7 @@ def _tag_expressions(columns: dict[str, str]) -> tuple[dict[str, str], str]:
         elif canonical.startswith("resource_tags_"):
             tag_columns[canonical[len("resource_tags_") :]] = actual
     tag_map = columns.get("resource_tags")
-    mapping = load_tag_mapping()
+    mapping = mapping or load_tag_mapping()
     lowered = {key.lower(): actual for key, actual in tag_columns.items()}
     normalized = {}
     for column in NORMALIZED_TAG_COLUMNS:
@@ -275,13 +276,20 @@ def _tag_expressions(columns: dict[str, str]) -> tuple[dict[str, str], str]:
     return normalized, raw
 
 
-def cur_file_query(con: duckdb.DuckDBPyConnection, path: Path, source: str, *, delivery_id: str | None = None) -> str:
+def cur_file_query(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: str,
+    *,
+    delivery_id: str | None = None,
+    tag_mapping: TagMapping | None = None,
+) -> str:
     """SELECT over one CUR data file (CSV, CSV.gz or Parquet) giving CLOUD_COST_SCHEMA columns plus `problem`
     (why a row cannot load, else null), runnable on any DuckDB connection set to TimeZone UTC: the warehouse
     streams it straight into its table, `parse_cur_file` collects it as Arrow."""
     relation = _cur_relation(con, path)
     columns = _cur_columns(con, relation, source)
-    return _focus_select(_typed_select(relation, columns, path), source, delivery_id)
+    return _focus_select(_typed_select(relation, columns, path, tag_mapping), source, delivery_id)
 
 
 def _cur_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
@@ -327,7 +335,7 @@ def _cur_columns(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> 
     return columns
 
 
-def _typed_select(relation: str, columns: dict[str, str], path: Path) -> str:
+def _typed_select(relation: str, columns: dict[str, str], path: Path, tag_mapping: TagMapping | None) -> str:
     """The file's fields typed (text trimmed, money DECIMAL(38,9), timestamps UTC) plus `problem`."""
 
     def col(name: str) -> str:
@@ -342,7 +350,7 @@ def _typed_select(relation: str, columns: dict[str, str], path: Path) -> str:
     def stamp(name: str) -> str:
         return f"cast(try_cast({text(name)} as timestamptz) as timestamp)"
 
-    tags, raw_tags = _tag_expressions(columns)
+    tags, raw_tags = _tag_expressions(columns, tag_mapping)
     tag_source = (
         f"cast(to_json({sql_identifier(columns['resource_tags'])}) as varchar)"
         if "resource_tags" in columns and not str(path).endswith((".csv", ".gz"))

@@ -35,7 +35,7 @@ from ingest.common import (
     to_money,
     utc_naive,
 )
-from ingest.tags import normalize_tags, tags_json
+from ingest.tags import TagMapping, normalize_tags, tags_json
 
 EXTRA_SCHEMA = pa.schema([("export_kind", pa.string())])
 
@@ -116,10 +116,15 @@ def export_kind_of(path: str) -> str:
 
 
 def parse_azure_export(
-    content: bytes, source: str, *, delivery_id: str | None = None, both_kinds_delivered: bool = False
+    content: bytes,
+    source: str,
+    *,
+    delivery_id: str | None = None,
+    both_kinds_delivered: bool = False,
+    tag_mapping: TagMapping | None = None,
 ) -> ParseResult:
     """Parse one export file (CSV). `both_kinds_delivered`: actual and amortized exports of this period
-    both exist, so each kind fills only its own cost column."""
+    both exist, so each kind fills only its own cost column. `tag_mapping`: see ingest.tags (default file)."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -210,7 +215,7 @@ def parse_azure_export(
                 "list_cost": list_cost,
                 "billing_currency": get("currency") or "USD",
                 "tags": tags_json(tags),
-                **normalize_tags(tags),
+                **normalize_tags(tags, tag_mapping),
                 "delivery_id": delivery_id,
                 "source_file": source,
                 "source_line": line,

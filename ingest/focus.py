@@ -23,7 +23,7 @@ from ingest.common import (
     parse_timestamp,
     to_money,
 )
-from ingest.tags import normalize_tags, tags_json
+from ingest.tags import TagMapping, normalize_tags, tags_json
 
 _ADDED_IN_1_2 = {"InvoiceId", "BillingAccountType", "SubAccountType", "PricingCurrency"}
 _ADDED_IN_1_1 = {
@@ -122,7 +122,7 @@ def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, di
     return header, records
 
 
-def parse_focus_file(content: bytes, source: str) -> ParseResult:
+def parse_focus_file(content: bytes, source: str, *, tag_mapping: TagMapping | None = None) -> ParseResult:
     header, records = _records(content, source)
     try:
         version = detect_version(header)
@@ -179,7 +179,7 @@ def parse_focus_file(content: bytes, source: str) -> ParseResult:
                 "line_item_type": values["charge_category"],
                 "charge_category": _charge_category(values["charge_category"]),
                 "tags": tags_json(tags),
-                **normalize_tags(tags),
+                **normalize_tags(tags, tag_mapping),
                 "delivery_id": invoice_id or f"focus-{version}",
                 "source_file": source,
                 "source_line": line,

@@ -37,7 +37,7 @@ from ingest.common import (
     to_money,
     utc_naive,
 )
-from ingest.tags import normalize_tags, tags_json
+from ingest.tags import TagMapping, normalize_tags, tags_json
 
 REQUIRED = ("billing_account_id", "cost", "usage_start_time", "invoice.month")
 _CHARGE_CATEGORY = {"regular": "Usage", "tax": "Tax", "adjustment": "Adjustment", "rounding_error": "Adjustment"}
@@ -94,7 +94,11 @@ def _next_month(day: date) -> date:
 
 
 def parse_rows(
-    rows: Iterable[tuple[int, Mapping[str, Any]]], source: str, delivery_id: str | None = None
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    source: str,
+    delivery_id: str | None = None,
+    *,
+    tag_mapping: TagMapping | None = None,
 ) -> ParseResult:
     """Parse (line, row) pairs of one delivery."""
     out: list[dict] = []
@@ -166,7 +170,7 @@ def parse_rows(
                 "list_cost": list_cost,
                 "billing_currency": _field(row, "currency") or "USD",
                 "tags": tags_json(tags),
-                **normalize_tags(tags),
+                **normalize_tags(tags, tag_mapping),
                 "delivery_id": delivery_id or str(_field(row, "export_time") or "") or None,
                 "source_file": source,
                 "source_line": line,
@@ -227,18 +231,18 @@ def _parquet_rows(content: bytes, source: str) -> Iterator[tuple[int, dict]]:
     yield from enumerate(rows, start=1)
 
 
-def parse_export_file(content: bytes, source: str) -> ParseResult:
+def parse_export_file(content: bytes, source: str, *, tag_mapping: TagMapping | None = None) -> ParseResult:
     lower = source.lower()
     if lower.endswith(".csv"):
         header = _decoded(content, source).split("\n", 1)[0]
         for required in REQUIRED:
             if required not in header.split(","):
                 raise SourceFormatError(source, f"missing required column '{required}'", field=required)
-        return parse_rows(_csv_rows(content, source), source)
+        return parse_rows(_csv_rows(content, source), source, tag_mapping=tag_mapping)
     if lower.endswith((".json", ".jsonl", ".ndjson")):
-        return parse_rows(_jsonl_rows(content, source), source)
+        return parse_rows(_jsonl_rows(content, source), source, tag_mapping=tag_mapping)
     if lower.endswith(".parquet"):
-        return parse_rows(_parquet_rows(content, source), source)
+        return parse_rows(_parquet_rows(content, source), source, tag_mapping=tag_mapping)
     raise SourceFormatError(source, "unknown GCP export file type; expected .csv, .json/.jsonl or .parquet")
 
 
@@ -249,7 +253,9 @@ where invoice.month in unnest(@invoice_months)
 """
 
 
-def fetch_export_rows(client: Any, table: str, invoice_months: list[str]) -> ParseResult:
+def fetch_export_rows(
+    client: Any, table: str, invoice_months: list[str], *, tag_mapping: TagMapping | None = None
+) -> ParseResult:
     """Query the billing export table (e.g. `project.dataset.gcp_billing_export_v1_XXXXXX`) for whole invoice
     months ('YYYYMM'; the open month and the one before, which still takes late rows and adjustments) with
     a google-cloud-bigquery `Client`; rows are parsed exactly like exported files, and the caller replaces
@@ -263,4 +269,9 @@ def fetch_export_rows(client: Any, table: str, invoice_months: list[str]) -> Par
         ),
     )
     rows = ((line, dict(row.items())) for line, row in enumerate(job.result(), start=1))
-    return parse_rows(rows, f"bigquery://{table}", delivery_id="invoice months " + ",".join(invoice_months))
+    return parse_rows(
+        rows,
+        f"bigquery://{table}",
+        delivery_id="invoice months " + ",".join(invoice_months),
+        tag_mapping=tag_mapping,
+    )

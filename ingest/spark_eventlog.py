@@ -25,7 +25,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -534,15 +533,14 @@ def _decompress_errors() -> tuple[type[BaseException], ...]:
 
 
 def parse_landing(
-    store: LandingStore, prefix: str = "spark", *, tag_prefix: str | None = None
+    store: LandingStore, prefix: str = "spark", *, tag_prefix: str = DEFAULT_TAG_PREFIX
 ) -> dict[str, ParseResult]:
     """Every event log under `prefix` → {"spark_apps", "spark_executors"} results.
 
-    Attribution properties use `tag_prefix`, else $FINOPS_SPARK_TAG_PREFIX, else `spark.finops.`.
+    Attribution properties use `tag_prefix` (`[tags] spark_prefix` in finops.toml, passed in by the asset).
     Two logs of one application attempt load once (the complete / longer one; the other is quarantined).
 
     Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
-    tag_prefix = tag_prefix or os.environ.get("FINOPS_SPARK_TAG_PREFIX") or DEFAULT_TAG_PREFIX
     parsed: dict[str, SparkAppParse] = {}
     rejected: list[Rejected] = []
     for group, parts in _group_logs(store.list(prefix)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,10 @@ class LandingStore(Protocol):
 
     def fingerprints(self, prefix: str = "") -> dict[str, str]:
         """Every file under `prefix` with a token that changes when the file does (sensors diff them)."""
+        ...
+
+    def local_file(self, key: str) -> Path | None:
+        """The file itself when it is on a local disk (read in place), else None (copy it first)."""
         ...
 
 
@@ -89,6 +94,9 @@ class LocalStore:
     def describe(self, key: str) -> str:
         return str(self.root / key)
 
+    def local_file(self, key: str) -> Path | None:
+        return self.path(key)
+
     def exists(self, prefix: str) -> bool:
         """The folder is there (perhaps empty: an explicit empty delivery), as opposed to missing (no delivery)."""
         return (self.root / prefix).is_dir()
@@ -135,17 +143,24 @@ class S3Store:
                     keys.append(relative)
         return sorted(keys)
 
+    def first_keys(self, limit: int) -> list[str]:
+        """Up to `limit` keys under the prefix, in one request (a reachability check, not a listing)."""
+        page = self._client().list_objects_v2(Bucket=self.bucket, Prefix=self._full(""), MaxKeys=limit)
+        return [obj["Key"][len(self._full("")) :] for obj in page.get("Contents", [])]
+
     def read_bytes(self, key: str) -> bytes:
         return self._client().get_object(Bucket=self.bucket, Key=self._full(key))["Body"].read()
 
     def describe(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._full(key)}"
 
+    def local_file(self, key: str) -> Path | None:
+        return None
+
     def exists(self, prefix: str) -> bool:
         """Some object under `prefix/`, a zero-byte `prefix/` folder marker included (an explicit empty delivery)."""
-        page = self._client().list_objects_v2(
-            Bucket=self.bucket, Prefix=self._full(prefix).rstrip("/") + "/", MaxKeys=1
-        )
+        folder = self._full(prefix).rstrip("/")
+        page = self._client().list_objects_v2(Bucket=self.bucket, Prefix=folder + "/" if folder else "", MaxKeys=1)
         return bool(page.get("KeyCount") or page.get("Contents"))
 
     def fingerprints(self, prefix: str = "") -> dict[str, str]:
@@ -166,12 +181,78 @@ class S3Store:
         return modified.astimezone(UTC).replace(tzinfo=None)
 
 
-def open_store(location: str | Path, *, endpoint_url: str | None = None) -> LandingStore:
-    """`s3://bucket/prefix` gives an S3Store (endpoint from the argument or FINOPS_S3_ENDPOINT_URL),
-    anything else a LocalStore."""
+@dataclass(frozen=True)
+class RoutedStore:
+    """The landing root, with some sources kept elsewhere (`finops.toml` [sources]): a key's first folder
+    names the source, and a routed source's keys are read from its own store, whose root holds what
+    `<root>/<source>/` would. Keys stay `<source>/...`, so every reader is unchanged."""
+
+    default: LandingStore
+    routes: Mapping[str, LandingStore]
+
+    def _route(self, key: str) -> tuple[LandingStore, str, str]:
+        head, _, rest = key.strip("/").partition("/")
+        if head in self.routes:
+            return self.routes[head], rest, head
+        return self.default, key, ""
+
+    def list(self, prefix: str = "", pattern: str = "*") -> list[str]:
+        if prefix:
+            store, rest, head = self._route(prefix)
+            keys = store.list(rest, pattern)
+            return [f"{head}/{key}" for key in keys] if head else keys
+        keys = [key for key in self.default.list("", pattern) if key.split("/", 1)[0] not in self.routes]
+        for head, store in self.routes.items():
+            keys.extend(f"{head}/{key}" for key in store.list("", pattern))
+        return sorted(keys)
+
+    def read_bytes(self, key: str) -> bytes:
+        store, rest, _ = self._route(key)
+        return store.read_bytes(rest)
+
+    def describe(self, key: str) -> str:
+        store, rest, _ = self._route(key)
+        return store.describe(rest)
+
+    def exists(self, prefix: str) -> bool:
+        store, rest, _ = self._route(prefix)
+        return store.exists(rest)
+
+    def modified_at(self, key: str) -> datetime:
+        store, rest, _ = self._route(key)
+        return store.modified_at(rest)
+
+    def local_file(self, key: str) -> Path | None:
+        store, rest, _ = self._route(key)
+        return store.local_file(rest)
+
+    def fingerprints(self, prefix: str = "") -> dict[str, str]:
+        if prefix:
+            store, rest, head = self._route(prefix)
+            tokens = store.fingerprints(rest)
+            return {f"{head}/{key}": token for key, token in tokens.items()} if head else tokens
+        tokens = {
+            key: token
+            for key, token in self.default.fingerprints("").items()
+            if key.split("/", 1)[0] not in self.routes
+        }
+        for head, store in self.routes.items():
+            tokens.update({f"{head}/{key}": token for key, token in store.fingerprints("").items()})
+        return tokens
+
+
+def open_store(
+    location: str | Path, *, endpoint_url: str | None = None, sources: Mapping[str, str] | None = None
+) -> LandingStore:
+    """`s3://bucket/prefix` gives an S3Store (at `endpoint_url` when given, else AWS), anything else a
+    LocalStore; `sources` (source folder -> its own folder or s3:// prefix) routes those sources elsewhere."""
     text = str(location)
     if text.startswith("s3://"):
         bucket, _, prefix = text[len("s3://") :].partition("/")
-        endpoint = endpoint_url or os.environ.get("FINOPS_S3_ENDPOINT_URL")
-        return S3Store(bucket=bucket, prefix=prefix, endpoint_url=endpoint)
-    return LocalStore(Path(text))
+        store: LandingStore = S3Store(bucket=bucket, prefix=prefix, endpoint_url=endpoint_url)
+    else:
+        store = LocalStore(Path(text))
+    if sources:
+        routes = {name: open_store(where, endpoint_url=endpoint_url) for name, where in sources.items()}
+        return RoutedStore(store, routes)
+    return store

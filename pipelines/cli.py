@@ -5,6 +5,10 @@ finops run [--landing DIR]       run the main job over every delivery day found 
 finops export showback --month YYYY-MM [--out FILE]
 finops close --month YYYY-MM [--note TEXT]    freeze a month (fct_costs, showback); later changes post as adjustments
 finops reopen --month YYYY-MM [--note TEXT]   unfreeze it (the next run recomputes it)
+finops init [--path finops.toml]  write a commented config file naming where each source's data is
+finops check                      reach every configured source, validate rate cards and tag mapping
+
+Every command takes `--config FILE` (else $FINOPS_CONFIG, else ./finops.toml); see pipelines/settings.py.
 
 A run holds the warehouse's exclusive lock, an export a shared one (warehouse/lock.py): a second process
 waits up to FINOPS_LOCK_TIMEOUT_SECONDS, then exits 2 with a one-line error.
@@ -31,13 +35,58 @@ def _say(message: str) -> None:
     print(f"[finops {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def _prepare_environment(settings: Settings) -> None:
-    """Resources read these at run time; dbt reads the warehouse path from the environment."""
-    os.environ["FINOPS_LANDING_DIR"] = settings.landing
-    os.environ["FINOPS_WAREHOUSE_PATH"] = str(settings.warehouse_path)
-    os.environ["FINOPS_EXPORTS_DIR"] = str(settings.exports_dir)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    ensure_dbt_manifest()
+def resource_config(settings: Settings) -> dict:
+    """Run config that hands the resolved settings to the job's resources (nothing goes through os.environ;
+    key variables travel by NAME only)."""
+    config_file = str(settings.config_file or "")
+    provider = {
+        f"{name}_api": {
+            "config": {
+                "provider": name,
+                "api_key_env_var": api.key_env,
+                "base_url": api.base_url,
+                "config_file": config_file,
+            }
+        }
+        for name, api in (("openai", settings.openai), ("anthropic", settings.anthropic))
+    }
+    return {
+        "warehouse": {
+            "config": {
+                "duckdb_path": str(settings.warehouse_path),
+                "exports_dir": str(settings.exports_dir),
+                "memory_limit": settings.memory_limit or "",
+                "threads": settings.threads or 0,
+                "rate_cards_dir": str(settings.rate_cards_dir),
+                "config_file": config_file,
+            }
+        },
+        "landing": {
+            "config": {
+                "location": settings.landing,
+                "s3_endpoint_url": settings.s3_endpoint_url or "",
+                "sources": dict(settings.source_locations),
+                "tag_mapping_file": str(settings.tag_mapping),
+                "spark_tag_prefix": settings.spark_tag_prefix,
+                "config_file": config_file,
+            }
+        },
+        "gcp_billing": {
+            "config": {
+                "table": settings.gcp_bigquery_table,
+                "project": settings.gcp_project,
+                "config_file": config_file,
+            }
+        },
+        "azure_openai": {
+            "config": {
+                "account_resource_id": settings.azure_openai_account_resource_id,
+                "token_env_var": settings.azure_openai_token_env,
+                "config_file": config_file,
+            }
+        },
+        **provider,
+    }
 
 
 class LandingError(Exception):
@@ -45,7 +94,13 @@ class LandingError(Exception):
 
 
 def check_landing(settings: Settings) -> None:
-    """A landing folder that does not exist, or holds no `ledger/` folder, is a wrong path, never empty data."""
+    """A landing folder that does not exist, or holds no `ledger/` folder, is a wrong path, never empty data
+    (a ledger configured apart, [sources.ledger], must exist itself)."""
+    if "ledger" in settings.source_locations:
+        ledger = Path(settings.source_locations["ledger"])
+        if not ledger.is_dir():
+            raise LandingError(f"ledger folder {ledger} does not exist (expected YYYY-MM-DD/ deliveries in it)")
+        return
     if settings.landing.startswith("s3://"):
         return
     landing = Path(settings.landing)
@@ -58,9 +113,10 @@ def check_landing(settings: Settings) -> None:
 def _delivery_days(settings: Settings) -> list[date]:
     from ingest.ledger import discover_ledger_files
 
-    if settings.landing.startswith("s3://"):
+    ledger = settings.source_location("ledger")
+    if ledger.startswith("s3://"):
         return []
-    return sorted({f.ingest_date for f in discover_ledger_files(Path(settings.landing) / "ledger")})
+    return sorted({f.ingest_date for f in discover_ledger_files(Path(ledger))})
 
 
 def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
@@ -72,12 +128,18 @@ def run_main_job(settings: Settings, start: date | None = None, end: date | None
     from warehouse.lock import warehouse_lock
 
     check_landing(settings)
-    with warehouse_lock(settings.warehouse_path, exclusive=True, purpose="finops run", say=_say):
+    with warehouse_lock(
+        settings.warehouse_path,
+        exclusive=True,
+        purpose="finops run",
+        say=_say,
+        timeout_seconds=settings.lock_timeout_seconds,
+    ):
         return _run_main_job_locked(settings, start, end)
 
 
 def _run_main_job_locked(settings: Settings, start: date | None, end: date | None) -> bool:
-    _prepare_environment(settings)
+    ensure_dbt_manifest()
     days = _delivery_days(settings)
     start = start or (days[0] if days else date.today())
     end = end or (days[-1] if days else date.today())
@@ -99,7 +161,10 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
         },
         raise_on_error=False,
         # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "INFO"}}},
+            "resources": resource_config(settings),
+        },
     )
     evaluations = [
         e.asset_check_evaluation_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
@@ -116,8 +181,13 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
     return result.success and not failed_checks
 
 
+def _settings(args: argparse.Namespace, **flags: object) -> Settings:
+    """The settings of one command: its flags > environment > the config file > defaults."""
+    return Settings.resolve(config_file=getattr(args, "config", None), **flags)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
-    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
+    settings = _settings(args, landing=args.landing, warehouse_path=args.warehouse)
     landing = Path(settings.landing)
     if landing.exists() and any(landing.iterdir()) and not (landing / DEMO_MARKER).exists():
         print(
@@ -159,7 +229,7 @@ class ArgumentError(ValueError):
 def _cmd_run(args: argparse.Namespace) -> int:
     from ingest.common import SourceFormatError
 
-    settings = Settings.resolve(landing=args.landing, warehouse_path=args.warehouse)
+    settings = _settings(args, landing=args.landing, warehouse_path=args.warehouse)
     try:
         start, end = _day_argument("--start", args.start), _day_argument("--end", args.end)
     except ArgumentError as exc:
@@ -182,7 +252,7 @@ def _print_summary(settings: Settings) -> None:
 
     exports = sorted(settings.exports_dir.glob("showback_*.csv"))
     print()
-    with connect(settings.warehouse_path, read_only=True) as con:
+    with connect(settings.warehouse_path, read_only=True, timeout_seconds=settings.lock_timeout_seconds) as con:
         quarantined = con.execute(
             "select source, sum(records), count(distinct source_file) from quarantine.rejected_rows"
             " group by source order by source"
@@ -213,7 +283,7 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     from warehouse.exports import ExportError, export_showback
     from warehouse.lock import warehouse_lock
 
-    settings = Settings.resolve(warehouse_path=args.warehouse)
+    settings = _settings(args, warehouse_path=args.warehouse)
     out = Path(args.out) if args.out else settings.exports_dir / f"showback_{args.month}.csv"
     if not settings.warehouse_path.exists():
         print(
@@ -224,8 +294,13 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     try:
         # a shared lock: waits while a run writes, runs beside other exports
         with (
-            warehouse_lock(settings.warehouse_path, exclusive=False, purpose="finops export"),
-            connect(settings.warehouse_path, read_only=True) as con,
+            warehouse_lock(
+                settings.warehouse_path,
+                exclusive=False,
+                purpose="finops export",
+                timeout_seconds=settings.lock_timeout_seconds,
+            ),
+            connect(settings.warehouse_path, read_only=True, timeout_seconds=settings.lock_timeout_seconds) as con,
         ):
             export = export_showback(con, args.month, out)
     except (ExportError, WarehouseBusy) as exc:
@@ -244,10 +319,11 @@ def close_or_reopen(settings: Settings, action: str, month: str, note: str | Non
     from warehouse.month_close import check_month, close_month, current_actor, reopen_month
 
     check_month(month)
-    actor = current_actor()
+    actor = current_actor(settings.actor)
+    timeout = settings.lock_timeout_seconds
     with (
-        warehouse_lock(settings.warehouse_path, exclusive=True, purpose=f"finops {action}"),
-        connect(settings.warehouse_path) as con,
+        warehouse_lock(settings.warehouse_path, exclusive=True, purpose=f"finops {action}", timeout_seconds=timeout),
+        connect(settings.warehouse_path, timeout_seconds=timeout) as con,
     ):
         if action == "reopen":
             status = reopen_month(con, month, actor=actor, note=note)
@@ -265,7 +341,7 @@ def _cmd_close_or_reopen(args: argparse.Namespace) -> int:
     from warehouse.exports import ExportError
     from warehouse.month_close import MonthCloseError
 
-    settings = Settings.resolve(warehouse_path=args.warehouse)
+    settings = _settings(args, warehouse_path=args.warehouse)
     if not settings.warehouse_path.exists():
         print(f"error: no warehouse at {settings.warehouse_path}; run `finops run` first", file=sys.stderr)
         return 2
@@ -312,6 +388,14 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--provider", required=True, help="e.g. openai, anthropic")
     importer.add_argument("--effective-from", required=True, help="YYYY-MM-DD the new prices take effect")
     importer.add_argument("--out", help="card to write (default rate_cards/llm/<provider>_<kind>_<date>.toml)")
+    init = commands.add_parser("init", help="write a commented finops.toml naming where each source's data is")
+    init.add_argument("--path", default="finops.toml", help="file to write (default ./finops.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    commands.add_parser("check", help="reach every configured source; validate rate cards and tag mapping")
+    for command in commands.choices.values():
+        if command.prog.split()[-1] not in ("init", "export"):
+            command.add_argument("--config", help="finops.toml to read (default FINOPS_CONFIG or ./finops.toml)")
+    showback.add_argument("--config", help="finops.toml to read (default FINOPS_CONFIG or ./finops.toml)")
     return parser
 
 
@@ -335,8 +419,42 @@ def _cmd_import_prices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from pipelines.doctor import write_config
+
+    path = Path(args.path)
+    if path.exists() and not args.force:
+        print(f"error: {path} exists; edit it, or pass --force to overwrite it", file=sys.stderr)
+        return 2
+    write_config(path)
+    print(f"{path}: written; name where each source's data is, then run `finops check`")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from pipelines.doctor import check, render
+
+    results = check(_settings(args))
+    print(render(results))
+    return 0 if all(result.ready for result in results) else 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.settings import SettingsError
+
     args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        return _cmd_init(args)
+    if args.command == "check":
+        return _cmd_check(args)
     if args.command == "demo":
         return _cmd_demo(args)
     if args.command == "run":

@@ -35,7 +35,15 @@ _CARD_KEYS = {
     "prices",
     "aliases",
 }
-_PRICE_KEYS = {"model", "service_tier", "effective_from", "batch_multiplier", "long_context_threshold", "long_context", *PRICE_KINDS}
+_PRICE_KEYS = {
+    "model",
+    "service_tier",
+    "effective_from",
+    "batch_multiplier",
+    "long_context_threshold",
+    "long_context",
+    *PRICE_KINDS,
+}
 _MAX_PRICE_DECIMALS = 6  # per 1M tokens: 1e-6 USD per 1M = 1 pico-dollar per token
 
 

@@ -24,6 +24,7 @@ import pyarrow as pa
 from ingest.aws_cur import Delivery, RejectedDelivery, clear_csv_rejects, csv_rejects, cur_file_query
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.common import Rejected, SourceFormatError
+from ingest.tags import TagMapping
 from warehouse.duckdb_store import (
     LOAD_AUDIT_TABLE,
     ensure_table,
@@ -54,11 +55,13 @@ def ensure_cur_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"alter table {TABLE} add column if not exists cur_report varchar")
 
 
-def _periods_in_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path, str]]) -> list[date]:
+def _periods_in_files(
+    con: duckdb.DuckDBPyConnection, files: list[tuple[str, Path, str]], tag_mapping: TagMapping | None
+) -> list[date]:
     """The billing periods the rows of manifest-less files belong to (the periods such a delivery replaces)."""
     periods: set[date] = set()
     for _, path, source in files:
-        query = cur_file_query(con, path, source)
+        query = cur_file_query(con, path, source, tag_mapping=tag_mapping)
         periods.update(
             row[0]
             for row in con.execute(
@@ -69,9 +72,14 @@ def _periods_in_files(con: duckdb.DuckDBPyConnection, files: list[tuple[str, Pat
 
 
 def load_cur_delivery(
-    con: duckdb.DuckDBPyConnection, delivery: Delivery, files: list[tuple[str, Path, str]]
+    con: duckdb.DuckDBPyConnection,
+    delivery: Delivery,
+    files: list[tuple[str, Path, str]],
+    *,
+    tag_mapping: TagMapping | None = None,
 ) -> CurLoad:
-    """Replace the delivery's report x billing period with its files (store key, local path, description)."""
+    """Replace the delivery's report x billing period with its files (store key, local path, description);
+    tags are normalized by `tag_mapping` (default: ingest/tag_mapping.toml)."""
     con.execute("set TimeZone = 'UTC'")
     ensure_cur_table(con)
     input_total = loaded_total = quarantined_total = 0
@@ -79,14 +87,14 @@ def load_cur_delivery(
         if delivery.billing_period_start is not None:
             periods = [delivery.billing_period_start]
         else:
-            periods = _periods_in_files(con, files)
+            periods = _periods_in_files(con, files, tag_mapping)
         for period in periods:
             con.execute(
                 f"delete from {TABLE} where billing_period_start = ? and (cur_report = ? or cur_report is null)",
                 [period, delivery.report],
             )
         for key, path, source in files:
-            query = cur_file_query(con, path, source, delivery_id=delivery.delivery_id)
+            query = cur_file_query(con, path, source, delivery_id=delivery.delivery_id, tag_mapping=tag_mapping)
             clear_csv_rejects(con)
             try:
                 (inserted,) = con.execute(

@@ -6,7 +6,6 @@ transaction: a crash leaves the previous version visible, a re-run leaves identi
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import time
@@ -17,8 +16,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.common import Rejected, sql_identifier
-from warehouse.lock import WarehouseBusy, lock_timeout_seconds
+from ingest.common import Rejected, sql_identifier, sql_literal
+from warehouse.lock import DEFAULT_LOCK_TIMEOUT_SECONDS, WarehouseBusy
 
 QUARANTINE_TABLE = "quarantine.rejected_rows"
 LOAD_AUDIT_TABLE = "audit.loads"
@@ -26,21 +25,27 @@ _LOCK_HOLDER = re.compile(r"held in (.*?\(PID \d+\))")
 
 
 def connect(
-    path: str | Path, *, read_only: bool = False, timeout_seconds: float | None = None
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    timeout_seconds: float | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (creating its folder). `FINOPS_DUCKDB_MEMORY_LIMIT` caps memory so large
-    loads spill instead of failing; `FINOPS_DUCKDB_THREADS` caps threads.
+    """Open the warehouse file (creating its folder). `memory_limit` (e.g. '2GB') caps memory so large loads
+    spill instead of failing; `threads` caps threads (pipelines.settings passes both from the settings).
 
-    While another process holds DuckDB's file lock, wait (saying so once) up to FINOPS_LOCK_TIMEOUT_SECONDS,
-    then raise WarehouseBusy with a one-line message instead of DuckDB's IOException."""
+    While another process holds DuckDB's file lock, wait (saying so once) up to `timeout_seconds` (default
+    600), then raise WarehouseBusy with a one-line message instead of DuckDB's IOException."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting(path, read_only, lock_timeout_seconds() if timeout_seconds is None else timeout_seconds)
+    timeout = DEFAULT_LOCK_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
+    con = _connect_waiting(path, read_only, timeout)
     con.execute("set enable_progress_bar = false")
-    if limit := os.environ.get("FINOPS_DUCKDB_MEMORY_LIMIT"):
-        con.execute(f"set memory_limit = '{limit}'")
-    if threads := os.environ.get("FINOPS_DUCKDB_THREADS"):
+    if memory_limit:
+        con.execute(f"set memory_limit = {sql_literal(memory_limit)}")
+    if threads:
         con.execute(f"set threads = {int(threads)}")
     if not read_only:
         _ensure_bookkeeping(con)

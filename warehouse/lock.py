@@ -4,7 +4,8 @@ DuckDB lets one process write a file, and no other process open it meanwhile (no
 opens and closes the file many times (each asset, then dbt in a subprocess), so two runs interleave and
 both die on DuckDB's lock, and an export during a run crashes. `finops run` / `finops demo` hold an
 exclusive lock on `<warehouse>.lock` for the whole run; `finops export` holds a shared one. A second
-process waits (saying so) up to FINOPS_LOCK_TIMEOUT_SECONDS (default 600), then stops with a one-line error.
+process waits (saying so) up to `timeout_seconds` (the setting FINOPS_LOCK_TIMEOUT_SECONDS, default 600,
+resolved by pipelines.settings), then stops with a one-line error.
 """
 
 from __future__ import annotations
@@ -23,20 +24,6 @@ _POLL_SECONDS = 0.25
 
 class WarehouseBusy(RuntimeError):
     """Another finops process kept the warehouse past the timeout. The message is one line."""
-
-
-def lock_timeout_seconds() -> float:
-    """FINOPS_LOCK_TIMEOUT_SECONDS, read when a lock is taken (never at import)."""
-    text = os.environ.get("FINOPS_LOCK_TIMEOUT_SECONDS", "")
-    if not text:
-        return DEFAULT_LOCK_TIMEOUT_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        raise WarehouseBusy(f"FINOPS_LOCK_TIMEOUT_SECONDS={text!r}: expected a number of seconds, e.g. 600") from None
-    if value < 0:
-        raise WarehouseBusy(f"FINOPS_LOCK_TIMEOUT_SECONDS={text!r}: expected 0 or more seconds")
-    return value
 
 
 def lock_path(warehouse_path: str | Path) -> Path:
@@ -66,7 +53,7 @@ def warehouse_lock(
     say: Callable[[str], None] = _stderr,
 ) -> Iterator[None]:
     """Hold the warehouse's lock (exclusive for a run, shared for a reader) for the `with` block."""
-    timeout = lock_timeout_seconds() if timeout_seconds is None else timeout_seconds
+    timeout = DEFAULT_LOCK_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     path = lock_path(warehouse_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import getpass
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,9 +51,10 @@ def ensure_month_close_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def current_actor() -> str:
-    """Who acts: FINOPS_ACTOR if set (CI, a service account), else the operating-system user."""
-    return os.environ.get("FINOPS_ACTOR") or getpass.getuser()
+def current_actor(configured: str | None = None) -> str:
+    """Who acts: the configured actor (FINOPS_ACTOR, via pipelines.settings: CI, a service account), else the
+    operating-system user."""
+    return configured or getpass.getuser()
 
 
 def check_month(month: str) -> str:

@@ -49,7 +49,7 @@ def aws_cur_line_items(context: dg.AssetExecutionContext, landing: LandingResour
     with tempfile.TemporaryDirectory(prefix="finops-cur-") as scratch, warehouse.connect() as con:
         for delivery in scan.deliveries:
             files = [(key, path, store.describe(key)) for key, path in local_files(store, delivery, Path(scratch))]
-            loads.append(load_cur_delivery(con, delivery, files))
+            loads.append(load_cur_delivery(con, delivery, files, tag_mapping=landing.tag_mapping()))
         for rejected in scan.rejected:
             record_rejected_delivery(con, rejected)
         ensure_cur_table(con)  # no delivery at all still leaves a (possibly empty) table to read

@@ -20,6 +20,7 @@ import dagster as dg
 from ingest.azure_openai_ptu import api_deliveries, landing_deliveries
 from ingest.http_client import JsonApiClient
 from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
+from pipelines.settings import Settings
 from warehouse.azure_openai_load import ensure_tables, migrate_unversioned, store_metrics, store_snapshot
 from warehouse.duckdb_store import transaction
 from warehouse.rate_card_load import load_ptu_rate_cards
@@ -35,15 +36,25 @@ class AzureOpenAiResource(dg.ConfigurableResource):
     """Where PTU deployments and metrics come from: the ARM API when `account_resource_id` is set and the
     token variable is in the environment, else the landing folder."""
 
-    account_resource_id: str = ""
-    token_env_var: str = "AZURE_MANAGEMENT_TOKEN"
+    account_resource_id: str = ""  # empty = [sources.azure_openai] account_resource_id in finops.toml
+    token_env_var: str = ""  # empty = [sources.azure_openai] token_env, else AZURE_MANAGEMENT_TOKEN
     base_url: str = "https://management.azure.com"
     lookback_hours: int = 48
     timeout_seconds: float = 30.0
+    config_file: str = ""  # finops.toml to fall back on (empty: FINOPS_CONFIG or ./finops.toml)
+
+    def account(self) -> str:
+        return self.account_resource_id or self._settings().azure_openai_account_resource_id
+
+    def token_env(self) -> str:
+        return self.token_env_var or self._settings().azure_openai_token_env
+
+    def _settings(self) -> Settings:
+        return Settings.resolve(config_file=self.config_file or None)
 
     def client(self) -> JsonApiClient | None:
-        token = os.environ.get(self.token_env_var)
-        if not (self.account_resource_id and token):
+        token = os.environ.get(self.token_env())  # the secret, read when the run needs it, never stored
+        if not (self.account() and token):
             return None
         return JsonApiClient(
             self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout_seconds=self.timeout_seconds
@@ -78,10 +89,10 @@ def azure_openai_ptu(
 ):
     client = azure_openai.client()
     if client is not None:
-        snapshots, metrics = api_deliveries(client, azure_openai.account_resource_id, azure_openai.lookback_hours)
+        snapshots, metrics = api_deliveries(client, azure_openai.account(), azure_openai.lookback_hours)
     else:
         snapshots, metrics = landing_deliveries(landing.store(), "azure_openai", warn=context.log.warning)
-    cards = rate_cards.ptu()
+    cards = rate_cards.ptu(default_dir=warehouse.settings.rate_cards_dir / "ptu")
     with warehouse.connect() as con, transaction(con):
         migrate_unversioned(con)
         ensure_tables(con)

@@ -23,6 +23,7 @@ from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.focus import parse_focus_file
 from ingest.gcp_billing import parse_export_file
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import Settings
 from warehouse.billing_periods import Selection, forget_superseded, load_deliveries, newest_deliveries
 from warehouse.duckdb_store import load_balance
 
@@ -116,7 +117,8 @@ def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
     keys = select_latest_runs(keys, manifests)
     slices = ("billing_account_id", "billing_period_start", "export_kind")
     order = _by_file_time(store)
-    parsed = [(key, parse_azure_export(_read(store, key), store.describe(key))) for key in keys]
+    mapping = landing.tag_mapping()
+    parsed = [(key, parse_azure_export(_read(store, key), store.describe(key), tag_mapping=mapping)) for key in keys]
     selection = newest_deliveries(parsed, slice_columns=slices, order=order)
     kinds_by_month: dict[str, set[str]] = {}
     for _, result in selection.files:
@@ -130,7 +132,12 @@ def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
     both = {month for month, kinds in kinds_by_month.items() if len(kinds) == 2}
     if both:
         parsed = [
-            (key, parse_azure_export(_read(store, key), store.describe(key), both_kinds_delivered=True))
+            (
+                key,
+                parse_azure_export(
+                    _read(store, key), store.describe(key), both_kinds_delivered=True, tag_mapping=mapping
+                ),
+            )
             if any(m in both for m in result.table.column("invoice_month").to_pylist())
             else (key, result)
             for key, result in parsed
@@ -150,27 +157,34 @@ def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
 
 
 class GcpBillingExportResource(dg.ConfigurableResource):
-    """Optional BigQuery source for the GCP export: set `table` (project.dataset.gcp_billing_export_v1_X) to
-    query it instead of reading files; credentials come from the environment (Application Default
-    Credentials or GOOGLE_APPLICATION_CREDENTIALS). `api_endpoint` points the client elsewhere (tests)."""
+    """Optional BigQuery source for the GCP export: a `table` (project.dataset.gcp_billing_export_v1_X) is
+    queried instead of reading files; empty = `[sources.gcp] bigquery_table` in finops.toml or
+    FINOPS_GCP_BILLING_TABLE. Credentials come from the environment (Application Default Credentials or
+    GOOGLE_APPLICATION_CREDENTIALS). `api_endpoint` points the client elsewhere (tests)."""
 
     table: str = ""
     project: str = ""
     api_endpoint: str = ""
+    config_file: str = ""  # finops.toml to fall back on (empty: FINOPS_CONFIG or ./finops.toml)
+
+    def export_table(self) -> str:
+        return self.table or Settings.resolve(config_file=self.config_file or None).gcp_bigquery_table
 
     def client(self):
         from google.cloud import bigquery
+
+        project = self.project or Settings.resolve(config_file=self.config_file or None).gcp_project or None
 
         if self.api_endpoint:
             from google.api_core.client_options import ClientOptions
             from google.auth.credentials import AnonymousCredentials
 
             return bigquery.Client(
-                project=self.project or None,
+                project=project,
                 credentials=AnonymousCredentials(),
                 client_options=ClientOptions(api_endpoint=self.api_endpoint),
             )
-        return bigquery.Client(project=self.project or None)
+        return bigquery.Client(project=project)
 
 
 @dg.asset(
@@ -180,20 +194,25 @@ class GcpBillingExportResource(dg.ConfigurableResource):
     description="GCP billing export from landing/gcp/ files, or from BigQuery when configured.",
 )
 def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, gcp_billing: GcpBillingExportResource):
-    if gcp_billing.table:
+    mapping = landing.tag_mapping()
+    table = gcp_billing.export_table()
+    if table:
         from ingest.gcp_billing import fetch_export_rows
 
         today = datetime.now(UTC).date()
         previous = (today.replace(day=1) - timedelta(days=1)).strftime("%Y%m")
         months = [previous, today.strftime("%Y%m")]
         deliveries = [
-            (f"bigquery:{gcp_billing.table}", fetch_export_rows(gcp_billing.client(), gcp_billing.table, months))
+            (f"bigquery:{table}", fetch_export_rows(gcp_billing.client(), table, months, tag_mapping=mapping))
         ]
         selection = Selection(deliveries)
         slice_columns = ("invoice_month",)
     else:
         store = landing.store()
-        parsed = [(key, parse_export_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "gcp")]
+        parsed = [
+            (key, parse_export_file(_read(store, key), store.describe(key), tag_mapping=mapping))
+            for key in _data_keys(store, "gcp")
+        ]
         file_time = _by_file_time(store)
 
         def order(key: str, result) -> tuple:  # the newest export_time in the file first, then the file time
@@ -225,7 +244,11 @@ def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, g
 def focus_cost_rows(landing: LandingResource, warehouse: WarehouseResource):
     store = landing.store()
     slices = ("provider_name", "billing_account_id", "billing_period_start")
-    parsed = [(key, parse_focus_file(_read(store, key), store.describe(key))) for key in _data_keys(store, "focus")]
+    mapping = landing.tag_mapping()
+    parsed = [
+        (key, parse_focus_file(_read(store, key), store.describe(key), tag_mapping=mapping))
+        for key in _data_keys(store, "focus")
+    ]
     selection = newest_deliveries(parsed, slice_columns=slices, order=_by_file_time(store))
     with warehouse.connect() as con:
         load = _load_selection(

@@ -8,7 +8,6 @@ Every dbt invocation is `dbt build`, so the tests run with the models and surfac
 
 import importlib.metadata
 import json
-import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -63,20 +62,24 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
 translator = FinopsDbtTranslator()
 
 
+def dbt_vars(warehouse: WarehouseResource, **extra: str) -> dict[str, str]:
+    """The vars of one dbt invocation: the warehouse file (profiles.yml reads `finops_warehouse_path`, so
+    nothing is written to os.environ) and the invocation's own vars."""
+    return {"finops_warehouse_path": str(warehouse.path), **extra}
+
+
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, extra_args: list[str]
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, **extra_vars: str
 ) -> Iterator:
-    # dbt reads the warehouse path from the environment (profiles.yml); set it for this run only
-    os.environ["FINOPS_WAREHOUSE_PATH"] = str(warehouse.path)
-    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    yield from dbt.cli(["build", *extra_args], context=context).stream()
+    # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(warehouse, **extra_vars))], context=context).stream()
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, select=STAGING_SELECT, dagster_dbt_translator=translator, name="dbt_staging"
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse, [])
+    yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(
@@ -89,11 +92,13 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
 )
 def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     window = context.partition_time_window
-    dbt_vars = {
-        "partition_start_date": window.start.date().isoformat(),
-        "partition_end_date": window.end.date().isoformat(),
-    }
-    yield from _build(context, dbt, warehouse, ["--vars", json.dumps(dbt_vars)])
+    yield from _build(
+        context,
+        dbt,
+        warehouse,
+        partition_start_date=window.start.date().isoformat(),
+        partition_end_date=window.end.date().isoformat(),
+    )
 
 
 @dbt_assets(
@@ -103,4 +108,4 @@ def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ware
     name="dbt_marts",
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse, [])
+    yield from _build(context, dbt, warehouse)

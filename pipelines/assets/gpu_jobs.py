@@ -35,7 +35,13 @@ from ingest.gpu_schema import (
 )
 from ingest.model_registry import MODEL_REGISTRY_SCHEMA, parse_model_registry
 from pipelines.resources import LandingResource, WarehouseResource
-from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
+from rate_cards.gpu_cards import (
+    JOB_TYPE_RULES_FILE,
+    gpu_prices_table,
+    job_type_rules_table,
+    load_gpu_cards,
+    load_job_type_rules,
+)
 from warehouse.duckdb_store import (
     ensure_table,
     load_balance,
@@ -187,7 +193,9 @@ def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseRe
         raise ParserUnavailable(f"{module_name} is not available: landing/{folder}/ was not loaded") from None
     if not hasattr(module, "parse_landing"):
         raise ParserUnavailable(f"{module_name} has no parse_landing(store, prefix): landing/{folder}/ was not loaded")
-    results = module.parse_landing(landing.store(), folder)
+    # the Spark parser reads attribution from properties under the configured prefix ([tags] spark_prefix)
+    options = {"tag_prefix": landing.settings.spark_tag_prefix} if folder == "spark" else {}
+    results = module.parse_landing(landing.store(), folder, **options)
     missing = [table for table in tables if table not in results]
     if missing:
         raise SourceFormatError(f"{landing.root}/{folder}", f"{module_name}.parse_landing did not return {missing}")
@@ -251,7 +259,7 @@ gpu_dcgm = _telemetry_asset("dcgm", "DCGM exporter scrapes from landing/dcgm/ (o
 
 @dg.asset(key=GPU_PRICES, group_name="rate_cards", description="GPU prices per GPU-hour from rate_cards/gpu/*.toml")
 def gpu_prices(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    prices = load_gpu_cards()
+    prices = load_gpu_cards(warehouse.settings.rate_cards_dir / "gpu")
     table = gpu_prices_table(prices)
     _load_tables(warehouse, "raw_rate_cards", {"gpu_prices": ParseResult(table, [], table.num_rows)})
     versions = sorted({price.card_version for price in prices})
@@ -260,7 +268,8 @@ def gpu_prices(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 @dg.asset(key=JOB_TYPE_RULES, group_name=GROUP, description="Job-type rules from rate_cards/gpu/job_type_rules.toml")
 def gpu_job_type_rules(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    table = job_type_rules_table(*load_job_type_rules())
+    rules_file = warehouse.settings.rate_cards_dir / "gpu" / JOB_TYPE_RULES_FILE.name
+    table = job_type_rules_table(*load_job_type_rules(rules_file))
     _load_tables(warehouse, "raw_gpu", {"job_type_rules": ParseResult(table, [], table.num_rows)})
     return dg.MaterializeResult(metadata={"rows": table.num_rows})
 

@@ -37,7 +37,7 @@ OUTCOMES = dg.AssetKey(["outcomes", "conversations"])
 )
 def llm_rate_cards(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Schema-check every LLM card and replace the price and alias tables."""
-    cards = load_rate_cards()
+    cards = load_rate_cards(warehouse.settings.rate_cards_dir / "llm")
     with warehouse.connect() as con:
         prices, aliases = load_llm_rate_cards(con, cards)
     versions = sorted({price.card_version for price in cards.prices})
@@ -79,7 +79,7 @@ def _window_days(context: dg.AssetExecutionContext) -> list[date]:
 )
 def ledger_requests(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
     days = _window_days(context)
-    files = [f for f in discover_ledger_files(landing.local_path() / "ledger") if f.ingest_date in set(days)]
+    files = [f for f in discover_ledger_files(landing.local_folder("ledger")) if f.ingest_date in set(days)]
     context.log.info(f"loading {len(files)} ledger files for {days[0]}..{days[-1]}")
     with warehouse.connect() as con:
         loads = load_ledger_days(con, files, days)
@@ -127,7 +127,7 @@ def ledger_requests(context: dg.AssetExecutionContext, landing: LandingResource,
     description="Support-conversation outcomes from landing/outcomes/ (replaced whole on every run).",
 )
 def outcomes_conversations(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
-    folder = landing.local_path() / "outcomes"
+    folder = landing.local_folder("outcomes")
     if not folder.exists():  # no delivery: what was loaded stays (an empty outcomes/ folder empties it)
         context.log.warning(f"no outcomes delivery: {folder} does not exist; raw_outcomes.conversations left as it was")
         with warehouse.connect() as con:

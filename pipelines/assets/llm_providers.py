@@ -22,6 +22,7 @@ from ingest.provider_api import PROVIDER_APIS, ProviderReports, api_reports, lan
 from ingest.provider_usage import USAGE_SCHEMA, cost_table, usage_table
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.settings import ApiSource, Settings
 from warehouse.duckdb_store import (
     ensure_table,
     load_balance,
@@ -37,11 +38,13 @@ COSTS = dg.AssetKey(["llm_providers", "costs"])
 
 class LlmProviderApiResource(dg.ConfigurableResource):
     """Where a provider's reports come from. `api_key_env_var` names the environment variable holding the
-    admin key (read at run time, never stored); without it the recorded pages in the landing folder are read."""
+    admin key (read at run time, never stored); without it the recorded pages in the landing folder are read.
+    Empty `base_url` / `api_key_env_var` = `[sources.<provider>]` in finops.toml, else the provider's defaults."""
 
     provider: str
-    base_url: str
-    api_key_env_var: str
+    base_url: str = ""
+    api_key_env_var: str = ""
+    config_file: str = ""  # finops.toml to fall back on (empty: FINOPS_CONFIG or ./finops.toml)
     timeout_seconds: float = 30.0
     max_attempts: int = 5
     # Providers revise recent days: from the API, each run re-pulls the last `lookback_days` days of usage and
@@ -49,12 +52,23 @@ class LlmProviderApiResource(dg.ConfigurableResource):
     lookback_days: int = 3
     reread_open_month_costs: bool = True
 
+    def _configured(self) -> ApiSource:
+        settings = Settings.resolve(config_file=self.config_file or None)
+        return settings.openai if self.provider == "openai" else settings.anthropic
+
+    def key_env(self) -> str:
+        """The NAME of the variable holding the admin key."""
+        return self.api_key_env_var or self._configured().key_env
+
+    def api_base_url(self) -> str:
+        return self.base_url or self._configured().base_url or PROVIDER_APIS[self.provider].base_url
+
     def client(self) -> JsonApiClient | None:
-        key = os.environ.get(self.api_key_env_var)
+        key = os.environ.get(self.key_env())  # the secret, read when the run needs it, never stored
         if not key:
             return None
         return provider_api(self.provider).client(
-            key, self.base_url, timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
+            key, self.api_base_url(), timeout_seconds=self.timeout_seconds, max_attempts=self.max_attempts
         )
 
 
@@ -153,15 +167,10 @@ def llm_provider_reports(
 
 
 def provider_resources() -> dict[str, LlmProviderApiResource]:
+    """Key variable names and URLs come from the settings when a run starts ([sources.openai] etc.)."""
     return {
-        "openai_api": LlmProviderApiResource(
-            provider="openai", base_url=PROVIDER_APIS["openai"].base_url, api_key_env_var="OPENAI_ADMIN_KEY"
-        ),
-        "anthropic_api": LlmProviderApiResource(
-            provider="anthropic",
-            base_url=PROVIDER_APIS["anthropic"].base_url,
-            api_key_env_var="ANTHROPIC_ADMIN_KEY",
-        ),
+        "openai_api": LlmProviderApiResource(provider="openai"),
+        "anthropic_api": LlmProviderApiResource(provider="anthropic"),
     }
 
 

@@ -201,7 +201,7 @@ def test_lz4_file_is_refused_with_the_file_and_codec(tmp_path: Path) -> None:
         parse_eventlog_path(str(path))
 
 
-def test_databricks_rotation_duplicates_and_tag_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_databricks_rotation_duplicates_and_tag_prefix(tmp_path: Path) -> None:
     lines = _gpu_log("app-db", finished=True)
     # Databricks: the first part rotated (gzip, dated), the live `eventlog` holds the rest
     folder = tmp_path / "spark" / "cluster-1" / "eventlog" / "abc"
@@ -212,8 +212,7 @@ def test_databricks_rotation_duplicates_and_tag_prefix(tmp_path: Path, monkeypat
     full = "\n".join(_gpu_log("app-dup", finished=True)) + "\n"
     (tmp_path / "spark" / "app-dup").write_text(full)
     (tmp_path / "spark" / "app-dup.inprogress").write_text("\n".join(_gpu_log("app-dup", finished=False)) + "\n")
-    monkeypatch.setenv("FINOPS_SPARK_TAG_PREFIX", "spark.other.")
-    results = parse_landing(LocalStore(tmp_path), "spark")
+    results = parse_landing(LocalStore(tmp_path), "spark", tag_prefix="spark.other.")
     results["spark_apps"].check_balance()
     apps = {row["app_id"]: row for row in results["spark_apps"].table.to_pylist()}
     assert set(apps) == {"app-db", "app-dup"}
