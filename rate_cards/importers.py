@@ -139,6 +139,56 @@ def _genai_price(value: object) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _genai_periods(model: dict, effective_from: date, where: str) -> list[tuple[date, dict]]:
+    """The price periods of one genai-prices model: its prices in force from `effective_from`, then each
+    dated change (`constraint: {start_date}`) from its own date, so an imported card keeps the history. A
+    change on or before `effective_from` sets the price in force at that date. Rules a card cannot express
+    (time-of-day prices) fail naming the model."""
+    prices = model.get("prices")
+    if not isinstance(prices, list):
+        return [(effective_from, prices)] if prices else []
+    periods: dict[date, dict] = {}
+    undated = [p for p in prices if not p.get("constraint")]
+    if undated:
+        periods[effective_from] = undated[0].get("prices")
+    for conditional in sorted(
+        (p for p in prices if p.get("constraint")), key=lambda p: str(p["constraint"].get("start_date"))
+    ):
+        constraint = conditional["constraint"]
+        if "start_date" not in constraint:
+            raise RateCardError(
+                f"{where}: model {model.get('id')!r} has a price constraint {sorted(constraint)} (e.g. time of day) "
+                "that a rate card cannot express; price it by hand or leave the model out"
+            )
+        start = max(date.fromisoformat(str(constraint["start_date"])), effective_from)
+        periods[start] = conditional.get("prices")
+    return sorted(periods.items())
+
+
+def _genai_entry(model_id: str, start: date, prices: dict) -> dict:
+    fmt = lambda value: None if value is None else format(value.normalize(), "f")  # noqa: E731
+    entry = {
+        "model": model_id,
+        "effective_from": start.isoformat(),
+        "input": fmt(_genai_price(prices.get("input_mtok"))),
+        "cached_input": fmt(_genai_price(prices.get("cache_read_mtok"))),
+        "cache_write": fmt(_genai_price(prices.get("cache_write_mtok"))),
+        "output": fmt(_genai_price(prices.get("output_mtok")) or Decimal(0)),
+    }
+    tiers = prices.get("input_mtok", {}).get("tiers") if isinstance(prices.get("input_mtok"), dict) else None
+    if tiers:
+        tier = tiers[0]
+        output_tiers = (
+            (prices.get("output_mtok") or {}).get("tiers") if isinstance(prices.get("output_mtok"), dict) else None
+        )
+        entry["long_context_threshold"] = int(tier["start"])
+        entry["long_context"] = {
+            "input": fmt(Decimal(str(tier["price"]))),
+            "output": fmt(Decimal(str(output_tiers[0]["price"]))) if output_tiers else None,
+        }
+    return entry
+
+
 def import_genai_prices(
     path: Path,
     provider: str,
@@ -148,7 +198,9 @@ def import_genai_prices(
     today: date | None = None,
     cached_in_input: bool | None = None,
 ) -> int:
-    """Models of one provider of a genai-prices data file (`[{id, models: [{id, prices: {input_mtok, ...}}]}]`)."""
+    """Models of one provider of a genai-prices data file (`[{id, models: [{id, prices}]}]`, where `prices` is
+    one price set or a list of conditional ones with dated changes) -> card at `out`, one entry per model and
+    price period from `effective_from` on. Returns the number of entries."""
     data = json.loads(path.read_text(), parse_float=Decimal)
     providers = data if isinstance(data, list) else data.get("providers", [])
     match = next((p for p in providers if p.get("id") == provider), None)
@@ -157,32 +209,9 @@ def import_genai_prices(
     cached = _cached_convention(provider, cached_in_input)
     entries = []
     for model in match.get("models", []):
-        prices = model.get("prices")
-        if isinstance(prices, list):  # conditional prices: the unconditional (or first) one
-            prices = next((p.get("prices") for p in prices if not p.get("constraint")), prices[0].get("prices"))
-        if not prices or prices.get("input_mtok") is None:
-            continue
-        fmt = lambda value: None if value is None else format(value.normalize(), "f")  # noqa: E731
-        entry = {
-            "model": model["id"],
-            "effective_from": effective_from.isoformat(),
-            "input": fmt(_genai_price(prices.get("input_mtok"))),
-            "cached_input": fmt(_genai_price(prices.get("cache_read_mtok"))),
-            "cache_write": fmt(_genai_price(prices.get("cache_write_mtok"))),
-            "output": fmt(_genai_price(prices.get("output_mtok")) or Decimal(0)),
-        }
-        tiers = prices.get("input_mtok", {}).get("tiers") if isinstance(prices.get("input_mtok"), dict) else None
-        if tiers:
-            tier = tiers[0]
-            output_tiers = (
-                (prices.get("output_mtok") or {}).get("tiers") if isinstance(prices.get("output_mtok"), dict) else None
-            )
-            entry["long_context_threshold"] = int(tier["start"])
-            entry["long_context"] = {
-                "input": fmt(Decimal(str(tier["price"]))),
-                "output": fmt(Decimal(str(output_tiers[0]["price"]))) if output_tiers else None,
-            }
-        entries.append(entry)
+        for start, prices in _genai_periods(model, effective_from, str(path)):
+            if prices and prices.get("input_mtok") is not None:
+                entries.append(_genai_entry(model["id"], start, prices))
     if not entries:
         raise RateCardError(f"{path}: no priced models for provider {provider!r}")
     version = (today or date.today()).isoformat()

@@ -2,6 +2,7 @@
 with the per-token floats converted exactly and provenance recorded."""
 
 import hashlib
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -57,3 +58,43 @@ def test_genai_prices_tiers_and_empty_models(tmp_path):
 def test_unknown_provider_is_a_clear_error(tmp_path):
     with pytest.raises(RateCardError, match="provider 'mistral' not found"):
         import_genai_prices(FIXTURES / "genai_prices_small.json", "mistral", date(2026, 11, 1), tmp_path / "x.toml")
+
+
+def _genai_file(tmp_path, models: list) -> Path:
+    path = tmp_path / "genai.json"
+    path.write_text(json.dumps([{"id": "openai", "models": models}]))
+    return path
+
+
+def test_genai_prices_dated_changes_keep_every_price_period(tmp_path):
+    dated = {
+        "id": "gpt-dated",
+        "prices": [
+            {"prices": {"input_mtok": 2, "output_mtok": 8}},
+            {"constraint": {"start_date": "2026-10-15"}, "prices": {"input_mtok": 1, "output_mtok": 4}},
+        ],
+    }
+    count = import_genai_prices(_genai_file(tmp_path, [dated]), "openai", date(2026, 1, 1), tmp_path / "c" / "o.toml")
+    assert count == 2  # one entry per price period
+    cards = load_rate_cards(tmp_path / "c")
+    before = cards.lookup("gpt-dated", datetime(2026, 10, 14, 23, 59))
+    after = cards.lookup("gpt-dated", datetime(2026, 10, 15, 0, 0))
+    # 1,000 in + 100 out: $2/$8 before the change = $0.002 + $0.0008; $1/$4 from it = $0.001 + $0.0004
+    assert price_request(before, input_tokens=1_000, output_tokens=100) == Decimal("0.0028")
+    assert price_request(after, input_tokens=1_000, output_tokens=100) == Decimal("0.0014")
+    assert cards.lookup("gpt-dated", datetime(2025, 12, 31)) is None  # nothing before the card's start
+
+
+def test_genai_prices_rule_a_card_cannot_express_fails_naming_the_model(tmp_path):
+    off_peak = {
+        "id": "deepseek-like",
+        "prices": [
+            {"prices": {"input_mtok": 1, "output_mtok": 2}},
+            {
+                "constraint": {"start_time": "16:30:00Z", "end_time": "00:30:00Z"},
+                "prices": {"input_mtok": 0.5, "output_mtok": 1},
+            },
+        ],
+    }
+    with pytest.raises(RateCardError, match="deepseek-like.*cannot express"):
+        import_genai_prices(_genai_file(tmp_path, [off_peak]), "openai", date(2026, 1, 1), tmp_path / "x.toml")
