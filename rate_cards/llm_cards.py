@@ -56,9 +56,9 @@ class TokenPrices:
     """USD per 1M tokens for each token kind of `TOKEN_KINDS` (defaults already resolved); `prices.input` or
     `prices["input"]`."""
 
-    by_kind: tuple[tuple[str, Decimal], ...]
+    by_kind: tuple[tuple[str, Decimal | None], ...]  # None: an optional kind the entry does not price
 
-    def __getitem__(self, kind: str) -> Decimal:
+    def __getitem__(self, kind: str) -> Decimal | None:
         return dict(self.by_kind)[kind]
 
     def __getattr__(self, kind: str) -> Decimal:
@@ -70,7 +70,7 @@ class TokenPrices:
             raise AttributeError(kind) from None
 
     def scaled(self, factor: Decimal) -> TokenPrices:
-        return TokenPrices(tuple((kind, price * factor) for kind, price in self.by_kind))
+        return TokenPrices(tuple((kind, None if price is None else price * factor) for kind, price in self.by_kind))
 
 
 @dataclass(frozen=True)
@@ -218,16 +218,22 @@ def _token_prices(entry: dict, where: str, fallback: TokenPrices | None = None) 
     resolved: dict[str, Decimal] = {}
     for kind in TOKEN_KINDS:  # a default kind always comes before the kinds that default to it
         if kind.name in entry:
-            resolved[kind.name] = parse_price(entry[kind.name], f"{where}, field '{kind.name}'")
+            # kept per 1M units whatever the card's unit (per 1,000 calls for tools): one formula for all
+            scale = Decimal(1_000_000) / kind.per_units
+            resolved[kind.name] = parse_price(entry[kind.name], f"{where}, field '{kind.name}'") * scale
         elif kind.price_default is not None:
             resolved[kind.name] = resolved[kind.price_default]
-        else:
+        elif fallback is not None:
             resolved[kind.name] = fallback[kind.name]
+        else:
+            resolved[kind.name] = None  # an optional kind this entry does not sell: unpriced when used
     return TokenPrices(tuple(resolved.items()))
 
 
 def _check_whole_picodollars(prices: TokenPrices, where: str) -> None:
     for kind, value in prices.by_kind:
+        if value is None:
+            continue
         if value != value.quantize(Decimal(1).scaleb(-_MAX_PRICE_DECIMALS)):
             raise RateCardError(
                 f"{where}: {kind} price {value} (after the batch multiplier) has more than "

@@ -68,7 +68,10 @@ def price_request(price: ModelPrice, *, is_batch: bool = False, **counts: int) -
     long_context = price.long_context_threshold is not None and prompt > price.long_context_threshold
     prices = price.prices(is_batch=is_batch, long_context=long_context)
     tokens = billable_tokens(price, **counts)
-    total = sum((Decimal(count) * prices[kind] for kind, count in tokens.items()), Decimal(0))
+    unpriced = [kind for kind, count in tokens.items() if count and prices[kind] is None]
+    if unpriced:
+        raise LookupError(f"model {price.model!r} has no price for {', '.join(unpriced)} in its card")
+    total = sum((Decimal(count) * prices[kind] for kind, count in tokens.items() if count), Decimal(0))
     return (total / _PER_MILLION).quantize(_NANO, rounding=ROUND_HALF_EVEN)
 
 

@@ -110,10 +110,14 @@ def token_cost_nano_sql(
             return f"{card}.{kind.name}_pico"
         return f"(case when {is_long} then {card}.lc_{kind.name}_pico else {card}.{kind.name}_pico end)"
 
-    pico = "\n        + ".join(
-        f"cast({_billed_sql(counts, card, kind, parts_beside_totals)} as {dialect.wide_int}) * {unit(kind)}"
-        for kind in TOKEN_KINDS
-    )
+    def term(kind: TokenKind) -> str:
+        billed = _billed_sql(counts, card, kind, parts_beside_totals)
+        cost = f"cast({billed} as {dialect.wide_int}) * {unit(kind)}"
+        if kind.optional_price:  # a kind the card does not sell costs 0 when unused, and is unpriced when used
+            return f"coalesce({cost}, case when {billed} = 0 then 0 end)"
+        return cost
+
+    pico = "\n        + ".join(term(kind) for kind in TOKEN_KINDS)
     pico = f"({pico})"
     nano = dialect.div(pico, "1000")
     remainder = dialect.mod(pico, "1000")
@@ -122,6 +126,17 @@ def token_cost_nano_sql(
         f"({nano} + case when {remainder} > 500 "
         f"or ({remainder} = 500 and {dialect.mod(nano, '2')} = 1) then 1 else 0 end)"
     )
+
+
+def unpriced_kinds_sql(counts: Mapping[str, str], card: str) -> str:
+    """Text naming the count columns a row uses that its card does not price (optional kinds), '' if none."""
+    parts = [
+        f"case when {_count(counts, kind)} > 0 and {card}.{kind.name}_pico is null then '{kind.count} ' else '' end"
+        for kind in TOKEN_KINDS
+        if kind.optional_price
+    ]
+    joined = " || ".join(parts) or "''"
+    return f"trim({joined})"
 
 
 def render_dbt_macros() -> str:

@@ -9,6 +9,10 @@ it relates to the two totals every source reports:
 - `within="output"`: a part of the completion (reasoning). When `reasoning_counted_in_output = true` it is
   taken out of output and priced at its own price.
 - `price_default`: the kind whose price applies when a card entry omits this one.
+- `per_units`: the card's price is USD per this many units: 1,000,000 tokens, or 1,000 calls of a tool. The
+  warehouse keeps every price per 1M units, so one formula prices tokens and tool calls alike.
+- `optional_price`: a kind a card may not price at all (a tool the model's provider does not sell): then a
+  request that uses it is unpriced (quarantined, never $0), and one that does not is priced as usual.
 
 Everything that prices tokens derives from this tuple: card parsing and the prices table (`llm_cards`), the
 Python reference (`pricing.price_request`), the SQL of the ledger loader and the generated dbt macros
@@ -27,6 +31,8 @@ class TokenKind:
     count: str
     within: Literal["input", "output"] | None = None
     price_default: str | None = None
+    per_units: int = 1_000_000
+    optional_price: bool = False
 
 
 TOKEN_KINDS: tuple[TokenKind, ...] = (
@@ -37,6 +43,8 @@ TOKEN_KINDS: tuple[TokenKind, ...] = (
     TokenKind("cache_write_1h", "cache_write_1h_tokens", within="input", price_default="cache_write"),
     TokenKind("output", "output_tokens"),
     TokenKind("reasoning", "reasoning_tokens", within="output", price_default="output"),
+    # per-call tool fees: web searches, priced per 1,000 calls where the card sells them
+    TokenKind("web_search", "web_search_calls", per_units=1_000, optional_price=True),
 )
 
 # the two totals every source reports; the other kinds are parts of them

@@ -23,6 +23,7 @@ from rate_cards.pricing_sql import (
     price_in_force_sql,
     prompt_tokens_sql,
     token_cost_nano_sql,
+    unpriced_kinds_sql,
 )
 from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, part_kinds
 from warehouse.duckdb_store import (
@@ -293,7 +294,8 @@ def _checked_sql(typed: str) -> str:
                 card.reasoning_counted_in_output as reasoning_is_subset,
                 {prompt_tokens_sql(counts, "card")} as prompt_tokens,
                 coalesce({is_long_context_sql(counts, "card")}, false) as is_long_context,
-                {token_cost_nano_sql(counts, "card")} as cost_nano
+                {token_cost_nano_sql(counts, "card")} as cost_nano,
+                {unpriced_kinds_sql(counts, "card")} as unpriced_kinds
             from defaulted
             left join card
                 on card.sent_id = defaulted.model_id
@@ -302,12 +304,14 @@ def _checked_sql(typed: str) -> str:
                 and {price_in_force_sql("card", "defaulted.requested_at")}
         )
         select
-            * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset),
+            * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset, unpriced_kinds),
             coalesce(problem, case
                 when not is_priced then 'unpriced model ' || model_id || ' at '
                     || strftime(requested_at, '%Y-%m-%d %H:%M:%S')
                     || case when service_tier = 'default' then '' else ' in service tier ' || service_tier end
                     || ' (no rate card entry or alias)'
+                when cost_nano is null then 'unpriced usage of model ' || model || ': its card has no price for '
+                    || unpriced_kinds
                 when cached_is_subset and {_parts_sum("input")} > input_tokens
                     then '{_parts_names("input")} exceed input_tokens'
                 when reasoning_is_subset and {_parts_sum("output")} > output_tokens

@@ -326,3 +326,20 @@ def test_service_tiers_price_from_their_own_card_entries(warehouse, tmp_path):
     assert all(
         costs[line] == price_ledger_row(CARDS, rows[line - 1] | {"ts": datetime(2026, 10, 5, 10)}) for line in costs
     )
+
+
+def test_tool_calls_priced_from_the_card_and_unpriced_when_it_sells_none(warehouse, tmp_path):
+    rows = [
+        request(model_id="gpt-5", output_tokens=100, web_search_calls=2),  # 1
+        request(model_id="gpt-4o-mini", web_search_calls=1),  # 2: no web search price in its card
+        request(model_id="gpt-4o-mini", web_search_calls=0),  # 3
+    ]
+    write_jsonl(tmp_path, DAY, rows)
+    load(warehouse, tmp_path, [DAY])
+    costs = dict(warehouse.execute("select source_line, total_cost_usd from raw_ledger.requests").fetchall())
+    # gpt-5: 1,000 x $1.25 + 100 x $10 + 2 searches x $10 / 1,000 = $0.00125 + $0.001 + $0.02 = $0.02225
+    # gpt-4o-mini without searches: 1,000 x $0.15 + 100 x $0.60 = $0.00021
+    assert costs == {1: Decimal("0.02225"), 3: Decimal("0.00021")}
+    assert quarantine(warehouse) == {
+        2: "unpriced usage of model gpt-4o-mini: its card has no price for web_search_calls"
+    }

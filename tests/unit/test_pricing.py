@@ -197,3 +197,12 @@ def test_service_tiers_are_priced_from_their_own_entries():
     # a tier with no entry is unpriced, never the standard price
     assert CARDS.lookup("gpt-5", at, "scale") is None
     assert CARDS.lookup("gpt-4o", at, "priority") is None
+
+
+def test_web_search_calls_are_priced_per_thousand_where_the_card_sells_them():
+    # sonnet 4.5: 1,000 x $3 + 100 x $15 + 3 searches at $10 per 1,000 = $0.003 + $0.0015 + $0.03 = $0.0345
+    assert price("claude-sonnet-4-5", input_tokens=1_000, output_tokens=100, web_search_calls=3) == Decimal("0.0345")
+    # a model whose card sells no web search: unpriced when used (never $0), priced as usual when not
+    with pytest.raises(LookupError, match="no price for web_search"):
+        price("gpt-4o", input_tokens=1_000, output_tokens=100, web_search_calls=1)
+    assert price("gpt-4o", input_tokens=1_000, output_tokens=100, web_search_calls=0) == Decimal("0.0035")

@@ -38,15 +38,22 @@ def _random_rows(seed: int, count: int) -> list[dict]:
     for index in range(count):
         parts = {kind.count: rng.choice([0, rng.randint(0, 40_000)]) for kind in TOKEN_KINDS if kind.within}
         inside = parts["cached_input_tokens"] + parts["cache_write_tokens"]
+        model = rng.choice(MODELS)
         rows.append(
             {
                 "id": index,
-                "model": rng.choice(MODELS),
+                "model": model,
                 "is_batch": rng.random() < 0.3,
                 # around long-context thresholds (200k / 272k) too, and always >= the parts counted inside
                 "input_tokens": inside + rng.choice([rng.randint(0, 5_000), rng.randint(150_000, 300_000)]),
                 "output_tokens": parts["reasoning_tokens"] + rng.randint(0, 20_000),
                 **parts,
+                # per-call tools where the card sells them (gpt-5, sonnet 4.5), else none (unpriced when used)
+                **{
+                    kind.count: rng.randint(0, 3) if model in ("gpt-5", "claude-sonnet-4-5") else 0
+                    for kind in TOKEN_KINDS
+                    if kind.optional_price
+                },
             }
         )
     return rows
@@ -101,7 +108,7 @@ def _aggregate_reference(row: dict, *, parts_beside_totals: bool) -> Decimal:
                 counts[f"{total}_tokens"] += sum(counts[part.count] for part in part_kinds(total))
     prices = price.prices(is_batch=row["is_batch"], long_context=False)
     billed = billable_tokens(price, **counts)
-    exact = sum((Decimal(n) * prices[kind] for kind, n in billed.items()), Decimal(0)) / 1_000_000
+    exact = sum((Decimal(n) * prices[kind] for kind, n in billed.items() if n), Decimal(0)) / 1_000_000
     return exact.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
 
 
