@@ -243,7 +243,10 @@ def _cmd_export_focus(args: argparse.Namespace) -> int:
 
     settings = Settings.resolve(warehouse_path=args.warehouse)
     if not settings.warehouse_path.exists():
-        print(f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first", file=sys.stderr)
+        print(
+            f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first",
+            file=sys.stderr,
+        )
         return 2
     folder = Path(args.out) if args.out else settings.exports_dir / "focus"
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.common import Rejected
+from ingest.common import Rejected, sql_identifier
 from warehouse.lock import WarehouseBusy, lock_timeout_seconds
 
 QUARANTINE_TABLE = "quarantine.rejected_rows"
@@ -121,13 +121,18 @@ def _ensure_bookkeeping(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
-    """Create `schema.table` with the Arrow schema's column types if it does not exist yet."""
+    """Create `schema.table` with the Arrow schema's column types if it does not exist yet; add the schema's
+    columns an older version of the table lacks (a parser that learned a column), null on the rows before."""
     schema_name = table.split(".")[0]
     con.execute(f"create schema if not exists {schema_name}")
     empty = pa.Table.from_batches([], schema=schema)
     con.register("_finops_empty", empty)
     try:
         con.execute(f"create table if not exists {table} as select * from _finops_empty")
+        existing = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+        for name, column_type, *_ in con.execute("describe _finops_empty").fetchall():
+            if name not in existing:
+                con.execute(f"alter table {table} add column {sql_identifier(name)} {column_type}")
     finally:
         con.unregister("_finops_empty")
 

@@ -93,7 +93,9 @@ def _validate(command: Path, data_file: Path, data_format: str, workdir: Path) -
     rules = workdir / "focus_validator" / "rules"
     if not (rules / "currency_codes.csv").exists():
         rules.mkdir(parents=True, exist_ok=True)
-        packaged = next((VALIDATOR_VENV / "lib").glob("python3.12/site-packages/focus_validator/rules/currency_codes.csv"))
+        packaged = next(
+            (VALIDATOR_VENV / "lib").glob("python3.12/site-packages/focus_validator/rules/currency_codes.csv")
+        )
         shutil.copy(packaged, rules / "currency_codes.csv")
     completed = subprocess.run(
         [str(command), "--data-file", str(data_file), "--data-format", data_format,
