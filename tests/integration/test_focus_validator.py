@@ -170,12 +170,12 @@ def test_azure_actual_and_amortized_rows_of_a_charge_are_one_row(demo_warehouse)
     with duckdb.connect(str(demo_warehouse["warehouse"]), read_only=True) as con:
         assert con.execute(
             "select count(*), sum(billed_cost), sum(effective_cost) from fct_cloud_costs where provider_name = 'Microsoft'"
-        ).fetchone() == (charges, billed, effective)
+        ).fetchall() == [(charges, billed, effective)]
         # and in fct_costs: each charge's parts sit on one bill line, money unchanged
         assert con.execute(
             "select count(distinct bill_line_id), sum(billed_cost), sum(effective_cost) from fct_costs"
             " where x_source = 'azure'"
-        ).fetchone() == (charges, billed, effective)
+        ).fetchall() == [(charges, billed, effective)]
         export = export_focus(con, demo_warehouse["root"] / "export-azure", "1.3")
     table = pq.read_table(export.parquet)
     azure = table.filter(pa.compute.equal(table["x_Source"], "azure"))
