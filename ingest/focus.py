@@ -1,6 +1,11 @@
-"""FOCUS files (1.0-preview to 1.2) from any provider -> CLOUD_COST_SCHEMA rows.
+"""FOCUS files (1.0-preview to 1.4) from any provider -> CLOUD_COST_SCHEMA rows (+ EXTRA_SCHEMA).
 
-The version is detected from the header (columns added per version, see `detect_version`). Literal `NULL`
+The version is detected from the header (columns added per version, see `detect_version`) and recorded on
+every row (`focus_version`). The provider is 1.3's ServiceProviderName (who sells the service), else the older
+ProviderName; 1.3's HostProviderName is kept beside it, and 1.4 files (no ProviderName / PublisherName) need
+ServiceProviderName. Columns the cloud schema has no place for (other FOCUS columns, `x_` extensions, anything
+else) are kept as a JSON object in `extra_columns`, so nothing in the file is dropped. A file lacking the
+required FOCUS columns fails with the list of what it lacks. Literal `NULL`
 and empty strings are null; timestamps may be ISO-8601 or `2024-09-18 22:00:00` (taken as UTC); `Tags` is
 JSON text; account ids stay strings. 1.0-preview names (`ChargeType`, `Provider`, `Region`) are accepted.
 """
@@ -12,6 +17,8 @@ import io
 import json
 from datetime import date, datetime
 from typing import Any
+
+import pyarrow as pa
 
 from ingest.cloud_schema import cloud_rows_table
 from ingest.common import (
@@ -25,6 +32,17 @@ from ingest.common import (
 )
 from ingest.tags import TagMapping, normalize_tags, tags_json
 
+_ADDED_IN_1_4 = {"InvoiceDetailId", "CommitmentProgramEligibilityDetails"}
+_ADDED_IN_1_3 = {
+    "ServiceProviderName",
+    "HostProviderName",
+    "AllocatedMethodId",
+    "AllocatedMethodDetails",
+    "AllocatedResourceId",
+    "AllocatedResourceName",
+    "AllocatedTags",
+    "ContractApplied",
+}
 _ADDED_IN_1_2 = {"InvoiceId", "BillingAccountType", "SubAccountType", "PricingCurrency"}
 _ADDED_IN_1_1 = {
     "ServiceSubcategory",
@@ -35,7 +53,8 @@ _ADDED_IN_1_1 = {
 }
 # snake_case name -> FOCUS column ids, newest first (1.0-preview spellings last)
 _COLUMNS = {
-    "provider_name": ("ProviderName", "Provider"),
+    "provider_name": ("ServiceProviderName", "ProviderName", "Provider"),
+    "host_provider_name": ("HostProviderName",),
     "billing_account_id": ("BillingAccountId",),
     "sub_account_id": ("SubAccountId",),
     "sub_account_name": ("SubAccountName",),
@@ -71,10 +90,21 @@ REQUIRED = (
     "billing_currency",
 )
 _MONEY = ("billed_cost", "effective_cost", "list_cost", "pricing_quantity")
+EXTRA_SCHEMA = pa.schema(
+    [
+        ("focus_version", pa.string()),  # detected from the file's columns: 1.0-preview, 1.0 ... 1.4
+        ("host_provider_name", pa.string()),  # FOCUS 1.3+ HostProviderName (where the service runs)
+        ("extra_columns", pa.string()),  # JSON object of the file's other columns, by their names in the file
+    ]
+)
 
 
 def detect_version(header: list[str]) -> str:
     columns = set(header)
+    if columns & _ADDED_IN_1_4:
+        return "1.4"
+    if columns & _ADDED_IN_1_3:
+        return "1.3"
     if columns & _ADDED_IN_1_2:
         return "1.2"
     if columns & _ADDED_IN_1_1:
@@ -88,7 +118,6 @@ def detect_version(header: list[str]) -> str:
 
 def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, dict]]]:
     if source.lower().endswith(".parquet"):
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
@@ -124,16 +153,20 @@ def _records(content: bytes, source: str) -> tuple[list[str], list[tuple[int, di
 
 def parse_focus_file(content: bytes, source: str, *, tag_mapping: TagMapping | None = None) -> ParseResult:
     header, records = _records(content, source)
+    present = {name: next((c for c in candidates if c in header), None) for name, candidates in _COLUMNS.items()}
+    missing = [" or ".join(_COLUMNS[name]) for name in REQUIRED if present[name] is None]
     try:
         version = detect_version(header)
-    except ValueError as exc:
-        raise SourceFormatError(source, str(exc)) from None
-    present = {name: next((c for c in candidates if c in header), None) for name, candidates in _COLUMNS.items()}
-    for name in REQUIRED:
-        if present[name] is None:
-            raise SourceFormatError(
-                source, f"missing required FOCUS {version} column {_COLUMNS[name][0]}", field=_COLUMNS[name][0]
-            )
+    except ValueError:
+        raise SourceFormatError(
+            source, f"not a FOCUS file: it lacks the FOCUS columns {', '.join(missing)}", field=missing[0]
+        ) from None
+    if missing:
+        raise SourceFormatError(
+            source, f"missing required FOCUS {version} column(s): {', '.join(missing)}", field=missing[0]
+        )
+    mapped = {column for column in present.values() if column}
+    extra_names = [column for column in header if column not in mapped]
     rows: list[dict] = []
     rejected: list[Rejected] = []
     for line, record in records:
@@ -158,6 +191,7 @@ def parse_focus_file(content: bytes, source: str, *, tag_mapping: TagMapping | N
                     values[name] = parse_timestamp(
                         moment if isinstance(moment, datetime) else str(moment), _COLUMNS[name][0]
                     )
+            extra = {column: _json_value(record.get(column)) for column in extra_names}
             tags = json.loads(values["tags"]) if values["tags"] else {}
             if not isinstance(tags, dict):
                 raise ValueError(f"Tags is not a JSON object: {str(values['tags'])[:80]!r}")
@@ -183,12 +217,21 @@ def parse_focus_file(content: bytes, source: str, *, tag_mapping: TagMapping | N
                 "delivery_id": invoice_id or f"focus-{version}",
                 "source_file": source,
                 "source_line": line,
+                "focus_version": version,
+                "extra_columns": json.dumps(extra, sort_keys=True) if extra else None,
             }
         )
-    table, unstorable = cloud_rows_table(rows)
+    table, unstorable = cloud_rows_table(rows, EXTRA_SCHEMA)
     result = ParseResult(table, rejected + unstorable, len(records))
     result.check_balance()
     return result
+
+
+def _json_value(value: Any) -> Any:
+    """A cell as JSON: text as it is, dates and timestamps as ISO text, null (or `NULL` text) as null."""
+    if value is None or (isinstance(value, str) and is_null_text(value)):
+        return None
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 def _charge_category(value: str) -> str:

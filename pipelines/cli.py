@@ -3,6 +3,7 @@
 finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
 finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
 finops export showback --month YYYY-MM [--out FILE]
+finops export focus [--focus-version 1.2|1.3] [--out DIR]   fct_costs as FOCUS Parquet + CSV
 finops close --month YYYY-MM [--note TEXT]    freeze a month (fct_costs, showback); later changes post as adjustments
 finops reopen --month YYYY-MM [--note TEXT]   unfreeze it (the next run recomputes it)
 finops init [--path finops.toml]  write a commented config file naming where each source's data is
@@ -310,6 +311,35 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export_focus(args: argparse.Namespace) -> int:
+    from warehouse.duckdb_store import connect
+    from warehouse.focus_export import export_focus
+    from warehouse.lock import warehouse_lock
+
+    settings = Settings.resolve(warehouse_path=args.warehouse)
+    if not settings.warehouse_path.exists():
+        print(
+            f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first",
+            file=sys.stderr,
+        )
+        return 2
+    folder = Path(args.out) if args.out else settings.exports_dir / "focus"
+    try:
+        with (
+            warehouse_lock(settings.warehouse_path, exclusive=False, purpose="finops export"),
+            connect(settings.warehouse_path, read_only=True) as con,
+        ):
+            export = export_focus(con, folder, args.focus_version)
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"FOCUS {export.focus_version}: {export.parquet} and {export.csv}: {export.rows} rows,"
+        f" billed {export.billed_cost}, csv sha256 {export.csv_sha256}"
+    )
+    return 0
+
+
 def close_or_reopen(settings: Settings, action: str, month: str, note: str | None = None) -> str:
     """Close (recording the month's fct_costs hash and its showback CSV's hash) or reopen a month, under the
     warehouse's exclusive lock; returns a one-line summary. Raises MonthCloseError, ExportError, WarehouseBusy."""
@@ -374,6 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     showback.add_argument("--month", required=True, help="YYYY-MM")
     showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
     showback.add_argument("--warehouse", help="DuckDB file")
+    focus = export_kinds.add_parser("focus", help="fct_costs in FOCUS columns (Parquet and CSV)")
+    focus.add_argument("--focus-version", choices=("1.2", "1.3"), default="1.3", help="FOCUS version (default 1.3)")
+    focus.add_argument("--out", help="output folder (default warehouse/exports/focus)")
+    focus.add_argument("--warehouse", help="DuckDB file")
     for name, helptext in (
         ("close", "close a month: freeze its costs and showback; later changes post as adjustments"),
         ("reopen", "reopen a closed month"),
@@ -463,6 +497,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _cmd_import_prices(args)
     if args.command in ("close", "reopen"):
         return _cmd_close_or_reopen(args)
+    if args.kind == "focus":
+        return _cmd_export_focus(args)
     return _cmd_export_showback(args)
 
 

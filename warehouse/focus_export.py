@@ -1,78 +1,219 @@
 """Export of fct_costs (cloud, LLM and GPU spend as allocated to owners, plus marked accruals and
-depreciation) in FOCUS column names (PascalCase), as Parquet and CSV. The bill line's descriptive columns
-(region, resource name, charge class, period end, list cost) come from fct_cloud_costs where the line is a
-cloud bill line; `x_CostOrigin` tells billed money from estimates and depreciation.
+depreciation) in FOCUS column names (PascalCase), as Parquet and CSV, for FOCUS 1.2 or 1.3 (1.3 = the 1.2
+columns plus ServiceProviderName, HostProviderName, the Allocated* columns and ContractApplied). The bill line's
+descriptive columns (region, resource name, charge class, period end, list cost, quantity) come from
+fct_cloud_costs where the line is a cloud bill line; `x_CostOrigin` tells billed money from estimates and
+depreciation. The demo export passes the FinOps Foundation's validator (tests/integration/test_focus_validator.py).
+
+How the FOCUS rules are met where our data has no direct value:
+- ListCost: the bill line's list cost when the line is exported whole; otherwise (a line split over owners, a
+  source without list prices) the BilledCost, as FOCUS asks of a charge without a list unit price.
+  ContractedCost is the same value: we hold no negotiated price apart from the public one.
+- A Purchase row that also carries unused commitment (CUR SavingsPlanRecurringFee / RIFee: billed fee, effective
+  = the unused part) is two FOCUS charges: the purchase (EffectiveCost 0) and a Usage row of the unused
+  commitment (BilledCost 0, CommitmentDiscountStatus Unused). Totals are unchanged.
+- PricingUnit in the spec's unit format (`Hours`, `GB-Months`, `1000 Units`; see `focus_unit`), the source's
+  unit kept in x_SourcePricingUnit. PricingQuantity: the line's quantity, pro rata to the part's cost when the
+  line is split; 1 `Charges` when the source reports no quantity; null on Tax rows.
+- Billing period timestamps are UTC instants (Parquet timestamp with zone, CSV `...Z`).
 
 Money stays exact: DECIMAL in Parquet, fixed-point decimal strings in CSV (the shared writer in
 `warehouse.csv_files`: quoted fields, formula-neutralized text, `.sha256` beside the CSV). Only FOCUS columns are
-exported (1.2, plus the 1.3 allocation and provider columns), and `x_`-prefixed extensions (FOCUS allows
-provider/consumer extensions with an x_ prefix).
+exported, and `x_`-prefixed extensions (FOCUS allows provider/consumer extensions with an x_ prefix).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from warehouse.csv_files import write_csv
 
-FOCUS_COLUMNS = (
-    ("BilledCost", "costs.billed_cost"),
-    ("EffectiveCost", "costs.effective_cost"),
-    # a cloud line's list cost belongs to the whole line: only an unsplit line carries it
-    ("ListCost", "case when line_parts.parts = 1 then cloud.list_cost end"),
-    ("BillingAccountId", "costs.billing_account_id"),
-    ("BillingCurrency", "costs.billing_currency"),
-    ("BillingPeriodStart", "cast(costs.billing_period_start as timestamp)"),
-    (
-        "BillingPeriodEnd",
-        "cast(coalesce(cloud.billing_period_end, costs.billing_period_start + interval 1 month) as timestamp)",
-    ),
-    ("ChargeCategory", "costs.charge_category"),
-    ("ChargeClass", "cloud.charge_class"),
-    ("ChargeDescription", "costs.charge_description"),
-    ("ChargePeriodStart", "costs.charge_period_start"),
-    ("ChargePeriodEnd", "costs.charge_period_end"),
-    ("InvoiceIssuerName", "costs.service_provider_name"),
-    ("PricingUnit", "costs.pricing_unit"),
-    ("ProviderName", "costs.service_provider_name"),
-    ("PublisherName", "costs.service_provider_name"),
-    ("ServiceProviderName", "costs.service_provider_name"),
-    ("HostProviderName", "costs.host_provider_name"),
-    ("RegionId", "cloud.region_id"),
-    ("ResourceId", "costs.resource_id"),
-    ("ResourceName", "cloud.resource_name"),
-    ("ServiceCategory", "costs.service_category"),
-    ("ServiceName", "costs.service_name"),
-    ("SkuId", "costs.sku_id"),
-    ("SubAccountId", "costs.sub_account_id"),
-    ("SubAccountName", "cloud.sub_account_name"),
-    ("Tags", "costs.tags"),
-    ("AllocatedMethodId", "costs.allocated_method_id"),
-    ("AllocatedResourceId", "costs.allocated_resource_id"),
-    ("AllocatedTags", "costs.allocated_tags"),
-    ("x_CostOrigin", "costs.x_cost_origin"),
-    ("x_SpendKind", "costs.x_spend_kind"),
-    ("x_Source", "costs.x_source"),
-    ("x_BilledCostUsd", "costs.x_billed_cost_usd"),
-    ("x_EffectiveCostUsd", "costs.x_effective_cost_usd"),
-    ("x_FxRate", "costs.x_fx_rate"),
-    ("x_Team", "costs.team"),
-    ("x_Feature", "costs.feature"),
-    ("x_Environment", "costs.environment"),
-    ("x_Tenant", "costs.tenant"),
-    ("x_AllocationReason", "costs.x_allocation_reason"),
-    ("x_LineItemType", "cloud.line_item_type"),
+FOCUS_VERSIONS = ("1.2", "1.3")
+DEFAULT_FOCUS_VERSION = "1.3"
+
+_LIST_COST = (
+    "case when line_parts.parts = 1 and cloud.list_cost is not null then cloud.list_cost else costs.billed_cost end"
 )
-_FROM = """
-from fct_costs as costs
-left join fct_cloud_costs as cloud on costs.bill_line_id = cloud.cloud_cost_id
-left join (select bill_line_id, count(*) as parts from fct_costs group by bill_line_id) as line_parts
-    on costs.bill_line_id = line_parts.bill_line_id
+# a split line's quantity goes to each part in proportion to the part's share of the line's cost
+_PART_SHARE = """case
+    when line_parts.parts = 1 then 1
+    when line_parts.line_effective <> 0 then cast(costs.effective_cost as double) / cast(line_parts.line_effective as double)
+    when line_parts.line_billed <> 0 then cast(costs.billed_cost as double) / cast(line_parts.line_billed as double)
+    else 1.0 / line_parts.parts
+end"""
+_QUANTITY = f"""case
+    when costs.charge_category = 'Tax' then null
+    when cloud.pricing_quantity is null then cast(1 as decimal(38, 9))
+    else cast(cloud.pricing_quantity * {_PART_SHARE} as decimal(38, 9))
+end"""
+_GENERATIVE_AI = "lower(coalesce(costs.service_name, '') || ' ' || costs.x_source || ' ' || costs.x_spend_kind)"
+_CATEGORY = "coalesce(costs.service_category, 'Other')"
+
+# (FOCUS column, SQL expression over `charges`, first FOCUS version that has it)
+FOCUS_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("BilledCost", "billed_cost", "1.2"),
+    ("EffectiveCost", "effective_cost", "1.2"),
+    ("ListCost", "list_cost", "1.2"),
+    ("ContractedCost", "list_cost", "1.2"),
+    ("BillingAccountId", "billing_account_id", "1.2"),
+    ("BillingAccountName", "billing_account_name", "1.2"),
+    ("BillingCurrency", "billing_currency", "1.2"),
+    ("BillingPeriodStart", "billing_period_start", "1.2"),
+    ("BillingPeriodEnd", "billing_period_end", "1.2"),
+    ("ChargeCategory", "charge_category", "1.2"),
+    ("ChargeClass", "charge_class", "1.2"),
+    ("ChargeDescription", "charge_description", "1.2"),
+    ("ChargeFrequency", "charge_frequency", "1.2"),
+    ("ChargePeriodStart", "charge_period_start", "1.2"),
+    ("ChargePeriodEnd", "charge_period_end", "1.2"),
+    ("CommitmentDiscountStatus", "commitment_discount_status", "1.2"),
+    ("InvoiceId", "invoice_id", "1.2"),
+    ("InvoiceIssuerName", "provider_name", "1.2"),
+    ("PricingQuantity", "pricing_quantity", "1.2"),
+    ("PricingUnit", "pricing_unit", "1.2"),
+    ("ProviderName", "provider_name", "1.2"),
+    ("PublisherName", "provider_name", "1.2"),
+    ("RegionId", "region_id", "1.2"),
+    ("ResourceId", "resource_id", "1.2"),
+    ("ResourceName", "resource_name", "1.2"),
+    ("ServiceCategory", "service_category", "1.2"),
+    ("ServiceSubcategory", "service_subcategory", "1.2"),
+    ("ServiceName", "service_name", "1.2"),
+    ("SkuId", "sku_id", "1.2"),
+    ("SubAccountId", "sub_account_id", "1.2"),
+    ("SubAccountName", "sub_account_name", "1.2"),
+    ("Tags", "tags", "1.2"),
+    ("ServiceProviderName", "provider_name", "1.3"),
+    ("HostProviderName", "host_provider_name", "1.3"),
+    ("AllocatedMethodId", "allocated_method_id", "1.3"),
+    ("AllocatedMethodDetails", "allocated_method_details", "1.3"),
+    ("AllocatedResourceId", "allocated_resource_id", "1.3"),
+    ("AllocatedResourceName", "allocated_resource_name", "1.3"),
+    ("AllocatedTags", "allocated_tags", "1.3"),
+    ("ContractApplied", "contract_applied", "1.3"),
+    ("x_CostId", "cost_id", "1.2"),
+    ("x_CostOrigin", "x_cost_origin", "1.2"),
+    ("x_SpendKind", "x_spend_kind", "1.2"),
+    ("x_Source", "x_source", "1.2"),
+    ("x_BilledCostUsd", "x_billed_cost_usd", "1.2"),
+    ("x_EffectiveCostUsd", "x_effective_cost_usd", "1.2"),
+    ("x_FxRate", "x_fx_rate", "1.2"),
+    ("x_Team", "team", "1.2"),
+    ("x_Feature", "feature", "1.2"),
+    ("x_Environment", "environment", "1.2"),
+    ("x_Tenant", "tenant", "1.2"),
+    ("x_AllocationReason", "x_allocation_reason", "1.2"),
+    ("x_LineItemType", "line_item_type", "1.2"),
+    ("x_SourcePricingUnit", "source_pricing_unit", "1.2"),
+)
+
+# one row per fct_costs row, the columns FOCUS needs; `commitment_part` splits a Purchase row that also
+# carries unused commitment (see the module docstring)
+_CHARGES = f"""
+with line_parts as (
+    select bill_line_id, count(*) as parts, sum(billed_cost) as line_billed, sum(effective_cost) as line_effective
+    from fct_costs group by bill_line_id
+),
+rows as (
+    select
+        costs.cost_id,
+        costs.billed_cost,
+        costs.effective_cost,
+        {_LIST_COST} as list_cost,
+        coalesce(costs.billing_account_id, costs.service_provider_name, costs.x_source) as billing_account_id,
+        cast(null as varchar) as invoice_id,  -- fct_costs keeps no invoice id yet
+        cast(null as varchar) as billing_account_name,  -- no source gives us the display name yet
+        costs.billing_currency,
+        cast(costs.billing_period_start as timestamp) at time zone 'UTC' as billing_period_start,
+        cast(coalesce(cloud.billing_period_end, costs.billing_period_start + interval 1 month) as timestamp)
+            at time zone 'UTC' as billing_period_end,
+        costs.charge_category,
+        cloud.charge_class,
+        costs.charge_description,
+        costs.charge_period_start,
+        costs.charge_period_end,
+        coalesce(costs.service_provider_name, costs.x_source) as provider_name,
+        coalesce(costs.host_provider_name, costs.service_provider_name, costs.x_source) as host_provider_name,
+        {_QUANTITY} as pricing_quantity,
+        coalesce(costs.pricing_unit, cloud.pricing_unit) as source_pricing_unit,
+        cast(null as varchar) as pricing_unit,  -- from source_pricing_unit in Python (focus_unit)
+        cloud.region_id,
+        costs.resource_id,
+        cloud.resource_name,
+        {_CATEGORY} as service_category,
+        case
+            when {_CATEGORY} = 'AI and Machine Learning' and regexp_matches({_GENERATIVE_AI},
+                'openai|anthropic|bedrock|cognitive|foundry|vertex|llm|gemini|claude|gpt')
+                then 'Generative AI'
+            else 'Other (' || {_CATEGORY} || ')'
+        end as service_subcategory,
+        coalesce(costs.service_name, costs.x_source) as service_name,
+        costs.sku_id,
+        costs.sub_account_id,
+        cloud.sub_account_name,
+        costs.tags,
+        costs.allocated_method_id,
+        costs.x_allocation_reason as allocated_method_details,
+        costs.allocated_resource_id,
+        costs.allocated_resource_id as allocated_resource_name,
+        costs.allocated_tags,
+        cast(null as varchar) as contract_applied,
+        costs.x_cost_origin,
+        costs.x_spend_kind,
+        costs.x_source,
+        costs.x_billed_cost_usd,
+        costs.x_effective_cost_usd,
+        costs.x_fx_rate,
+        costs.team,
+        costs.feature,
+        costs.environment,
+        costs.tenant,
+        costs.x_allocation_reason,
+        cloud.line_item_type
+    from fct_costs as costs
+    left join fct_cloud_costs as cloud on costs.bill_line_id = cloud.cloud_cost_id
+    left join line_parts on costs.bill_line_id = line_parts.bill_line_id
+),
+split as (
+    select rows.*, 'charge' as commitment_part from rows
+    union all
+    select rows.*, 'unused_commitment' as commitment_part from rows
+    where charge_category = 'Purchase' and effective_cost <> 0
+)
+select
+    * replace (
+        case when commitment_part = 'unused_commitment' then 'Usage' else charge_category end as charge_category,
+        case when commitment_part = 'unused_commitment' then 0 else billed_cost end as billed_cost,
+        case
+            when commitment_part = 'unused_commitment' then effective_cost
+            when charge_category = 'Purchase' then 0
+            else effective_cost
+        end as effective_cost,
+        case
+            when commitment_part = 'unused_commitment' then 0
+            else list_cost
+        end as list_cost,
+        case when commitment_part = 'unused_commitment' then cost_id || ':unused' else cost_id end as cost_id,
+        case when commitment_part = 'unused_commitment' then 'Unused commitment: ' || coalesce(charge_description, '')
+            else charge_description end as charge_description
+    ),
+    case
+        when commitment_part = 'unused_commitment' then 'Usage-Based'
+        when charge_category = 'Purchase' and (line_item_type like '%Recurring%' or line_item_type = 'RIFee')
+            then 'Recurring'
+        when charge_category = 'Usage' and x_cost_origin = 'depreciation' then 'Recurring'
+        when charge_category = 'Usage' then 'Usage-Based'
+        else 'One-Time'
+    end as charge_frequency,
+    case when commitment_part = 'unused_commitment' then 'Unused' end as commitment_discount_status
+from split
 """
 
 
@@ -83,11 +224,66 @@ class FocusExport:
     rows: int
     billed_cost: Decimal
     csv_sha256: str
+    focus_version: str
 
 
-def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
-    select = ", ".join(f"{expression} as {name}" for name, expression in FOCUS_COLUMNS)
-    table = con.sql(f"select {select} {_FROM} order by costs.cost_id").to_arrow_table()
+_COUNT_UNIT = r"[A-Za-z][A-Za-z0-9]*(?: [A-Za-z][A-Za-z0-9]*)*"
+_TIME_SINGULAR = ("Year", "Month", "Day", "Hour", "Minute", "Second")
+_UNIT_WORDS = {
+    "hr": "Hours",
+    "hrs": "Hours",
+    "hour": "Hours",
+    "hours": "Hours",
+    "h": "Hours",
+    "month": "Months",
+    "months": "Months",
+    "/month": "Months",
+    "day": "Days",
+    "days": "Days",
+    "gb/month": "GB-Months",
+    "gb-mo": "GB-Months",
+    "gibibyte month": "GiB-Months",
+    "gb": "GB",
+    "gib": "GiB",
+    "requests": "Requests",
+    "request": "Requests",
+    "tokens": "Tokens",
+    "token": "Tokens",
+}
+_MULTIPLIER = {"k": 1_000, "m": 1_000_000}
+
+
+def focus_unit(unit: str | None) -> str | None:
+    """A provider's pricing unit in the FOCUS unit format: `Hrs`/`hour`/`1 Hour` -> `Hours`, `1 GB/Month` ->
+    `GB-Months`, `1K` -> `1000 Units`, `10K Tokens` -> `10000 Tokens`, `1 /Month` -> `Months`; a unit already in the
+    format (a count word like `Requests`) stays; anything else becomes `Units` (the source's text is exported
+    beside it)."""
+    if unit is None or not unit.strip():
+        return None
+    text = " ".join(unit.split())
+    match = re.fullmatch(r"(\d+)\s*([KkMm](?![A-Za-z]))?\s*(.*)", text)
+    count, rest = 1, text
+    if match:
+        count = int(match.group(1)) * _MULTIPLIER.get((match.group(2) or "").lower(), 1)
+        rest = match.group(3).strip()
+    rest = _UNIT_WORDS.get(rest.lower().replace(" ", ""), _UNIT_WORDS.get(rest.lower(), rest))
+    if not rest:
+        rest = "Units"
+    if not re.fullmatch(_COUNT_UNIT + r"(-[A-Za-z]+)?", rest) or rest in _TIME_SINGULAR and count != 1:
+        rest = "Units"
+    return rest if count == 1 else f"{count} {rest}"
+
+
+def export_focus(
+    con: duckdb.DuckDBPyConnection, folder: Path, focus_version: str = DEFAULT_FOCUS_VERSION
+) -> FocusExport:
+    if focus_version not in FOCUS_VERSIONS:
+        raise ValueError(f"FOCUS version {focus_version!r}: expected one of {', '.join(FOCUS_VERSIONS)}")
+    columns = [(name, expression) for name, expression, since in FOCUS_COLUMNS if since <= focus_version]
+    select = ", ".join(f"{expression} as {name}" for name, expression in columns)
+    table = con.sql(f"select {select} from ({_CHARGES}) order by x_CostId").to_arrow_table()
+    table = _with_focus_units(table)
+    table = _utc_timestamps(table)
     folder.mkdir(parents=True, exist_ok=True)
     parquet_path, csv_path = folder / "focus_costs.parquet", folder / "focus_costs.csv"
     pq.write_table(table, parquet_path.with_suffix(".parquet.tmp"))
@@ -98,5 +294,33 @@ def export_focus(con: duckdb.DuckDBPyConnection, folder: Path) -> FocusExport:
     )
     billed = sum((value for value in table.column("BilledCost").to_pylist() if value is not None), Decimal(0))
     return FocusExport(
-        parquet=parquet_path, csv=csv_path, rows=table.num_rows, billed_cost=billed, csv_sha256=written.sha256
+        parquet=parquet_path,
+        csv=csv_path,
+        rows=table.num_rows,
+        billed_cost=billed,
+        csv_sha256=written.sha256,
+        focus_version=focus_version,
     )
+
+
+def _with_focus_units(table: pa.Table) -> pa.Table:
+    """PricingUnit from the source's unit (x_SourcePricingUnit); a row with a quantity but no unit counts charges."""
+    sources = table.column("x_SourcePricingUnit").to_pylist()
+    quantities = table.column("PricingQuantity").to_pylist()
+    units = [
+        None if quantity is None else (focus_unit(source) or "Charges")
+        for source, quantity in zip(sources, quantities, strict=True)
+    ]
+    return table.set_column(table.column_names.index("PricingUnit"), "PricingUnit", pa.array(units, pa.string()))
+
+
+def _utc_timestamps(table: pa.Table) -> pa.Table:
+    """Every timestamp column as a UTC instant, whatever the session's time zone."""
+    for index, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            utc = pa.timestamp("us", tz="UTC")
+            column = table.column(index)
+            if field.type.tz is None:  # naive timestamps in the warehouse are UTC by convention
+                column = column.cast(pa.timestamp("us")).cast(utc)
+            table = table.set_column(index, field.name, column.cast(utc))
+    return table

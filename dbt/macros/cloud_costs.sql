@@ -1,40 +1,26 @@
 {#- The FOCUS-shaped columns every cloud billing staging model exposes (ingest/cloud_schema.py), money
     cast to the one money type. One list, so the union in int_cloud_costs__unioned always lines up. -#}
 {% macro cloud_cost_columns() -%}
-        provider_name,
-        billing_account_id,
-        sub_account_id,
-        sub_account_name,
-        billing_period_start,
-        billing_period_end,
-        invoice_month,
-        charge_period_start,
-        charge_period_end,
-        charge_category,
-        charge_class,
-        charge_description,
-        line_item_type,
-        service_name,
-        service_category,
-        resource_id,
-        resource_name,
-        region_id,
-        sku_id,
-        pricing_quantity,
-        pricing_unit,
-        {{ to_money('billed_cost') }} as billed_cost,
-        {{ to_money('effective_cost') }} as effective_cost,
-        {{ to_money('list_cost') }} as list_cost,
-        billing_currency,
-        tags,
-        team,
-        feature,
-        environment,
-        tenant,
-        cost_center,
-        delivery_id,
-        source_file,
-        source_line
+    {%- for column in cloud_cost_column_names() %}
+        {% if column in ('billed_cost', 'effective_cost', 'list_cost') -%}
+            {{ to_money(column) }} as {{ column }}
+        {%- else -%}
+            {{ column }}
+        {%- endif -%}
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The names of those columns, in order (ingest/cloud_schema.py CLOUD_COST_SCHEMA). -#}
+{% macro cloud_cost_column_names() -%}
+    {{ return([
+        'provider_name', 'billing_account_id', 'sub_account_id', 'sub_account_name', 'billing_period_start',
+        'billing_period_end', 'invoice_month', 'charge_period_start', 'charge_period_end', 'charge_category',
+        'charge_class', 'charge_description', 'line_item_type', 'service_name', 'service_category', 'resource_id',
+        'resource_name', 'region_id', 'sku_id', 'pricing_quantity', 'pricing_unit', 'billed_cost', 'effective_cost',
+        'list_cost', 'billing_currency', 'tags', 'team', 'feature', 'environment', 'tenant', 'cost_center',
+        'delivery_id', 'source_file', 'source_line',
+    ]) }}
 {%- endmacro %}
 
 

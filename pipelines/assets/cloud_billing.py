@@ -20,6 +20,7 @@ import pyarrow as pa
 from ingest.azure_exports import EXTRA_SCHEMA as AZURE_EXTRA_SCHEMA
 from ingest.azure_exports import parse_azure_export, select_latest_runs
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
+from ingest.focus import EXTRA_SCHEMA as FOCUS_EXTRA_SCHEMA
 from ingest.focus import parse_focus_file
 from ingest.gcp_billing import parse_export_file
 from pipelines.resources import LandingResource, WarehouseResource
@@ -239,7 +240,7 @@ def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, g
     key=FOCUS,
     group_name="cloud_billing",
     check_specs=_balance_check(FOCUS),
-    description="FOCUS 1.0-1.2 files from any provider in landing/focus/.",
+    description="FOCUS 1.0-1.4 files from any provider in landing/focus/.",
 )
 def focus_cost_rows(landing: LandingResource, warehouse: WarehouseResource):
     store = landing.store()
@@ -252,7 +253,12 @@ def focus_cost_rows(landing: LandingResource, warehouse: WarehouseResource):
     selection = newest_deliveries(parsed, slice_columns=slices, order=_by_file_time(store))
     with warehouse.connect() as con:
         load = _load_selection(
-            con, "raw_focus.cost_rows", selection, source="focus", slice_columns=slices, schema=CLOUD_COST_SCHEMA
+            con,
+            "raw_focus.cost_rows",
+            selection,
+            source="focus",
+            slice_columns=slices,
+            schema=pa.schema(list(CLOUD_COST_SCHEMA) + list(FOCUS_EXTRA_SCHEMA)),
         )
         balance = load_balance(con, "focus", [key for key, _ in selection.files])
     return _result(load, balance, selection)

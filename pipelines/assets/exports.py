@@ -42,5 +42,6 @@ def focus_costs(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "csv": str(export.csv),
             "rows": export.rows,
             "billed_cost": str(export.billed_cost),
+            "focus_version": export.focus_version,
         }
     )

@@ -164,5 +164,5 @@ def test_focus_nulls_timestamps_and_exact_totals():
 
 
 def test_focus_missing_required_column():
-    with pytest.raises(SourceFormatError, match="missing required FOCUS 1.0 column BillingAccountId"):
+    with pytest.raises(SourceFormatError, match=r"missing required FOCUS 1.0 column\(s\): BillingAccountId"):
         parse_focus_file(b"ChargeCategory,ProviderName\nUsage,AWS\n", "focus/x.csv")

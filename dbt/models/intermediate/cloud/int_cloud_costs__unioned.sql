@@ -1,10 +1,16 @@
-{#- Every cloud billing source in one FOCUS-shaped relation. Add a source's staging model to the list. -#}
-{%- set cloud_sources = ['stg_aws_cur__line_items', 'stg_azure__cost_details', 'stg_gcp__billing_export', 'stg_focus__cost_rows'] -%}
+{#- Every cloud billing source in one FOCUS-shaped relation. Add a source (x_source: its model) to the list;
+    Azure's actual and amortized rows of a charge arrive paired into one (int_azure_costs__paired). -#}
+{%- set cloud_sources = [
+    ('aws_cur', 'stg_aws_cur__line_items'),
+    ('azure', 'int_azure_costs__paired'),
+    ('gcp', 'stg_gcp__billing_export'),
+    ('focus', 'stg_focus__cost_rows'),
+] -%}
 
 with unioned as (
-    {% for model in cloud_sources %}
+    {% for x_source, model in cloud_sources %}
         select
-            '{{ model.split('__')[0][4:] }}' as x_source,
+            '{{ x_source }}' as x_source,
             {{ cloud_cost_columns() }}
         from {{ ref(model) }}
         {% if not loop.last %}union all{% endif %}

@@ -1,4 +1,5 @@
-{#- One FOCUS-shaped fact for every cloud provider: one row per billing line as delivered. billed_cost is
+{#- One FOCUS-shaped fact for every cloud provider: one row per billing line as delivered (one per charge for
+    Azure, whose actual and amortized rows of a charge are paired by int_azure_costs__paired). billed_cost is
     what is invoiced, effective_cost amortizes commitments; never add the two. -#}
 with costs as (
     select * from {{ ref('int_cloud_costs__unioned') }}

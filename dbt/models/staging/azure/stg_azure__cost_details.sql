@@ -4,7 +4,8 @@ with source as (
 
 renamed as (
     select
-        {{ cloud_cost_columns() }}
+        {{ cloud_cost_columns() }},
+        export_kind
     from source
 )
 

@@ -4,7 +4,10 @@ with source as (
 
 renamed as (
     select
-        {{ cloud_cost_columns() }}
+        {{ cloud_cost_columns() }},
+        focus_version,
+        host_provider_name,
+        extra_columns
     from source
 )
 

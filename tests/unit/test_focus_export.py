@@ -1,0 +1,90 @@
+"""The FOCUS export's rules on hand-made fct_cloud_costs / fct_costs rows: unused commitment apart from its
+Purchase, no quantity on Tax, ListCost never null, units in the FOCUS format, UTC billing periods, 1.2 vs 1.3."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.showback_fixture import fct_costs_from_cloud_lines
+from warehouse.duckdb_store import connect
+from warehouse.focus_export import export_focus, focus_unit
+
+_LINES = [
+    # id, category, line item type, quantity, unit, billed, effective, list
+    ("fee", "Purchase", "SavingsPlanRecurringFee", "720", "Hrs", "100.5", "30.25", None),
+    ("tax", "Tax", "Tax", "2", None, "5", "5", None),
+    ("use", "Usage", "Usage", "1.5", "1 GB/Month", "12.345678901", "10", "15"),
+]
+
+
+@pytest.fixture
+def exported(tmp_path):
+    def run(version):
+        with connect(tmp_path / f"w{version}.duckdb") as con:
+            con.execute(
+                "create table fct_cloud_costs (cloud_cost_id varchar, provider_name varchar, billing_account_id"
+                " varchar, sub_account_id varchar, sub_account_name varchar, billing_period_start date,"
+                " billing_period_end date, charge_period_start timestamptz, charge_period_end timestamptz,"
+                " charge_category varchar, charge_class varchar, charge_description varchar, line_item_type varchar,"
+                " service_name varchar, service_category varchar, resource_id varchar, resource_name varchar,"
+                " region_id varchar, sku_id varchar, pricing_quantity decimal(38, 9), pricing_unit varchar,"
+                " billed_cost decimal(38, 9), effective_cost decimal(38, 9), list_cost decimal(38, 9),"
+                " billing_currency varchar, tags varchar, team varchar, environment varchar)"
+            )
+            for line_id, category, item, quantity, unit, billed, effective, listed in _LINES:
+                con.execute(
+                    "insert into fct_cloud_costs values (?, 'AWS', 'acct', 's1', null, date '2026-10-01',"
+                    " date '2026-11-01', timestamptz '2026-10-02 00:00:00+00', timestamptz '2026-10-03 00:00:00+00',"
+                    " ?, null, ?, ?, 'EC2', 'Compute', 'i-1', null, 'us-east-1', 'sku', ?, ?, ?, ?, ?, 'USD', '{}',"
+                    " 'search', 'prod')",
+                    [line_id, category, item, item, quantity, unit, billed, effective, listed],
+                )
+            fct_costs_from_cloud_lines(con)
+            return export_focus(con, tmp_path / f"focus-{version}", version)
+
+    return run
+
+
+def test_export_follows_the_focus_rules(exported):
+    export = exported("1.3")
+    rows = pq.read_table(export.parquet).to_pylist()
+    purchase = [r for r in rows if r["ChargeCategory"] == "Purchase"]
+    unused = [r for r in rows if r["CommitmentDiscountStatus"] == "Unused"]
+    assert [(r["BilledCost"], r["EffectiveCost"], r["ChargeFrequency"]) for r in purchase] == [
+        (Decimal("100.5"), Decimal(0), "Recurring")
+    ]
+    assert [(r["ChargeCategory"], r["BilledCost"], r["EffectiveCost"]) for r in unused] == [
+        ("Usage", Decimal(0), Decimal("30.25"))
+    ]
+    # money unchanged by the split: 100.5 + 5 + 12.345678901 billed, 30.25 + 5 + 10 effective
+    assert sum(r["BilledCost"] for r in rows) == Decimal("117.845678901")
+    assert sum(r["EffectiveCost"] for r in rows) == Decimal("45.25")
+    tax = next(r for r in rows if r["ChargeCategory"] == "Tax")
+    assert tax["PricingQuantity"] is None and tax["PricingUnit"] is None and tax["ListCost"] == Decimal(5)
+    usage = next(r for r in rows if r["ChargeCategory"] == "Usage" and r["CommitmentDiscountStatus"] is None)
+    assert (usage["ListCost"], usage["ContractedCost"], usage["PricingUnit"]) == (Decimal(15), Decimal(15), "GB-Months")
+    assert purchase[0]["PricingUnit"] == "Hours" and purchase[0]["x_SourcePricingUnit"] == "Hrs"
+    assert all(r["ListCost"] is not None and r["ContractedCost"] is not None for r in rows)
+    assert rows[0]["BillingPeriodStart"] == datetime(2026, 10, 1, tzinfo=UTC)
+    assert pq.read_schema(export.parquet).field("BillingPeriodEnd").type.tz == "UTC"
+    header, first = export.csv.read_text().splitlines()[:2]
+    assert first.split(",")[header.split(",").index("BillingPeriodStart")] == "2026-10-01T00:00:00Z"
+    assert {"ServiceProviderName", "HostProviderName", "AllocatedMethodDetails", "ContractApplied"} <= set(
+        header.split(",")
+    )
+
+
+def test_focus_1_2_has_no_1_3_columns(exported):
+    names = pq.read_schema(exported("1.2").parquet).names
+    assert "ProviderName" in names and "ServiceProviderName" not in names and "AllocatedTags" not in names
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [("Hrs", "Hours"), ("hour", "Hours"), ("1 Hour", "Hours"), ("1 GB/Month", "GB-Months"), ("1K", "1000 Units"),
+     ("10K Tokens", "10000 Tokens"), ("1 /Month", "Months"), ("Requests", "Requests"), ("%odd", "Units"), (None, None)],
+)  # fmt: skip
+def test_units_in_the_focus_format(unit, expected):
+    assert focus_unit(unit) == expected
