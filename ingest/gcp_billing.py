@@ -56,7 +56,7 @@ def _field(row: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def _array(value: Any) -> list:
+def _array(value: Any, what: str) -> list:
     """A repeated record as a list of dicts: already a list, JSON text, or Python-repr text."""
     if value is None or (isinstance(value, str) and is_null_text(value)):
         return []
@@ -68,7 +68,11 @@ def _array(value: Any) -> list:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError:
-        parsed = ast.literal_eval(text)  # Python repr as in flattened CSV copies: literals only
+        try:
+            parsed = ast.literal_eval(text)  # Python repr as in flattened CSV copies: literals only
+        except (ValueError, SyntaxError):
+            # our own words: Python's message can name an object's memory address, which differs every run
+            raise ValueError(f"{what}: expected a list of records (JSON or a Python literal): {text[:40]!r}") from None
         if not isinstance(parsed, list):
             raise ValueError(f"expected a list of records, got {type(parsed).__name__}") from None
         return parsed
@@ -86,8 +90,8 @@ def _timestamp(value: Any, what: str) -> datetime | None:
     return parse_timestamp(value, what)
 
 
-def _labels(value: Any) -> dict:
-    return {str(item.get("key")): item.get("value") for item in _array(value) if isinstance(item, Mapping)}
+def _labels(value: Any, what: str) -> dict:
+    return {str(item.get("key")): item.get("value") for item in _array(value, what) if isinstance(item, Mapping)}
 
 
 def _next_month(day: date) -> date:
@@ -143,7 +147,7 @@ class _Amounts:
         if missing:
             raise ValueError(f"missing required field {missing[0]}")
         cost = _money(_field(row, "cost"))
-        credits = _array(_field(row, "credits"))
+        credits = _array(_field(row, "credits"), "credits")
         if not all(isinstance(credit, Mapping) for credit in credits):
             raise ValueError("credits is not a list of records")
         credit_total = sum((_money(credit.get("amount")) or Decimal(0) for credit in credits), Decimal(0))
@@ -155,9 +159,9 @@ class _Amounts:
         start = _timestamp(_field(row, "usage_start_time"), "usage_start_time")
         end = _timestamp(_field(row, "usage_end_time"), "usage_end_time")
         tags = {
-            **_labels(_field(row, "project.labels")),
-            **_labels(_field(row, "tags")),
-            **_labels(_field(row, "labels")),
+            **_labels(_field(row, "project.labels"), "project.labels"),
+            **_labels(_field(row, "tags"), "tags"),
+            **_labels(_field(row, "labels"), "labels"),
         }
         at_list = _money(_field(row, "cost_at_list"))
         quantity = _money(_field(row, "usage.amount_in_pricing_units"))
