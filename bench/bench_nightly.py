@@ -352,6 +352,15 @@ def _step_seconds(result: dict) -> dict[str, float]:
 
 
 def report(results: dict) -> None:
+    _report_totals(results)
+    night, empty = results["history"], results["empty"]
+    _report_steps(night, empty)
+    _report_dbt_invocations(night, empty)
+    _report_models(night, empty)
+
+
+def _report_totals(results: dict) -> None:
+    """Whole runs: seconds and peak memory, and the history/empty ratios per pair of runs."""
     history, night, empty = results["setup"], results["history"], results["empty"]
     days, rows_per_day = results["days"], results["rows_per_day"]
     print()
@@ -376,6 +385,8 @@ def report(results: dict) -> None:
     )
     print(f"ratio history/empty, data work only   : {statistics.median(work_ratios):.2f} (median of {len(ratios)})")
 
+
+def _report_steps(night: dict, empty: dict) -> None:
     night_steps, empty_steps = _step_seconds(night), _step_seconds(empty)
     print("\nDagster steps (s)                       history     empty   ratio")
     for step in sorted(night_steps, key=lambda key: -night_steps[key]):
@@ -386,14 +397,16 @@ def report(results: dict) -> None:
         outside = result["seconds"] - sum(steps.values())
         print(f"  (outside the steps, {label}: {outside:.1f} s: process start, imports, definitions, run setup)")
 
-    relations = night["relations"]
+
+def _report_dbt_invocations(night: dict, empty: dict) -> None:
+    night_steps, empty_steps = _step_seconds(night), _step_seconds(empty)
     print(
         "\ndbt invocations (s): the Dagster step = dbt process start + project parse + dbt's own run"
         " (models and tests on 2 threads)"
     )
     print("                                 step hist parse  run models tests | step empty parse  run models tests")
     for ours, theirs in zip(night["dbt"], empty["dbt"], strict=False):
-        label = _dbt_label(ours, relations)
+        label = _dbt_label(ours, night["relations"])
         cells = []
         for invocation, steps in ((ours, night_steps), (theirs, empty_steps)):
             models = sum(r["seconds"] for r in invocation["results"] if not r["unique_id"].startswith("test."))
@@ -405,6 +418,10 @@ def report(results: dict) -> None:
             )
         print(f"  {label:<30} {cells[0]} | {cells[1]}")
 
+
+def _report_models(night: dict, empty: dict) -> None:
+    """Each model's time and rows, grouped by materialization, then the slowest data tests."""
+    relations = night["relations"]
     night_models, empty_models = _dbt_models(night), _dbt_models(empty)
     counts_night, counts_empty = night["row_counts"], empty["row_counts"]
     print("\ndbt models (s; rows after the run)                materialized   history        rows     empty      rows")
@@ -428,6 +445,16 @@ def report(results: dict) -> None:
                 f"  {relations[uid]['name']:<40} {_count(counts_night.get(uid)):>12} rows"
                 f"  {night_models[uid]['seconds']:6.2f} s (empty {_num(empty_models.get(uid, {}).get('seconds'), 0, 2)} s)"
             )
+    _report_slowest_tests(night, empty)
+    views = [uid for uid in ordered if relations.get(uid, {}).get("materialized") == "view"]
+    print(f"views (computed by the models that read them): {len(views)}")
+    print(
+        f"raw_ledger.requests rows: {counts_night['raw_ledger.requests']:,} (history)"
+        f" vs {counts_empty['raw_ledger.requests']:,} (empty)"
+    )
+
+
+def _report_slowest_tests(night: dict, empty: dict) -> None:
     tests = sorted(
         (r for invocation in night["dbt"] for r in invocation["results"] if r["unique_id"].startswith("test.")),
         key=lambda r: -r["seconds"],
@@ -437,12 +464,6 @@ def report(results: dict) -> None:
     for r in tests[:5]:
         name = r["unique_id"].split(".")[2]
         print(f"  {name:<64} {r['seconds']:6.2f}  (empty {_num(empty_tests.get(r['unique_id']), 0, 2)})")
-    views = [uid for uid in ordered if relations.get(uid, {}).get("materialized") == "view"]
-    print(f"views (computed by the models that read them): {len(views)}")
-    print(
-        f"raw_ledger.requests rows: {counts_night['raw_ledger.requests']:,} (history)"
-        f" vs {counts_empty['raw_ledger.requests']:,} (empty)"
-    )
 
 
 def _num(value: float | None, width: int, digits: int) -> str:

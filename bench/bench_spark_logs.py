@@ -29,10 +29,9 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _log_lines(app_id: str, rng: random.Random, broken: bool) -> list[str]:
-    start = 1_790_000_000_000 + rng.randint(0, 2_000_000_000)
-    gpus = rng.choice([1, 2, 4, 8])
-    events: list[dict] = [
+def _opening_events(app_id: str, start: int, gpus: int, rng: random.Random) -> list[dict]:
+    """Log start, resource profile, environment (30 filler SQL confs, as real logs carry) and app start."""
+    return [
         {"Event": "SparkListenerLogStart", "Spark Version": "3.5.1"},
         {
             "Event": "SparkListenerResourceProfileAdded",
@@ -63,6 +62,12 @@ def _log_lines(app_id: str, rng: random.Random, broken: bool) -> list[str]:
             "User": "u",
         },
     ]
+
+
+def _log_lines(app_id: str, rng: random.Random, broken: bool) -> list[str]:
+    start = 1_790_000_000_000 + rng.randint(0, 2_000_000_000)
+    gpus = rng.choice([1, 2, 4, 8])
+    events = _opening_events(app_id, start, gpus, rng)
     clock = start + 5_000
     for executor in range(1, 5):
         events.append(

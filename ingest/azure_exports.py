@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -136,15 +137,7 @@ def parse_azure_export(
         return ParseResult(cloud_table([], EXTRA_SCHEMA), [], 0)
     except csv.Error as exc:
         raise SourceFormatError(source, f"unreadable CSV header: {exc}", line=1) from None
-    index = {name.strip().lower(): position for position, name in enumerate(header)}
-    columns = {}
-    for field, candidates in _CANDIDATES.items():
-        columns[field] = next((index[c] for c in candidates if c in index), None)
-    for field in REQUIRED:
-        if columns[field] is None:
-            raise SourceFormatError(
-                source, f"missing required column: one of {list(_CANDIDATES[field])}", field=_CANDIDATES[field][0]
-            )
+    columns = _column_positions(header, source)
     kind = export_kind_of(source)
     rows: list[dict] = []
     rejected: list[Rejected] = []
@@ -153,69 +146,19 @@ def parse_azure_export(
         if not any(cell.strip() for cell in record):
             continue
         input_rows += 1
-
-        def get(field: str, record=record) -> str | None:
-            position = columns[field]
-            if position is None or position >= len(record):
-                return None
-            value = record[position]
-            return None if is_null_text(value) else value.strip()
-
+        get = _Record(columns, record)
         try:
-            usage_date = parse_date(get("date"))
-            cost = to_money(parse_decimal(get("cost")))
-            if cost is None:
-                raise ValueError("cost is empty")
-            quantity = to_money(parse_decimal(get("quantity")))
-            payg = parse_decimal(get("payg_price"))
-            list_cost = to_money(payg * quantity) if payg is not None and quantity is not None else None
-            tags = parse_tags(get("tags"))
-            period_start = (
-                parse_date(get("period_start"), "BillingPeriodStartDate")
-                if get("period_start")
-                else usage_date.replace(day=1)
-            )
+            amounts = _Amounts.read(get)
         except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
             rejected.append(Rejected(source, line, f"unreadable row: {exc}", ",".join(record)[:2000]))
             continue
-        if get("cost_center") and "costcenter" not in {k.lower() for k in tags}:
-            tags = {**tags, "CostCenter": get("cost_center")}
-        charge_type = get("charge_type") or "Usage"
-        category = _CHARGE_CATEGORY.get(charge_type.replace(" ", "").lower(), "Usage")
+        cost = amounts.cost
         single_kind = not both_kinds_delivered
         billed = cost if kind == "actual" or single_kind else Decimal(0)
         effective = cost if kind == "amortized" or single_kind else Decimal(0)
-        start = datetime(usage_date.year, usage_date.month, usage_date.day)
-        service = get("meter_category")
         rows.append(
             {
-                "provider_name": "Microsoft",
-                "billing_account_id": get("billing_account_id") or get("subscription_id"),
-                "sub_account_id": get("subscription_id"),
-                "sub_account_name": get("subscription_name"),
-                "billing_period_start": period_start,
-                "billing_period_end": _next_month(period_start),
-                "invoice_month": period_start.strftime("%Y-%m"),
-                "charge_period_start": start,
-                "charge_period_end": start + _ONE_DAY,
-                "charge_category": category,
-                "charge_class": None,
-                "charge_description": " / ".join(filter(None, (get("product"), get("meter_name")))) or None,
-                "line_item_type": charge_type,
-                "service_name": service,
-                "service_category": service_category(service, get("meter_subcategory"), get("product")),
-                "resource_id": get("resource_id"),
-                "resource_name": get("resource_name"),
-                "region_id": get("location"),
-                "sku_id": get("meter_id"),
-                "pricing_quantity": quantity,
-                "pricing_unit": get("unit"),
-                "billed_cost": to_money(billed),
-                "effective_cost": to_money(effective),
-                "list_cost": list_cost,
-                "billing_currency": get("currency") or "USD",
-                "tags": tags_json(tags),
-                **normalize_tags(tags, tag_mapping),
+                **_cloud_columns(get, amounts, billed=billed, effective=effective, tag_mapping=tag_mapping),
                 "delivery_id": delivery_id,
                 "source_file": source,
                 "source_line": line,
@@ -226,6 +169,108 @@ def parse_azure_export(
     result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result
+
+
+def _column_positions(header: list[str], source: str) -> dict[str, int | None]:
+    """field -> position of the first of its candidate columns present (case-insensitive), None if absent;
+    a missing required field fails the file."""
+    index = {name.strip().lower(): position for position, name in enumerate(header)}
+    columns = {
+        field: next((index[c] for c in candidates if c in index), None) for field, candidates in _CANDIDATES.items()
+    }
+    for field in REQUIRED:
+        if columns[field] is None:
+            raise SourceFormatError(
+                source, f"missing required column: one of {list(_CANDIDATES[field])}", field=_CANDIDATES[field][0]
+            )
+    return columns
+
+
+class _Record:
+    """One CSV record read by field name: stripped text, None when absent or null."""
+
+    def __init__(self, columns: dict[str, int | None], record: list[str]) -> None:
+        self.columns = columns
+        self.record = record
+
+    def __call__(self, field: str) -> str | None:
+        position = self.columns[field]
+        if position is None or position >= len(self.record):
+            return None
+        value = self.record[position]
+        return None if is_null_text(value) else value.strip()
+
+
+@dataclass(frozen=True)
+class _Amounts:
+    """The values of a row that can be unreadable (raising ValueError and kin): a row with one is quarantined."""
+
+    usage_date: date
+    cost: Decimal
+    quantity: Decimal | None
+    list_cost: Decimal | None
+    tags: dict
+    period_start: date
+
+    @classmethod
+    def read(cls, get: _Record) -> _Amounts:
+        usage_date = parse_date(get("date"))
+        cost = to_money(parse_decimal(get("cost")))
+        if cost is None:
+            raise ValueError("cost is empty")
+        quantity = to_money(parse_decimal(get("quantity")))
+        payg = parse_decimal(get("payg_price"))
+        list_cost = to_money(payg * quantity) if payg is not None and quantity is not None else None
+        tags = parse_tags(get("tags"))
+        period_start = (
+            parse_date(get("period_start"), "BillingPeriodStartDate")
+            if get("period_start")
+            else usage_date.replace(day=1)
+        )
+        return cls(usage_date, cost, quantity, list_cost, tags, period_start)
+
+
+def _cloud_columns(
+    get: _Record, amounts: _Amounts, *, billed: Decimal, effective: Decimal, tag_mapping: TagMapping | None
+) -> dict:
+    """The CLOUD_COST_SCHEMA columns of one readable row (all but the delivery and source columns)."""
+    tags = amounts.tags
+    if get("cost_center") and "costcenter" not in {k.lower() for k in tags}:
+        tags = {**tags, "CostCenter": get("cost_center")}
+    charge_type = get("charge_type") or "Usage"
+    period_start = amounts.period_start
+    usage_date = amounts.usage_date
+    start = datetime(usage_date.year, usage_date.month, usage_date.day)
+    service = get("meter_category")
+    return {
+        "provider_name": "Microsoft",
+        "billing_account_id": get("billing_account_id") or get("subscription_id"),
+        "sub_account_id": get("subscription_id"),
+        "sub_account_name": get("subscription_name"),
+        "billing_period_start": period_start,
+        "billing_period_end": _next_month(period_start),
+        "invoice_month": period_start.strftime("%Y-%m"),
+        "charge_period_start": start,
+        "charge_period_end": start + _ONE_DAY,
+        "charge_category": _CHARGE_CATEGORY.get(charge_type.replace(" ", "").lower(), "Usage"),
+        "charge_class": None,
+        "charge_description": " / ".join(filter(None, (get("product"), get("meter_name")))) or None,
+        "line_item_type": charge_type,
+        "service_name": service,
+        "service_category": service_category(service, get("meter_subcategory"), get("product")),
+        "resource_id": get("resource_id"),
+        "resource_name": get("resource_name"),
+        "region_id": get("location"),
+        "sku_id": get("meter_id"),
+        "pricing_quantity": amounts.quantity,
+        "pricing_unit": get("unit"),
+        "billed_cost": to_money(billed),
+        "effective_cost": to_money(effective),
+        "list_cost": amounts.list_cost,
+        "billing_currency": get("currency") or "USD",
+        "tags": tags_json(tags),
+        **normalize_tags(tags, tag_mapping),
+    }
 
 
 def _records(reader, source: str):

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -55,7 +56,7 @@ def _field(row: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def _array(value: Any) -> list:
+def _array(value: Any, what: str) -> list:
     """A repeated record as a list of dicts: already a list, JSON text, or Python-repr text."""
     if value is None or (isinstance(value, str) and is_null_text(value)):
         return []
@@ -67,7 +68,11 @@ def _array(value: Any) -> list:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError:
-        parsed = ast.literal_eval(text)  # Python repr as in flattened CSV copies: literals only
+        try:
+            parsed = ast.literal_eval(text)  # Python repr as in flattened CSV copies: literals only
+        except (ValueError, SyntaxError):
+            # our own words: Python's message can name an object's memory address, which differs every run
+            raise ValueError(f"{what}: expected a list of records (JSON or a Python literal): {text[:40]!r}") from None
         if not isinstance(parsed, list):
             raise ValueError(f"expected a list of records, got {type(parsed).__name__}") from None
         return parsed
@@ -85,8 +90,8 @@ def _timestamp(value: Any, what: str) -> datetime | None:
     return parse_timestamp(value, what)
 
 
-def _labels(value: Any) -> dict:
-    return {str(item.get("key")): item.get("value") for item in _array(value) if isinstance(item, Mapping)}
+def _labels(value: Any, what: str) -> dict:
+    return {str(item.get("key")): item.get("value") for item in _array(value, what) if isinstance(item, Mapping)}
 
 
 def _next_month(day: date) -> date:
@@ -110,67 +115,13 @@ def parse_rows(
             rejected.append(Rejected(source, line, row["reason"]))
             continue
         try:
-            missing = [name for name in REQUIRED if _field(row, name) in (None, "")]
-            if missing:
-                raise ValueError(f"missing required field {missing[0]}")
-            cost = _money(_field(row, "cost"))
-            credits = _array(_field(row, "credits"))
-            if not all(isinstance(credit, Mapping) for credit in credits):
-                raise ValueError("credits is not a list of records")
-            credit_total = sum((_money(credit.get("amount")) or Decimal(0) for credit in credits), Decimal(0))
-            invoice = str(_field(row, "invoice.month")).strip()
-            if len(invoice) != 6 or not invoice.isdigit():
-                raise ValueError(f"invoice.month is not YYYYMM: {invoice[:20]!r}")
-            period = date(int(invoice[:4]), int(invoice[4:6]), 1)
-            utc_naive(datetime(period.year, period.month, 1), "invoice.month")
-            start = _timestamp(_field(row, "usage_start_time"), "usage_start_time")
-            end = _timestamp(_field(row, "usage_end_time"), "usage_end_time")
-            tags = {
-                **_labels(_field(row, "project.labels")),
-                **_labels(_field(row, "tags")),
-                **_labels(_field(row, "labels")),
-            }
-            at_list = _money(_field(row, "cost_at_list"))
-            quantity = _money(_field(row, "usage.amount_in_pricing_units"))
-            if cost is None:
-                raise ValueError("cost is empty")
-            net = to_money(cost + credit_total)
-            list_cost = to_money(at_list if at_list is not None else cost)
-            quantity = to_money(quantity)
+            amounts = _Amounts.read(row)
         except (ValueError, TypeError, SyntaxError, KeyError, IndexError, ArithmeticError, RecursionError) as exc:
             rejected.append(Rejected(source, line, f"unreadable row: {exc}"))
             continue
-        cost_type = str(_field(row, "cost_type") or "regular").lower()
-        service = _field(row, "service.description")
         out.append(
             {
-                "provider_name": "Google Cloud",
-                "billing_account_id": str(_field(row, "billing_account_id")),
-                "sub_account_id": _field(row, "project.id") or None,
-                "sub_account_name": _field(row, "project.name") or None,
-                "billing_period_start": period,
-                "billing_period_end": _next_month(period),
-                "invoice_month": period.strftime("%Y-%m"),
-                "charge_period_start": start,
-                "charge_period_end": end,
-                "charge_category": _CHARGE_CATEGORY.get(cost_type, "Usage"),
-                "charge_class": "Correction" if cost_type == "adjustment" else None,
-                "charge_description": _field(row, "sku.description"),
-                "line_item_type": cost_type,
-                "service_name": service,
-                "service_category": service_category(service),
-                "resource_id": _field(row, "resource.global_name") or _field(row, "resource.name") or None,
-                "resource_name": _field(row, "resource.name") or None,
-                "region_id": _field(row, "location.region") or _field(row, "location.location") or None,
-                "sku_id": _field(row, "sku.id"),
-                "pricing_quantity": quantity,
-                "pricing_unit": _field(row, "usage.pricing_unit") or None,
-                "billed_cost": net,
-                "effective_cost": net,
-                "list_cost": list_cost,
-                "billing_currency": _field(row, "currency") or "USD",
-                "tags": tags_json(tags),
-                **normalize_tags(tags, tag_mapping),
+                **_cloud_columns(row, amounts, tag_mapping),
                 "delivery_id": delivery_id or str(_field(row, "export_time") or "") or None,
                 "source_file": source,
                 "source_line": line,
@@ -180,6 +131,85 @@ def parse_rows(
     result = ParseResult(table, rejected + unstorable, input_rows)
     result.check_balance()
     return result
+
+
+@dataclass(frozen=True)
+class _Amounts:
+    """The values of a row that can be unreadable (raising ValueError and kin): a row with one is quarantined."""
+
+    period: date
+    start: datetime | None
+    end: datetime | None
+    tags: dict
+    net: Decimal
+    list_cost: Decimal
+    quantity: Decimal | None
+
+    @classmethod
+    def read(cls, row: Mapping[str, Any]) -> _Amounts:
+        missing = [name for name in REQUIRED if _field(row, name) in (None, "")]
+        if missing:
+            raise ValueError(f"missing required field {missing[0]}")
+        cost = _money(_field(row, "cost"))
+        credits = _array(_field(row, "credits"), "credits")
+        if not all(isinstance(credit, Mapping) for credit in credits):
+            raise ValueError("credits is not a list of records")
+        credit_total = sum((_money(credit.get("amount")) or Decimal(0) for credit in credits), Decimal(0))
+        invoice = str(_field(row, "invoice.month")).strip()
+        if len(invoice) != 6 or not invoice.isdigit():
+            raise ValueError(f"invoice.month is not YYYYMM: {invoice[:20]!r}")
+        period = date(int(invoice[:4]), int(invoice[4:6]), 1)
+        utc_naive(datetime(period.year, period.month, 1), "invoice.month")
+        start = _timestamp(_field(row, "usage_start_time"), "usage_start_time")
+        end = _timestamp(_field(row, "usage_end_time"), "usage_end_time")
+        tags = {
+            **_labels(_field(row, "project.labels"), "project.labels"),
+            **_labels(_field(row, "tags"), "tags"),
+            **_labels(_field(row, "labels"), "labels"),
+        }
+        at_list = _money(_field(row, "cost_at_list"))
+        quantity = _money(_field(row, "usage.amount_in_pricing_units"))
+        if cost is None:
+            raise ValueError("cost is empty")
+        net = to_money(cost + credit_total)
+        list_cost = to_money(at_list if at_list is not None else cost)
+        return cls(period, start, end, tags, net, list_cost, to_money(quantity))
+
+
+def _cloud_columns(row: Mapping[str, Any], amounts: _Amounts, tag_mapping: TagMapping | None) -> dict:
+    """The CLOUD_COST_SCHEMA columns of one readable row (all but the delivery and source columns)."""
+    cost_type = str(_field(row, "cost_type") or "regular").lower()
+    service = _field(row, "service.description")
+    period = amounts.period
+    return {
+        "provider_name": "Google Cloud",
+        "billing_account_id": str(_field(row, "billing_account_id")),
+        "sub_account_id": _field(row, "project.id") or None,
+        "sub_account_name": _field(row, "project.name") or None,
+        "billing_period_start": period,
+        "billing_period_end": _next_month(period),
+        "invoice_month": period.strftime("%Y-%m"),
+        "charge_period_start": amounts.start,
+        "charge_period_end": amounts.end,
+        "charge_category": _CHARGE_CATEGORY.get(cost_type, "Usage"),
+        "charge_class": "Correction" if cost_type == "adjustment" else None,
+        "charge_description": _field(row, "sku.description"),
+        "line_item_type": cost_type,
+        "service_name": service,
+        "service_category": service_category(service),
+        "resource_id": _field(row, "resource.global_name") or _field(row, "resource.name") or None,
+        "resource_name": _field(row, "resource.name") or None,
+        "region_id": _field(row, "location.region") or _field(row, "location.location") or None,
+        "sku_id": _field(row, "sku.id"),
+        "pricing_quantity": amounts.quantity,
+        "pricing_unit": _field(row, "usage.pricing_unit") or None,
+        "billed_cost": amounts.net,
+        "effective_cost": amounts.net,
+        "list_cost": amounts.list_cost,
+        "billing_currency": _field(row, "currency") or "USD",
+        "tags": tags_json(amounts.tags),
+        **normalize_tags(amounts.tags, tag_mapping),
+    }
 
 
 def _decoded(content: bytes, source: str) -> str:

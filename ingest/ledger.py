@@ -257,6 +257,95 @@ def _number_sql(column: str, kind: str, name: str, limit: int | None) -> tuple[s
     return value, checks
 
 
+class _Columns:
+    """SQL over one file's ledger columns: an absent field reads as a null VARCHAR."""
+
+    def __init__(self, column_types: dict[str, str]) -> None:
+        self.types = column_types
+
+    def present(self, name: str) -> bool:
+        return name in self.types
+
+    def col(self, name: str) -> str:
+        return sql_identifier(name) if name in self.types else "cast(null as varchar)"
+
+    def kind(self, name: str) -> str:
+        return self.types.get(name, "VARCHAR").upper()
+
+    def as_text(self, name: str) -> str:
+        return f"nullif(trim(cast({self.col(name)} as varchar)), '')"
+
+    def as_bool(self, name: str) -> str:
+        if self.kind(name) == "BOOLEAN":
+            return self.col(name)
+        return f"try_cast({self.as_text(name)} as boolean)"
+
+
+def _timestamp_sql(columns: _Columns) -> tuple[str, bool]:
+    """(naive UTC timestamp expression of `ts`, whether `ts` is read from text)."""
+    kind = columns.kind("ts")
+    if kind.startswith("TIMESTAMP WITH TIME ZONE") or kind == "TIMESTAMPTZ":
+        return f"cast({columns.col('ts')} as timestamp)", False  # the load runs with TimeZone = UTC
+    if kind.startswith("TIMESTAMP") or kind == "DATE":
+        return f"cast({columns.col('ts')} as timestamp)", False  # naive: taken as UTC
+    return f"cast(try_cast({columns.as_text('ts')} as timestamptz) as timestamp)", True
+
+
+def _client_cost_sql(columns: _Columns) -> str:
+    kind = columns.kind("total_cost_usd")
+    if kind in _NARROW_INTEGERS | _WIDE_INTEGERS | _FLOATS or kind.startswith("DECIMAL"):
+        return f"try_cast({columns.col('total_cost_usd')} as decimal(38, 9))"
+    return f"try_cast({columns.as_text('total_cost_usd')} as decimal(38, 9))"
+
+
+def _problem_checks(
+    columns: _Columns, typed: dict[str, str], numbers: dict[str, tuple[str, list]], *, ts_is_text: bool
+) -> list[tuple[str, str]]:
+    """[(condition, reason)] in the order the reasons are reported: the first that holds is the row's problem."""
+    checks: list[tuple[str, str]] = []
+    for name in REQUIRED_FIELDS:
+        if not columns.present(name):
+            checks.append(("true", f"missing required field {name}"))
+        elif columns.kind(name) != "VARCHAR":
+            checks.append((f"{columns.col(name)} is null", f"missing required field {name}"))
+        else:
+            checks.append((f"{columns.as_text(name)} is null", f"missing required field {name}"))
+    checks += [
+        (f"{typed['request_id']} is null", "request_id is not a UUID"),
+        (f"{typed['requested_at']} is null", "ts is not a timestamp"),
+    ]
+    if ts_is_text:
+        checks.append(
+            (
+                utc_offset_invalid_sql(f"trim(cast({columns.col('ts')} as varchar))"),
+                "ts has an impossible UTC offset (accepted: -14:00 to +14:00)",
+            )
+        )
+    checks.append(
+        (timestamp_out_of_range_sql(typed["requested_at"]), f"ts is outside the accepted range {TIMESTAMP_RANGE_TEXT}")
+    )
+    for name, (_, number_checks) in numbers.items():
+        if columns.present(name):
+            checks += number_checks
+    for name in ("is_batch", "cache_hit"):
+        if columns.present(name):
+            checks.append(
+                (f"{columns.as_text(name)} is not null and {typed[name]} is null", f"{name} is not true/false")
+            )
+    if columns.present("status"):
+        checks.append((f"{typed['status']} not in ('ok', 'error')", "status is not ok/error"))
+    if columns.present("total_cost_usd"):
+        given = (
+            columns.as_text("total_cost_usd")
+            if columns.kind("total_cost_usd") == "VARCHAR"
+            else columns.col("total_cost_usd")
+        )
+        checks.append(
+            (f"{given} is not null and {typed['client_cost_usd']} is null", "total_cost_usd (client) is not a decimal")
+        )
+    return checks
+
+
 def typed_select_sql(
     relation: str,
     column_types: dict[str, str],
@@ -271,91 +360,27 @@ def typed_select_sql(
     `column_types` maps the ledger fields present in the file to their DuckDB types (VARCHAR for text
     files); absent fields are null, so a missing required field is reported per row.
     """
-
-    def col(name: str) -> str:
-        return sql_identifier(name) if name in column_types else "cast(null as varchar)"
-
-    def kind(name: str) -> str:
-        return column_types.get(name, "VARCHAR").upper()
-
+    columns = _Columns(column_types)
     numbers = {
-        name: _number_sql(col(name), kind(name), name, MAX_TOKENS_PER_REQUEST if name in TOKEN_FIELDS else None)
+        name: _number_sql(
+            columns.col(name), columns.kind(name), name, MAX_TOKENS_PER_REQUEST if name in TOKEN_FIELDS else None
+        )
         for name in (*TOKEN_FIELDS, "duration_ms")
     }
-
-    def as_bool(name: str) -> str:
-        if kind(name) == "BOOLEAN":
-            return col(name)
-        return f"try_cast(nullif(trim(cast({col(name)} as varchar)), '') as boolean)"
-
-    def as_text(name: str) -> str:
-        return f"nullif(trim(cast({col(name)} as varchar)), '')"
-
-    ts_is_text = False
-    if kind("ts").startswith("TIMESTAMP WITH TIME ZONE") or kind("ts") == "TIMESTAMPTZ":
-        ts = f"cast({col('ts')} as timestamp)"  # the load runs with TimeZone = UTC
-    elif kind("ts").startswith("TIMESTAMP") or kind("ts") == "DATE":
-        ts = f"cast({col('ts')} as timestamp)"  # naive: taken as UTC
-    else:
-        ts_is_text = True
-        ts = f"cast(try_cast(nullif(trim(cast({col('ts')} as varchar)), '') as timestamptz) as timestamp)"
-    numeric_cost = kind("total_cost_usd") in _NARROW_INTEGERS | _WIDE_INTEGERS | _FLOATS or kind(
-        "total_cost_usd"
-    ).startswith("DECIMAL")
-    client_cost = (
-        f"try_cast({col('total_cost_usd')} as decimal(38, 9))"
-        if numeric_cost
-        else f"try_cast(nullif(trim(cast({col('total_cost_usd')} as varchar)), '') as decimal(38, 9))"
-    )
-
+    ts, ts_is_text = _timestamp_sql(columns)
     typed = {
-        "request_id": f"try_cast(trim(cast({col('request_id')} as varchar)) as uuid)",
+        "request_id": f"try_cast(trim(cast({columns.col('request_id')} as varchar)) as uuid)",
         "requested_at": ts,
-        **{name: as_text(name) for name in _TEXT_FIELDS},
+        **{name: columns.as_text(name) for name in _TEXT_FIELDS},
         **{name: value for name, (value, _) in numbers.items()},
-        "is_batch": as_bool("is_batch"),
-        "cache_hit": as_bool("cache_hit"),
-        "status": f"lower({as_text('status')})",
+        "is_batch": columns.as_bool("is_batch"),
+        "cache_hit": columns.as_bool("cache_hit"),
+        "status": f"lower({columns.as_text('status')})",
         # the provider tier the request ran in (a card entry of its own); missing = the default tier
-        "service_tier": f"coalesce(lower({as_text('service_tier')}), 'default')",
-        "client_cost_usd": client_cost,
+        "service_tier": f"coalesce(lower({columns.as_text('service_tier')}), 'default')",
+        "client_cost_usd": _client_cost_sql(columns),
     }
-    checks: list[tuple[str, str]] = []
-    for name in REQUIRED_FIELDS:
-        missing = (
-            f"{col(name)} is null" if name in column_types and kind(name) != "VARCHAR" else f"{as_text(name)} is null"
-        )
-        checks.append((missing if name in column_types else "true", f"missing required field {name}"))
-    checks += [
-        (f"{typed['request_id']} is null", "request_id is not a UUID"),
-        (f"{typed['requested_at']} is null", "ts is not a timestamp"),
-    ]
-    if ts_is_text:
-        checks.append(
-            (
-                utc_offset_invalid_sql(f"trim(cast({col('ts')} as varchar))"),
-                "ts has an impossible UTC offset (accepted: -14:00 to +14:00)",
-            )
-        )
-    checks.append(
-        (timestamp_out_of_range_sql(typed["requested_at"]), f"ts is outside the accepted range {TIMESTAMP_RANGE_TEXT}")
-    )
-    for name, (_, number_checks) in numbers.items():
-        if name in column_types:
-            checks += number_checks
-    for name in ("is_batch", "cache_hit"):
-        if name in column_types:
-            checks.append((f"{as_text(name)} is not null and {typed[name]} is null", f"{name} is not true/false"))
-    if "status" in column_types:
-        checks.append((f"{typed['status']} not in ('ok', 'error')", "status is not ok/error"))
-    if "total_cost_usd" in column_types:
-        checks.append(
-            (
-                f"{as_text('total_cost_usd') if kind('total_cost_usd') == 'VARCHAR' else col('total_cost_usd')}"
-                f" is not null and {client_cost} is null",
-                "total_cost_usd (client) is not a decimal",
-            )
-        )
+    checks = _problem_checks(columns, typed, numbers, ts_is_text=ts_is_text)
     problem = (
         "case\n" + "\n".join(f"        when {cond} then {sql_literal(reason)}" for cond, reason in checks) + "\n    end"
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -70,21 +71,35 @@ _LINES = {
 }
 
 
-def generate(landing: Path, world: World, rng: random.Random) -> None:
-    rows: list[dict] = []
-    start = datetime(world.start_date.year, world.start_date.month, 1)
-    period_end = (start + timedelta(days=32)).replace(day=1)
-    payer = world.aws_accounts["platform"]
+_MONEY_COLUMNS = (
+    "line_item_usage_amount",
+    "line_item_unblended_cost",
+    "pricing_public_on_demand_cost",
+    "savings_plan_savings_plan_effective_cost",
+    "savings_plan_total_commitment_to_date",
+    "savings_plan_used_commitment",
+)
+_TEN_DIGITS = Decimal("0.0000000001")
 
-    def line(day, account, line_type, usage_type, product, code, amount, cost, tags, **extra):
+
+@dataclass
+class _Bill:
+    """The month's CUR rows as they are added, one `line` call a line item."""
+
+    start: datetime
+    period_end: datetime
+    payer: str
+    rows: list[dict] = field(default_factory=list)
+
+    def line(self, day, account, line_type, usage_type, product, code, amount, cost, tags, **extra) -> None:
         usage_start = datetime(day.year, day.month, day.day)
-        rows.append(
+        self.rows.append(
             {
-                "identity_line_item_id": f"li-{len(rows):06d}",
+                "identity_line_item_id": f"li-{len(self.rows):06d}",
                 "identity_time_interval": f"{usage_start:%Y-%m-%dT%H:%M:%SZ}/{usage_start + timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}",
-                "bill_billing_period_start_date": start,
-                "bill_billing_period_end_date": period_end,
-                "bill_payer_account_id": payer,
+                "bill_billing_period_start_date": self.start,
+                "bill_billing_period_end_date": self.period_end,
+                "bill_payer_account_id": self.payer,
                 "line_item_usage_account_id": account,
                 "line_item_line_item_type": line_type,
                 "line_item_usage_start_date": usage_start,
@@ -106,49 +121,60 @@ def generate(landing: Path, world: World, rng: random.Random) -> None:
             }
         )
 
+
+def _savings_plan_lines(bill: _Bill, day, account, usage_type, product, code, amount, cost, tags) -> None:
+    """Hours covered by a Compute Savings Plan at 40% off: the covered usage, its negation and the plan's fee."""
+    effective = (cost * Decimal("0.6")).quantize(_TEN_DIGITS)
+    bill.line(
+        day,
+        account,
+        "SavingsPlanCoveredUsage",
+        usage_type,
+        product,
+        code,
+        amount,
+        cost,
+        tags,
+        sp_effective=effective,
+        public=cost,
+    )
+    bill.line(day, account, "SavingsPlanNegation", usage_type, product, code, amount, -cost, tags)
+    bill.line(
+        day,
+        account,
+        "SavingsPlanRecurringFee",
+        "ComputeSP:1yrNoUpfront",
+        "Savings Plans for AWS Compute usage",
+        "ComputeSavingsPlans",
+        Decimal(24),
+        effective + Decimal("12.00"),
+        [],
+        sp_commitment=effective + Decimal("12.00"),
+        sp_used=effective,
+    )
+
+
+def _daily_lines(bill: _Bill, world: World, rng: random.Random) -> None:
     for day in world.dates:
         for team, entries in sorted(_LINES.items()):
             account = world.aws_accounts[team]
             for usage_type, product, code, rate, (low, high), feature in entries:
                 amount = Decimal(rng.randint(low, high))
-                cost = (amount * rate).quantize(Decimal("0.0000000001"))
+                cost = (amount * rate).quantize(_TEN_DIGITS)
                 tags = [("user:team", team), ("user:feature", feature), ("user:environment", "prod")]
                 if team == "growth" and day.day % 4 == 0:
                     tags = []  # someone's untagged bucket
-                if team == "platform":  # p5 hours covered by a Compute Savings Plan at 40% off
-                    effective = (cost * Decimal("0.6")).quantize(Decimal("0.0000000001"))
-                    line(
-                        day,
-                        account,
-                        "SavingsPlanCoveredUsage",
-                        usage_type,
-                        product,
-                        code,
-                        amount,
-                        cost,
-                        tags,
-                        sp_effective=effective,
-                        public=cost,
-                    )
-                    line(day, account, "SavingsPlanNegation", usage_type, product, code, amount, -cost, tags)
-                    line(
-                        day,
-                        account,
-                        "SavingsPlanRecurringFee",
-                        "ComputeSP:1yrNoUpfront",
-                        "Savings Plans for AWS Compute usage",
-                        "ComputeSavingsPlans",
-                        Decimal(24),
-                        effective + Decimal("12.00"),
-                        [],
-                        sp_commitment=effective + Decimal("12.00"),
-                        sp_used=effective,
-                    )
+                if team == "platform":  # p5 hours covered by a Compute Savings Plan
+                    _savings_plan_lines(bill, day, account, usage_type, product, code, amount, cost, tags)
                 else:
-                    line(day, account, "Usage", usage_type, product, code, amount, cost, tags)
+                    bill.line(day, account, "Usage", usage_type, product, code, amount, cost, tags)
+
+
+def _month_end_lines(bill: _Bill, world: World) -> None:
+    """Tax on the payer account and a credit to the search team, on the month's last day."""
     last = world.dates[-1]
-    line(last, payer, "Tax", "Tax", "Tax", "AWSTax", Decimal(1), Decimal("312.44"), [])
-    line(
+    bill.line(last, bill.payer, "Tax", "Tax", "Tax", "AWSTax", Decimal(1), Decimal("312.44"), [])
+    bill.line(
         last,
         world.aws_accounts["search"],
         "Credit",
@@ -159,47 +185,47 @@ def generate(landing: Path, world: World, rng: random.Random) -> None:
         Decimal("-150.00"),
         [("user:team", "search")],
     )
-    schema = pa.schema(
-        [
-            (
-                name,
-                MONEY
-                if name
-                in (
-                    "line_item_usage_amount",
-                    "line_item_unblended_cost",
-                    "pricing_public_on_demand_cost",
-                    "savings_plan_savings_plan_effective_cost",
-                    "savings_plan_total_commitment_to_date",
-                    "savings_plan_used_commitment",
-                )
-                else pa.timestamp("us")
-                if name.endswith(("_date",)) and not name.startswith("identity")
-                else pa.map_(pa.string(), pa.string())
-                if name == "resource_tags"
-                else pa.string(),
-            )
-            for name in rows[0]
-        ]
-    )
-    period = f"{start:%Y-%m}"
+
+
+def _column_type(name: str) -> pa.DataType:
+    if name in _MONEY_COLUMNS:
+        return MONEY
+    if name.endswith("_date") and not name.startswith("identity"):
+        return pa.timestamp("us")
+    if name == "resource_tags":
+        return pa.map_(pa.string(), pa.string())
+    return pa.string()
+
+
+def _write_delivery(landing: Path, bill: _Bill) -> None:
+    """The Parquet data file and the manifest at the Data Exports key layout."""
+    schema = pa.schema([(name, _column_type(name)) for name in bill.rows[0]])
+    period = f"{bill.start:%Y-%m}"
     data = landing / "aws_cur" / EXPORT / "data" / f"BILLING_PERIOD={period}"
     metadata = landing / "aws_cur" / EXPORT / "metadata" / f"BILLING_PERIOD={period}"
     data.mkdir(parents=True, exist_ok=True)
     metadata.mkdir(parents=True, exist_ok=True)
     name = f"{EXPORT}-00001.snappy.parquet"
-    pq.write_table(pa.Table.from_pylist(rows, schema=schema), data / name)
+    pq.write_table(pa.Table.from_pylist(bill.rows, schema=schema), data / name)
     (metadata / f"{EXPORT}-Manifest.json").write_text(
         json.dumps(
             {
                 "executionId": f"exec-{period}-0001",
                 "exportName": EXPORT,
                 "billingPeriod": {
-                    "start": f"{start:%Y-%m-%d}T00:00:00.000Z",
-                    "end": f"{period_end:%Y-%m-%d}T00:00:00.000Z",
+                    "start": f"{bill.start:%Y-%m-%d}T00:00:00.000Z",
+                    "end": f"{bill.period_end:%Y-%m-%d}T00:00:00.000Z",
                 },
                 "dataFiles": [f"s3://demo-cur-bucket/cur/{EXPORT}/data/BILLING_PERIOD={period}/{name}"],
             },
             indent=1,
         )
     )
+
+
+def generate(landing: Path, world: World, rng: random.Random) -> None:
+    start = datetime(world.start_date.year, world.start_date.month, 1)
+    bill = _Bill(start, (start + timedelta(days=32)).replace(day=1), world.aws_accounts["platform"])
+    _daily_lines(bill, world, rng)
+    _month_end_lines(bill, world)
+    _write_delivery(landing, bill)

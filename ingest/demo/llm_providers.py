@@ -82,108 +82,98 @@ def _write_pages(folder: Path, buckets: list[dict], envelope: dict) -> None:
         (folder / f"page_{number:03d}.json").write_text(json.dumps(body, indent=1))
 
 
-def generate(landing: Path, world: World, rng: random.Random) -> None:
-    usage = daily_usage(world)
+def _openai_usage(model: str, is_batch: bool, bucket: dict[str, int]) -> dict:
+    return {
+        "object": "organization.usage.completions.result",
+        "input_tokens": bucket["input"],
+        "input_cached_tokens": bucket["cached"],
+        "output_tokens": bucket["output"],
+        "num_model_requests": bucket["requests"],
+        "project_id": "proj_demo",
+        "user_id": None,
+        "api_key_id": None,
+        "model": REPORTED_ID[model],
+        "batch": is_batch,
+        "service_tier": "default",
+    }
+
+
+def _openai_cost(model: str, is_batch: bool, cost: Decimal) -> dict:
+    return {
+        "object": "organization.costs.result",
+        "amount": {"value": float(cost), "currency": "usd"},  # the API's JSON number, as OpenAI sends it
+        "line_item": f"{REPORTED_ID[model]}, {'batch' if is_batch else 'standard'}",
+        "project_id": "proj_demo",
+        "api_key_id": None,
+        "quantity": None,
+        "quantity_unit": None,
+    }
+
+
+def _anthropic_usage(model: str, is_batch: bool, bucket: dict[str, int]) -> dict:
+    return {
+        "uncached_input_tokens": bucket["input"],
+        "cache_read_input_tokens": bucket["cached"],
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": bucket["cache_write"],
+            "ephemeral_1h_input_tokens": 0,
+        },
+        "output_tokens": bucket["output"],
+        "server_tool_use": {"web_search_requests": 0},
+        "api_key_id": None,
+        "workspace_id": "wrkspc_demo",
+        "model": REPORTED_ID[model],
+        "service_tier": "batch" if is_batch else "standard",
+        "context_window": "0-200k",
+    }
+
+
+def _anthropic_cost(model: str, is_batch: bool, cost: Decimal) -> dict:
+    return {
+        "currency": "USD",
+        "amount": str(cost * 100),  # cents, as a decimal string
+        "workspace_id": "wrkspc_demo",
+        "description": f"{model} usage",
+        "cost_type": "tokens",
+        "context_window": "0-200k",
+        "model": REPORTED_ID[model],
+        "service_tier": "batch" if is_batch else "standard",
+        "token_type": None,
+    }
+
+
+def _bucket_times(provider: str, start: datetime, end: datetime) -> dict:
+    if provider == "openai":
+        return {"object": "bucket", "start_time": int(start.timestamp()), "end_time": int(end.timestamp())}
+    return {"starting_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "ending_at": end.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+# provider -> (usage result, cost result, usage folder, cost folder, page envelope)
+_REPORTS = {
+    "openai": (_openai_usage, _openai_cost, "usage_completions", "costs", {"object": "page"}),
+    "anthropic": (_anthropic_usage, _anthropic_cost, "usage_messages", "cost_report", {}),
+}
+
+
+def _entries_by_day(world: World) -> dict[tuple, list]:
+    """(provider, day) -> [(model, is_batch, token bucket, list-price cost)], ordered by model and batch."""
     by_day: dict[tuple, list] = defaultdict(list)
     for (day, provider, model, is_batch), bucket in sorted(
-        usage.items(), key=lambda item: (item[0][0], item[0][2], item[0][3])
+        daily_usage(world).items(), key=lambda item: (item[0][0], item[0][2], item[0][3])
     ):
         by_day[(provider, day)].append((model, is_batch, bucket, _list_price(day, model, is_batch, bucket)))
-    for provider in ("openai", "anthropic"):
+    return by_day
+
+
+def generate(landing: Path, world: World, rng: random.Random) -> None:
+    by_day = _entries_by_day(world)
+    for provider, (usage_result, cost_result, usage_folder, cost_folder, envelope) in _REPORTS.items():
         usage_buckets, cost_buckets = [], []
         for day in world.dates:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            end = start + timedelta(days=1)
+            times = _bucket_times(provider, start, start + timedelta(days=1))
             entries = by_day.get((provider, day), [])
-            if provider == "openai":
-                times = {"object": "bucket", "start_time": int(start.timestamp()), "end_time": int(end.timestamp())}
-                usage_buckets.append(
-                    {
-                        **times,
-                        "results": [
-                            {
-                                "object": "organization.usage.completions.result",
-                                "input_tokens": b["input"],
-                                "input_cached_tokens": b["cached"],
-                                "output_tokens": b["output"],
-                                "num_model_requests": b["requests"],
-                                "project_id": "proj_demo",
-                                "user_id": None,
-                                "api_key_id": None,
-                                "model": REPORTED_ID[model],
-                                "batch": is_batch,
-                                "service_tier": "default",
-                            }
-                            for model, is_batch, b, _ in entries
-                        ],
-                    }
-                )
-                cost_buckets.append(
-                    {
-                        **times,
-                        "results": [
-                            {
-                                "object": "organization.costs.result",
-                                "amount": {"value": float(cost), "currency": "usd"},
-                                "line_item": f"{REPORTED_ID[model]}, {'batch' if is_batch else 'standard'}",
-                                "project_id": "proj_demo",
-                                "api_key_id": None,
-                                "quantity": None,
-                                "quantity_unit": None,
-                            }
-                            for model, is_batch, _, cost in entries
-                        ],
-                    }
-                )
-            else:
-                times = {
-                    "starting_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "ending_at": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                }
-                usage_buckets.append(
-                    {
-                        **times,
-                        "results": [
-                            {
-                                "uncached_input_tokens": b["input"],
-                                "cache_read_input_tokens": b["cached"],
-                                "cache_creation": {
-                                    "ephemeral_5m_input_tokens": b["cache_write"],
-                                    "ephemeral_1h_input_tokens": 0,
-                                },
-                                "output_tokens": b["output"],
-                                "server_tool_use": {"web_search_requests": 0},
-                                "api_key_id": None,
-                                "workspace_id": "wrkspc_demo",
-                                "model": REPORTED_ID[model],
-                                "service_tier": "batch" if is_batch else "standard",
-                                "context_window": "0-200k",
-                            }
-                            for model, is_batch, b, _ in entries
-                        ],
-                    }
-                )
-                cost_buckets.append(
-                    {
-                        **times,
-                        "results": [
-                            {
-                                "currency": "USD",
-                                "amount": str(cost * 100),
-                                "workspace_id": "wrkspc_demo",
-                                "description": f"{model} usage",
-                                "cost_type": "tokens",
-                                "context_window": "0-200k",
-                                "model": REPORTED_ID[model],
-                                "service_tier": "batch" if is_batch else "standard",
-                                "token_type": None,
-                            }
-                            for model, is_batch, _, cost in entries
-                        ],
-                    }
-                )
-        envelope = {"object": "page"} if provider == "openai" else {}
-        usage_folder = "usage_completions" if provider == "openai" else "usage_messages"
-        cost_folder = "costs" if provider == "openai" else "cost_report"
+            usage_buckets.append({**times, "results": [usage_result(m, batch, b) for m, batch, b, _ in entries]})
+            cost_buckets.append({**times, "results": [cost_result(m, batch, cost) for m, batch, _, cost in entries]})
         _write_pages(landing / provider / usage_folder, usage_buckets, envelope)
         _write_pages(landing / provider / cost_folder, cost_buckets, envelope)

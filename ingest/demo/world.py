@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,75 @@ class World:
 
     def features_of(self, team: str) -> list[Feature]:
         return [feature for feature in self.features if feature.team == team]
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One in-house training run: a Kubeflow run whose pod the DCGM exporter scrapes."""
+
+    display_name: str
+    model_version: str
+    team: str
+    job_type: str | None  # explicit label, else the name rules decide
+    instance_type: str
+    capacity_type: str
+    gpus: int
+    start: datetime
+    hours: int
+    node: str
+    exported_labels: bool  # DCGM scraped through Prometheus: exported_pod / exported_namespace
+
+
+def training_runs() -> list[TrainingRun]:
+    """The runs that trained `World.trained_models`, in Sept/Oct 2026."""
+    return [
+        TrainingRun(
+            "support-ranker-v3-train",
+            "support-ranker-v3",
+            "support",
+            None,
+            "p4d.24xlarge",
+            "spot",
+            8,
+            datetime(2026, 9, 18, 2, 0, tzinfo=UTC),
+            3,
+            "ip-10-8-1-17.ec2.internal",
+            False,
+        ),
+        TrainingRun(
+            "support-ranker-v3-lora-finetune",
+            "support-ranker-v3",
+            "support",
+            None,
+            "g5.12xlarge",
+            "on-demand",
+            4,
+            datetime(2026, 9, 25, 9, 0, tzinfo=UTC),
+            2,
+            "ip-10-8-2-41.ec2.internal",
+            True,
+        ),
+        TrainingRun(
+            "search-embedder-v2-pretrain",
+            "search-embedder-v2",
+            "search",
+            "training",
+            "p5.48xlarge",
+            "on-demand",
+            8,
+            datetime(2026, 10, 3, 20, 0, tzinfo=UTC),
+            4,
+            "ip-10-8-3-5.ec2.internal",
+            False,
+        ),
+    ]
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since the epoch, as Spark event logs and Prometheus samples write time."""
+    return int(moment.timestamp() * 1000)
+
+
+def rfc3339(moment: datetime) -> str:
+    """Seconds-precision UTC RFC 3339, as the Kubernetes and Kubeflow APIs write time."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from ingest.demo import gpu_jobs as demo_gpu
+from ingest.demo import spark as demo_spark
 from ingest.demo.world import World
 from pipelines.assets.gpu_jobs import (
     TELEMETRY_SOURCES,
@@ -53,7 +54,7 @@ def landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing"
     demo_gpu.generate(folder, World(), random.Random(5))
     # the telemetry files too, even while a parser module is missing (the demo then leaves them out)
-    demo_gpu.write_spark(folder, World(), random.Random(6))
+    demo_spark.write_spark(folder, World(), random.Random(6))
     demo_gpu.write_kubeflow_and_dcgm(folder, random.Random(7))
     return folder
 

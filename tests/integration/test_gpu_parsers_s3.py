@@ -15,6 +15,7 @@ import pytest
 
 from ingest import dcgm, kubeflow, spark_eventlog
 from ingest.demo import gpu_jobs as demo_gpu
+from ingest.demo import spark as demo_spark
 from ingest.demo.world import World
 from ingest.storage import LocalStore, S3Store
 from pipelines.assets.gpu_jobs import gpu_dcgm, gpu_kubeflow, gpu_spark
@@ -29,7 +30,7 @@ PARSERS = {"spark": spark_eventlog, "kubeflow": kubeflow, "dcgm": dcgm}
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing"
-    demo_gpu.write_spark(folder, World(), random.Random(3))
+    demo_spark.write_spark(folder, World(), random.Random(3))
     demo_gpu.write_kubeflow_and_dcgm(folder, random.Random(4))
     if (SAMPLES_DIR / "spark").is_dir():  # real logs too: a rolling directory and a corrupted zstd log
         shutil.copytree(SAMPLES_DIR / "spark" / "eventlog_v2_local-1623876083964", folder / "spark" / "eventlog_v2_x")

@@ -14,6 +14,7 @@ from ingest.demo import bedrock as demo_bedrock
 from ingest.demo import gpu_jobs as demo_gpu
 from ingest.demo import llm_providers as demo_llm_providers
 from ingest.demo import outcomes as demo_outcomes
+from ingest.demo import spark as demo_spark
 from ingest.demo.world import World
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.gpu_jobs import gpu_dcgm, gpu_kubeflow, gpu_model_registry, gpu_spark
@@ -69,7 +70,7 @@ def test_missing_landing_leaves_every_table_and_an_empty_folder_empties_it(tmp_p
     landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
     world = World(days=3)
     demo_gpu.generate(landing, world, random.Random(5))
-    demo_gpu.write_spark(landing, world, random.Random(6))
+    demo_spark.write_spark(landing, world, random.Random(6))
     demo_gpu.write_kubeflow_and_dcgm(landing, random.Random(7))
     demo_azure_openai.generate(landing, world, random.Random(8))
     demo_bedrock.generate(landing, world, random.Random(9))

@@ -136,6 +136,19 @@ def test_gcp_json_export_with_nested_records_and_labels():
     assert (row["team"], row["feature"], row["service_category"]) == ("platform", "eval", "AI and Machine Learning")
 
 
+def test_gcp_unreadable_credits_reason_is_the_same_on_every_run():
+    # `[CUD]` is neither JSON nor a Python literal: the quarantine reason must not carry a memory address
+    # (Python's own message names an `ast.Name object at 0x...`), or re-running changes the quarantine table
+    content = (
+        b"billing_account_id,cost,usage_start_time,invoice.month,credits\nA,1.00,2026-10-01T00:00:00Z,202610,[CUD]\n"
+    )
+    result = parse_export_file(content, "gcp/credits.csv")
+    assert result.table.num_rows == 0
+    [rejected] = result.rejected
+    assert rejected.line == 2
+    assert rejected.reason == "unreadable row: credits: expected a list of records (JSON or a Python literal): '[CUD]'"
+
+
 def test_gcp_csv_missing_invoice_month_is_a_clear_error():
     with pytest.raises(SourceFormatError, match="missing required column 'invoice.month'"):
         parse_export_file(b"billing_account_id,cost,usage_start_time\nA,1,2026-10-01\n", "gcp/bad.csv")
