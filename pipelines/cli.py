@@ -176,7 +176,7 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
         + (f"; warnings: {', '.join(warnings)}" if warnings else "")
     )
     if progress.failures:
-        print("\n".join(cause_block(progress.failures, log_path)), flush=True)
+        print("\n".join(cause_block(progress.failures, log_path, progress.not_run())), flush=True)
     return result.success and not failed_checks
 
 

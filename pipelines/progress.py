@@ -45,12 +45,21 @@ class StepProgress:
     """Receives the run's events (a Dagster instance event listener) and writes the progress lines to `out`."""
 
     out: TextIO
-    total_steps: int
+    steps: list[str]
     live: bool
     started_at: dict[str, float] = field(default_factory=dict)
     finished: int = 0
     failures: dict[str, str] = field(default_factory=dict)
+    ended: list[str] = field(default_factory=list)
     _status_shown: bool = False
+
+    @property
+    def total_steps(self) -> int:
+        return len(self.steps)
+
+    def not_run(self) -> list[str]:
+        """Steps that never ran: Dagster skips everything downstream of a failed step."""
+        return [step for step in self.steps if step not in self.ended and step not in self.started_at]
 
     def _line(self, text: str) -> None:
         if self._status_shown:
@@ -80,14 +89,12 @@ class StepProgress:
                 self._line(f"started  {step}")
         elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
             seconds = time.monotonic() - self.started_at.pop(step, time.monotonic())
+            self.ended.append(step)
             self.finished += 1
             outcome = "done    " if kind == "STEP_SUCCESS" else "FAILED  "
             self._line(f"{outcome} {step} in {seconds:.0f} s ({self.finished}/{self.total_steps})")
             if kind == "STEP_FAILURE":
                 self.failures[step] = failure_cause(event.step_failure_data.error)
-        elif kind == "STEP_SKIPPED":
-            self.finished += 1
-            self._line(f"skipped  {step}: an upstream step failed ({self.finished}/{self.total_steps})")
         self._status()
 
     def close(self) -> None:
@@ -97,8 +104,9 @@ class StepProgress:
             self._status_shown = False
 
 
-def cause_block(failures: Mapping[str, str], log_path: Path | None) -> list[str]:
-    """The run's last lines when steps failed: each failed step with its cause, then where the full log is."""
+def cause_block(failures: Mapping[str, str], log_path: Path | None, not_run: list[str] | None = None) -> list[str]:
+    """The run's last lines when steps failed: each failed step with its cause, the steps that could not run
+    because of them, then where the full log is."""
     lines = ["Why the run failed:"]
     for step, cause in failures.items():
         cause_lines = cause.splitlines() or ["(no message)"]
@@ -108,6 +116,8 @@ def cause_block(failures: Mapping[str, str], log_path: Path | None) -> list[str]
         lines.extend(f"      {line}" for line in cause_lines[1:])
         if cause.startswith(_DBT_WRAPPER):
             lines.append("      (dbt's own error lines are in the run log)")
+    if not_run:
+        lines.append(f"Not run (they depend on a failed step): {', '.join(not_run)}")
     if log_path is not None:
         lines.append(f"Full log: {log_path}")
     return lines
@@ -148,7 +158,8 @@ def execute_with_progress(
     """Run `job.execute_in_process` with a progress line per step on `out`; everything else goes to `log_path`
     (None: everything stays on screen, for --debug). Returns the result and the progress (with the failures)."""
     run_id = str(uuid.uuid4())
-    progress = StepProgress(out=out, total_steps=len(job.graph.nodes), live=out.isatty())
+    steps = sorted(node.name for node in job.graph.nodes)  # one step per node: asset jobs have no dynamic outputs
+    progress = StepProgress(out=out, steps=steps, live=out.isatty())
     instance.add_event_listener(run_id, progress)
     quiet = _quiet_to(log_path) if log_path is not None else contextlib.nullcontext()
     try:

@@ -61,8 +61,14 @@ def test_a_bad_rate_card_ends_the_output_with_its_cause(tmp_path):
         " expected a non-negative price, got '-2.50'"
     )
     assert progress.failures == {"llm_rate_cards": expected}
-    block = cause_block(progress.failures, log)
-    assert block == ["Why the run failed:", f"  llm_rate_cards: {expected}", f"Full log: {log}"]
+    assert progress.not_run() == ["ledger__requests"]
+    block = cause_block(progress.failures, log, progress.not_run())
+    assert block == [
+        "Why the run failed:",
+        f"  llm_rate_cards: {expected}",
+        "Not run (they depend on a failed step): ledger__requests",
+        f"Full log: {log}",
+    ]
 
     lines = out.getvalue().splitlines()
     # one line when each step starts and one when it ends (the downstream step never starts), nothing else
