@@ -2,7 +2,7 @@
 
 finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
 finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
-finops export showback --month YYYY-MM [--out FILE]
+finops export showback --month YYYY-MM [--out FILE] [--excel]
 finops close --month YYYY-MM [--note TEXT]    freeze a month (fct_costs, showback); later changes post as adjustments
 finops reopen --month YYYY-MM [--note TEXT]   unfreeze it (the next run recomputes it)
 
@@ -278,7 +278,8 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     from warehouse.lock import warehouse_lock
 
     settings = Settings.resolve(warehouse_path=args.warehouse)
-    out = Path(args.out) if args.out else settings.exports_dir / f"showback_{args.month}.csv"
+    default_name = f"showback_{args.month}.excel.csv" if args.excel else f"showback_{args.month}.csv"
+    out = Path(args.out) if args.out else settings.exports_dir / default_name
     if not settings.warehouse_path.exists():
         print(
             f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first",
@@ -291,7 +292,7 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
             warehouse_lock(settings.warehouse_path, exclusive=False, purpose="finops export"),
             connect(settings.warehouse_path, read_only=True) as con,
         ):
-            export = export_showback(con, args.month, out)
+            export = export_showback(con, args.month, out, excel=args.excel)
     except (ExportError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -365,6 +366,12 @@ def build_parser() -> argparse.ArgumentParser:
     showback.add_argument("--month", required=True, help="YYYY-MM")
     showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
     showback.add_argument("--warehouse", help="DuckDB file")
+    showback.add_argument(
+        "--excel",
+        action="store_true",
+        help="UTF-8 with a byte-order mark, so Excel on Windows shows non-ASCII tags right"
+        " (default file warehouse/exports/showback_YYYY-MM.excel.csv)",
+    )
     for name, helptext in (
         ("close", "close a month: freeze its costs and showback; later changes post as adjustments"),
         ("reopen", "reopen a closed month"),
