@@ -158,6 +158,8 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
+            # one DAGSTER_HOME may hold runs of several warehouses: say which one each run wrote
+            "finops/warehouse": str(settings.warehouse_path),
         },
         raise_on_error=False,
         # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
