@@ -15,16 +15,15 @@ from ingest.provider_usage import (
     openai_usage_rows,
     usage_table,
 )
-from tests.conftest import sample
 
 
-def _page(*parts):
-    path = sample(*parts)
+def _page(root, *parts):
+    path = root.joinpath(*parts)
     return load_page(path.read_bytes(), str(path)), str(path)
 
 
-def test_openai_completions_cached_tokens_are_inside_input_tokens():
-    page, source = _page("openai", "usage_completions_response_example.json")
+def test_openai_completions_cached_tokens_are_inside_input_tokens(samples_root):
+    page, source = _page(samples_root, "openai", "usage_completions_response_example.json")
     (row,) = usage_table(openai_usage_rows(page, source)).to_pylist()
     # input_tokens 1000 = 500 uncached + 400 cached + 100 cache-write
     assert (row["input_uncached_tokens"], row["input_cached_tokens"], row["cache_write_tokens"]) == (500, 400, 100)
@@ -33,30 +32,30 @@ def test_openai_completions_cached_tokens_are_inside_input_tokens():
     assert page["has_more"] is True and page["next_page"] == "page_AAAAAGdGxdEiJdKOAAAAAGcqsYA="
 
 
-def test_openai_other_usage_endpoints_parse_leniently():
-    page, source = _page("openai", "usage_embeddings_response_example.json")
+def test_openai_other_usage_endpoints_parse_leniently(samples_root):
+    page, source = _page(samples_root, "openai", "usage_embeddings_response_example.json")
     (row,) = openai_usage_rows(page, source, endpoint="embeddings")
     assert (row["input_uncached_tokens"], row["requests"], row["endpoint"]) == (16, 2, "embeddings")
-    page, source = _page("openai", "usage_images_response_example.json")
+    page, source = _page(samples_root, "openai", "usage_images_response_example.json")
     rows = openai_usage_rows(page, source, endpoint="images")
     assert rows and all(row["extra"] for row in rows)
 
 
-def test_openai_costs_amount_is_exact():
-    page, source = _page("openai", "costs_response_example.json")
+def test_openai_costs_amount_is_exact(samples_root):
+    page, source = _page(samples_root, "openai", "costs_response_example.json")
     (row,) = cost_table(openai_cost_rows(page, source)).to_pylist()
     assert row["amount_usd"] == Decimal("0.06") and row["currency"] == "USD"
 
 
-def test_anthropic_usage_sums_both_cache_creation_kinds():
-    page, source = _page("anthropic", "usage_report_messages_response_example.json")
+def test_anthropic_usage_sums_both_cache_creation_kinds(samples_root):
+    page, source = _page(samples_root, "anthropic", "usage_report_messages_response_example.json")
     (row,) = usage_table(anthropic_usage_rows(page, source)).to_pylist()
     assert (row["input_uncached_tokens"], row["input_cached_tokens"], row["cache_write_tokens"]) == (123, 123, 246)
     assert (row["model"], row["project_id"]) == ("claude-sonnet-4-20250514", "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ")
 
 
-def test_anthropic_cost_amount_is_cents():
-    page, source = _page("anthropic", "cost_report_response_example.json")
+def test_anthropic_cost_amount_is_cents(samples_root):
+    page, source = _page(samples_root, "anthropic", "cost_report_response_example.json")
     (row,) = cost_table(anthropic_cost_rows(page, source)).to_pylist()
     assert row["amount_usd"] == Decimal("1.2378912")  # "123.78912" cents
 
