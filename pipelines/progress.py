@@ -8,6 +8,8 @@ On a terminal the step being run is a live status line; in a log (not a TTY) eac
 from __future__ import annotations
 
 import contextlib
+import re
+import shutil
 import time
 import uuid
 import warnings
@@ -73,7 +75,9 @@ class StepProgress:
             return
         now = time.monotonic()
         running = ", ".join(f"{step} {now - at:.0f} s" for step, at in sorted(self.started_at.items()))
-        self.out.write(f"\r\x1b[2K  running {running}  ({self.finished}/{self.total_steps} steps done)")
+        status = f"  running {running}  ({self.finished}/{self.total_steps} steps done)"
+        width = shutil.get_terminal_size().columns - 1  # a wrapped status line could not be cleared in place
+        self.out.write("\r\x1b[2K" + (status if len(status) <= width else status[: max(width - 3, 0)] + "..."))
         self.out.flush()
         self._status_shown = True
 
@@ -104,6 +108,26 @@ class StepProgress:
             self._status_shown = False
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_LOG_PREFIX = re.compile(r"^(\x1b\[0m)?\d\d:\d\d:\d\d\s+")
+
+
+def dbt_error_lines(log_text: str) -> list[str]:
+    """dbt's own summary of what failed, from the run log: the lines after its last 'Completed with N error(s)'
+    up to 'Done.' (e.g. 'Database Error in model fct_costs (models/marts/fct_costs.sql)' and the error)."""
+    lines = [_DBT_LOG_PREFIX.sub("", _ANSI.sub("", line)).rstrip() for line in log_text.splitlines()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Completed with ") and "error" in line]
+    if not starts:
+        return []
+    summary = []
+    for line in lines[starts[-1] + 1 :]:
+        if line.startswith("Done. "):
+            break
+        if line.strip():
+            summary.append(line.strip())
+    return summary
+
+
 def cause_block(failures: Mapping[str, str], log_path: Path | None, not_run: list[str] | None = None) -> list[str]:
     """The run's last lines when steps failed: each failed step with its cause, the steps that could not run
     because of them, then where the full log is."""
@@ -115,7 +139,10 @@ def cause_block(failures: Mapping[str, str], log_path: Path | None, not_run: lis
         lines.append(f"  {step}: {cause_lines[0]}")
         lines.extend(f"      {line}" for line in cause_lines[1:])
         if cause.startswith(_DBT_WRAPPER):
-            lines.append("      (dbt's own error lines are in the run log)")
+            dbt_lines = dbt_error_lines(log_path.read_text(errors="replace")) if log_path and log_path.exists() else []
+            if len(dbt_lines) > _CAUSE_LINES:
+                dbt_lines = [*dbt_lines[:_CAUSE_LINES], "..."]
+            lines.extend(f"      dbt: {line}" for line in dbt_lines)
     if not_run:
         lines.append(f"Not run (they depend on a failed step): {', '.join(not_run)}")
     if log_path is not None:
@@ -140,7 +167,7 @@ def _quiet_to(log_path: Path) -> Iterator[None]:
 def quiet_warnings() -> Iterator[None]:
     """Dagster's beta/preview warnings are about our own code's use of its API: not the user's business."""
     with warnings.catch_warnings():
-        from dagster._utils.warnings import BetaWarning, PreviewWarning
+        from dagster import BetaWarning, PreviewWarning
 
         warnings.simplefilter("ignore", BetaWarning)
         warnings.simplefilter("ignore", PreviewWarning)

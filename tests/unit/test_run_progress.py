@@ -117,3 +117,36 @@ def test_great_expectations_draws_no_progress_bars(capfd):
     captured = capfd.readouterr()
     assert metadata["rows_validated"] == 3
     assert "Calculating Metrics" not in captured.err + captured.out
+
+
+DBT_OUTPUT_IN_THE_RUN_LOG = """\
+2026-12-02 03:01:14 +0000 - dagster - INFO - main - 1a2b - dbt_marts - Running dbt command: `dbt build`.
+Running with dbt=1.11.16
+1 of 2 START sql table model main.fct_costs ..................................... [RUN]
+1 of 2 ERROR creating sql table model main.fct_costs ............................ [\x1b[31mERROR\x1b[0m in 0.20s]
+2 of 2 SKIP relation main.rpt_showback .......................................... [\x1b[33mSKIP\x1b[0m]
+
+\x1b[31mCompleted with 1 error, 0 partial successes, and 0 warnings:\x1b[0m
+
+\x1b[31mFailure in model fct_costs (models/marts/fct_costs.sql)\x1b[0m
+  Binder Error: Referenced column "x_cost_origin" not found in FROM clause!
+
+  compiled code at target/dbt_marts-1a2b3c4-5d6e7f8/compiled/finops/models/marts/fct_costs.sql
+
+Done. PASS=0 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=2
+"""
+
+
+def test_a_failed_dbt_step_shows_dbts_own_error_lines(tmp_path):
+    log = tmp_path / "run.log"
+    log.write_text(DBT_OUTPUT_IN_THE_RUN_LOG)
+    cause = "DbtCliInvocationError: The dbt CLI process with command `dbt build` failed with exit code `1`."
+    block = cause_block({"dbt_marts": cause}, log)
+    assert block == [
+        "Why the run failed:",
+        f"  dbt_marts: {cause}",
+        "      dbt: Failure in model fct_costs (models/marts/fct_costs.sql)",
+        '      dbt: Binder Error: Referenced column "x_cost_origin" not found in FROM clause!',
+        "      dbt: compiled code at target/dbt_marts-1a2b3c4-5d6e7f8/compiled/finops/models/marts/fct_costs.sql",
+        f"Full log: {log}",
+    ]
