@@ -395,7 +395,7 @@ def _cmd_import_prices(args: argparse.Namespace) -> int:
     from rate_cards.importers import import_genai_prices, import_litellm
     from rate_cards.llm_cards import DEFAULT_CARDS_DIR, RateCardError
 
-    effective = date.fromisoformat(args.effective_from)
+    effective = _day_argument("--effective-from", args.effective_from)
     out = (
         Path(args.out)
         if args.out
@@ -443,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    except ArgumentError as exc:  # already one line naming the option and what it expects
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:
         if args.debug:
             raise

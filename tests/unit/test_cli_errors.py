@@ -99,3 +99,13 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(tmp_path,
     assert str(not_a_warehouse) in err
     with pytest.raises(duckdb.Error):
         main(["--debug", "export", "showback", "--month", "2026-10", "--warehouse", str(not_a_warehouse)])
+
+
+def test_a_bad_date_option_is_one_line_naming_the_option(tmp_path, capsys):
+    code = main(
+        ["import-prices", "litellm", str(tmp_path / "prices.json"), "--provider", "openai"]
+        + ["--effective-from", "2026-99-01"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == "error: --effective-from '2026-99-01': expected a day YYYY-MM-DD, e.g. 2026-10-05\n"
