@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 
 export UV_COMPILE_BYTECODE=1
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
-export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/warehouse/dagster_home}"
+# run history beside the warehouse it ran on: two warehouses never share one history
+export DAGSTER_HOME="${DAGSTER_HOME:-$(dirname "${FINOPS_WAREHOUSE_PATH:-$PWD/warehouse/finops.duckdb}")/dagster_home}"
 export PATH="$HOME/.local/bin:$PATH"
 
 if ! command -v uv >/dev/null 2>&1; then
@@ -35,7 +36,8 @@ case "$command" in
     dev)
         uv sync --frozen --no-dev
         uv run --no-sync dbt parse --project-dir dbt --profiles-dir dbt --quiet
-        uv run --no-sync dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000 "$@"
+        # no -m: the code location comes from pyproject.toml [tool.dagster] and is named "finops" in the UI
+        uv run --no-sync dagster dev -h 127.0.0.1 -p 3000 "$@"
         ;;
     *)
         echo "usage: ./bootstrap.sh demo|test|dev" >&2

@@ -2,7 +2,7 @@
 
 finops demo                      generate the demo landing folder, run the main job, write the showback CSVs
 finops run [--landing DIR]       run the main job over every delivery day found in the landing folder
-finops export showback --month YYYY-MM [--out FILE]
+finops export showback --month YYYY-MM [--out FILE] [--excel]
 finops export focus [--focus-version 1.2|1.3] [--out DIR]   fct_costs as FOCUS Parquet + CSV
 finops close --month YYYY-MM [--note TEXT]    freeze a month (fct_costs, showback); later changes post as adjustments
 finops reopen --month YYYY-MM [--note TEXT]   unfreeze it (the next run recomputes it)
@@ -21,6 +21,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -111,6 +112,50 @@ def check_landing(settings: Settings) -> None:
         raise LandingError(f"landing folder {landing} has no ledger/ folder (expected ledger/YYYY-MM-DD/ deliveries)")
 
 
+class NotWritable(Exception):
+    """A folder or file a run must write is read-only: the run does not start (not 15 failed steps later)."""
+
+
+def _check_folder_writable(folder: Path, what: str) -> None:
+    # try it for real: permission bits, read-only mounts and ACLs all say no the same way
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder, prefix=".finops-write-check-"):
+            pass
+    except OSError as exc:
+        raise NotWritable(
+            f"{what} {folder} is not writable ({exc.strerror or exc}); expected a folder finops can create"
+            " files in: fix its permissions or pass another --warehouse"
+        ) from None
+
+
+def check_writable(settings: Settings) -> None:
+    """The warehouse file, its folder (lock file, run logs) and the exports folder must be writable."""
+    _check_folder_writable(settings.warehouse_path.parent, "warehouse folder")
+    if settings.warehouse_path.exists():
+        try:
+            with settings.warehouse_path.open("r+b"):
+                pass
+        except OSError as exc:
+            raise NotWritable(
+                f"warehouse {settings.warehouse_path} is not writable ({exc.strerror or exc}); expected a DuckDB"
+                " file finops can update: fix its permissions or pass another --warehouse"
+            ) from None
+    _check_folder_writable(settings.exports_dir, "exports folder")
+
+
+RUN_LOGS_KEPT = 10
+
+
+def run_log_path(settings: Settings) -> Path:
+    """A new run log beside the warehouse; only the newest RUN_LOGS_KEPT are kept."""
+    folder = settings.warehouse_path.parent / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("run-*.log"))[: -(RUN_LOGS_KEPT - 1) or None]:
+        old.unlink(missing_ok=True)
+    return folder / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+
+
 def _delivery_days(settings: Settings) -> list[date]:
     from ingest.ledger import discover_ledger_files
 
@@ -120,15 +165,22 @@ def _delivery_days(settings: Settings) -> list[date]:
     return sorted({f.ingest_date for f in discover_ledger_files(Path(ledger))})
 
 
-def run_main_job(settings: Settings, start: date | None = None, end: date | None = None) -> bool:
+def run_main_job(
+    settings: Settings, start: date | None = None, end: date | None = None, *, debug: bool = False
+) -> bool:
     """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder).
-    A day without ledger files is an empty delivery; a landing folder that is not there raises LandingError.
+    A day without ledger files is an empty delivery; a landing folder that is not there raises LandingError,
+    a warehouse or exports folder finops cannot write raises NotWritable, both before anything starts.
 
     Holds the warehouse's exclusive lock for the whole run: a second run or an export waits for it
-    (FINOPS_LOCK_TIMEOUT_SECONDS), then gives up with WarehouseBusy."""
+    (FINOPS_LOCK_TIMEOUT_SECONDS), then gives up with WarehouseBusy.
+
+    The screen gets one line per step and, when steps fail, the cause of each; Dagster's and dbt's logs go to
+    a run log beside the warehouse (`debug`: everything on screen instead)."""
     from warehouse.lock import warehouse_lock
 
     check_landing(settings)
+    check_writable(settings)
     with warehouse_lock(
         settings.warehouse_path,
         exclusive=True,
@@ -136,29 +188,41 @@ def run_main_job(settings: Settings, start: date | None = None, end: date | None
         say=_say,
         timeout_seconds=settings.lock_timeout_seconds,
     ):
-        return _run_main_job_locked(settings, start, end)
+        return _run_main_job_locked(settings, start, end, debug=debug)
 
 
-def _run_main_job_locked(settings: Settings, start: date | None, end: date | None) -> bool:
+def _run_main_job_locked(settings: Settings, start: date | None, end: date | None, *, debug: bool) -> bool:
+    from pipelines.progress import cause_block, execute_with_progress, quiet_warnings
+
     ensure_dbt_manifest()
     days = _delivery_days(settings)
     start = start or (days[0] if days else date.today())
     end = end or (days[-1] if days else date.today())
     _say(f"landing   {settings.landing}")
     _say(f"warehouse {settings.warehouse_path}")
-    _say(f"materializing every asset for delivery days {start} .. {end} (one run, then all checks)")
-    from dagster import AssetCheckSeverity, DagsterInstance
+    _say("loading the pipeline (Dagster definitions, dbt manifest)")
+    with quiet_warnings():
+        from dagster import AssetCheckSeverity, DagsterInstance
 
-    from pipelines.definitions import defs
+        from pipelines.definitions import defs
 
-    job = defs.resolve_job_def("main")
+        job = defs.resolve_job_def("main")
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
+    log_path = None if debug else run_log_path(settings)
+    _say(f"materializing every asset for delivery days {start} .. {end} (one run, then all checks)")
+    if log_path is not None:
+        _say(f"Dagster and dbt logs: {log_path}")
     started = time.monotonic()
-    result = job.execute_in_process(
-        instance=instance,
+    result, progress = execute_with_progress(
+        job,
+        instance,
+        out=sys.stdout,
+        log_path=log_path,
         tags={
             "dagster/asset_partition_range_start": start.isoformat(),
             "dagster/asset_partition_range_end": end.isoformat(),
+            # one DAGSTER_HOME may hold runs of several warehouses: say which one each run wrote
+            "finops/warehouse": str(settings.warehouse_path),
         },
         raise_on_error=False,
         # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
@@ -179,6 +243,8 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
         + (f"; failed checks: {', '.join(failed_checks)}" if failed_checks else "")
         + (f"; warnings: {', '.join(warnings)}" if warnings else "")
     )
+    if progress.failures:
+        print("\n".join(cause_block(progress.failures, log_path, progress.not_run())), flush=True)
     return result.success and not failed_checks
 
 
@@ -205,9 +271,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     (landing / DEMO_MARKER).write_text("written by `finops demo`; regenerated on every demo run\n")
     _say(f"demo sources: {', '.join(sources)}")
     try:
-        if not run_main_job(settings):
+        if not run_main_job(settings, debug=args.debug):
             return 1
-    except WarehouseBusy as exc:
+    except (NotWritable, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _print_summary(settings)
@@ -238,8 +304,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
 
     try:
-        ok = run_main_job(settings, start, end)
-    except (LandingError, SourceFormatError, WarehouseBusy) as exc:
+        ok = run_main_job(settings, start, end, debug=args.debug)
+    except (LandingError, NotWritable, SourceFormatError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not ok:
@@ -285,7 +351,8 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
     from warehouse.lock import warehouse_lock
 
     settings = _settings(args, warehouse_path=args.warehouse)
-    out = Path(args.out) if args.out else settings.exports_dir / f"showback_{args.month}.csv"
+    default_name = f"showback_{args.month}.excel.csv" if args.excel else f"showback_{args.month}.csv"
+    out = Path(args.out) if args.out else settings.exports_dir / default_name
     if not settings.warehouse_path.exists():
         print(
             f"error: no warehouse at {settings.warehouse_path}; run `finops run` or `finops demo` first",
@@ -303,7 +370,7 @@ def _cmd_export_showback(args: argparse.Namespace) -> int:
             ),
             connect(settings.warehouse_path, read_only=True, timeout_seconds=settings.lock_timeout_seconds) as con,
         ):
-            export = export_showback(con, args.month, out)
+            export = export_showback(con, args.month, out, excel=args.excel)
     except (ExportError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -385,6 +452,9 @@ def _cmd_close_or_reopen(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finops", description="GenAI FinOps cost warehouse")
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks, and Dagster's and dbt's logs on screen during a run"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, helptext in (
         ("demo", "generate demo data and run the main job on it"),
@@ -404,6 +474,12 @@ def build_parser() -> argparse.ArgumentParser:
     showback.add_argument("--month", required=True, help="YYYY-MM")
     showback.add_argument("--out", help="output file (default warehouse/exports/showback_YYYY-MM.csv)")
     showback.add_argument("--warehouse", help="DuckDB file")
+    showback.add_argument(
+        "--excel",
+        action="store_true",
+        help="UTF-8 with a byte-order mark, so Excel on Windows shows non-ASCII tags right"
+        " (default file warehouse/exports/showback_YYYY-MM.excel.csv)",
+    )
     focus = export_kinds.add_parser("focus", help="fct_costs in FOCUS columns (Parquet and CSV)")
     focus.add_argument("--focus-version", choices=("1.2", "1.3"), default="1.3", help="FOCUS version (default 1.3)")
     focus.add_argument("--out", help="output folder (default warehouse/exports/focus)")
@@ -437,7 +513,7 @@ def _cmd_import_prices(args: argparse.Namespace) -> int:
     from rate_cards.importers import import_genai_prices, import_litellm
     from rate_cards.llm_cards import DEFAULT_CARDS_DIR, RateCardError
 
-    effective = date.fromisoformat(args.effective_from)
+    effective = _day_argument("--effective-from", args.effective_from)
     out = (
         Path(args.out)
         if args.out
@@ -473,17 +549,6 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if all(result.ready for result in results) else 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    from pipelines.settings import SettingsError
-
-    args = build_parser().parse_args(argv)
-    try:
-        return _dispatch(args)
-    except SettingsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-
-
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "init":
         return _cmd_init(args)
@@ -500,6 +565,36 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.kind == "focus":
         return _cmd_export_focus(args)
     return _cmd_export_showback(args)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line naming the thing that failed and what was expected, for errors no command caught itself."""
+    if isinstance(exc, PermissionError) and exc.filename:
+        return f"cannot write {exc.filename}: permission denied; expected a file or folder finops can write"
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"{exc.filename} does not exist; expected an existing file or folder"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = " ".join(str(exc).split()) or "(no message)"
+    return f"{type(exc).__name__}: {text}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Every error is one line on stderr and exit code 2; `--debug` shows the traceback instead."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except ArgumentError as exc:  # already one line naming the option and what it expects
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: {describe_error(exc)} (run with --debug for the traceback)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

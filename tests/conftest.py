@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,24 @@ import pytest
 from pipelines.dbt_manifest import ensure_dbt_manifest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SAMPLES_DIR = PROJECT_ROOT.parent / "shared" / "samples"
+# FINOPS_TEST_SAMPLES_DIR points the tests elsewhere (e.g. at a missing folder, to see what a fresh clone runs)
+SAMPLES_DIR = Path(os.environ.get("FINOPS_TEST_SAMPLES_DIR") or PROJECT_ROOT.parent / "shared" / "samples")
+
+
+@pytest.fixture(scope="session")
+def synthetic_samples_dir(tmp_path_factory) -> Path:
+    """Small synthetic files in the shared samples' formats and names (tests/synthetic_samples.py)."""
+    from tests.synthetic_samples import write_synthetic_samples
+
+    return write_synthetic_samples(tmp_path_factory.mktemp("synthetic_samples"))
+
+
+@pytest.fixture(params=["synthetic", "shared"])
+def samples_root(request) -> Path:
+    """Run a test on the synthetic samples (everywhere) and again on ../shared/samples (skipped where absent)."""
+    if request.param == "synthetic":
+        return request.getfixturevalue("synthetic_samples_dir")
+    return request.getfixturevalue("samples_dir")
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@
   read as formulas) get a leading apostrophe, so a spreadsheet never runs them. Only text is touched:
   numbers, Decimals and timestamps are written as they are, so -12.5 stays a number;
 - Decimals are fixed-point text (never an exponent), timestamps ISO 8601 with Z for UTC, null is empty;
-- the file appears atomically (temporary file, then rename) with a `.sha256` beside it.
+- the file appears atomically (temporary file, then rename) with a `.sha256` beside it;
+- `bom=True` starts the file with a UTF-8 byte-order mark: Excel on Windows reads a CSV without one in the
+  local ANSI code page and garbles non-ASCII text (tags such as `équipe` or `検索`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from pathlib import Path
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _NEEDS_QUOTES = (",", '"', "\r", "\n")
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
 class CsvFile:
     path: Path
     rows: int
-    sha256: str
+    sha256: str  # of the file's bytes, as in the `.sha256` beside it
+    data_sha256: str  # of the CSV without the byte-order mark: the same data whichever variant was written
 
 
 def neutralize(cell: str) -> str:
@@ -67,9 +71,10 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> tuple[
     return ("\n".join(lines) + "\n").encode("utf-8"), count
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> CsvFile:
-    """Write the CSV atomically and its `<name>.sha256` (sha256sum format) beside it."""
-    content, count = csv_bytes(header, rows)
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = False) -> CsvFile:
+    """Write the CSV atomically and its `<name>.sha256` (sha256sum format) beside it; `bom`: Excel-friendly."""
+    data, count = csv_bytes(header, rows)
+    content = UTF8_BOM + data if bom else data
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_bytes(content)
@@ -79,4 +84,4 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]
     sidecar_tmp = path.with_name(path.name + ".sha256.tmp")
     sidecar_tmp.write_text(f"{digest}  {path.name}\n")
     sidecar_tmp.replace(sidecar)
-    return CsvFile(path=path, rows=count, sha256=digest)
+    return CsvFile(path=path, rows=count, sha256=digest, data_sha256=hashlib.sha256(data).hexdigest())

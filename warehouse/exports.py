@@ -4,7 +4,9 @@
 - the file's total equals the month's bills plus estimated accruals exactly (rpt_cost_conservation) and the
   sum of `fct_costs`, or nothing is written;
 - written by the shared `warehouse.csv_files.write_csv`: fields quoted where needed, text cells starting
-  with = + - @ (or tab/CR) prefixed with ' so a spreadsheet never runs them, a `.sha256` beside the CSV.
+  with = + - @ (or tab/CR) prefixed with ' so a spreadsheet never runs them, a `.sha256` beside the CSV;
+- `excel=True`: the same CSV with a UTF-8 byte-order mark, so Excel on Windows shows non-ASCII tags right.
+  The same checks run first; a closed month's hash is compared on the data without the mark.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def showback_months(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [row[0] for row in con.execute("select distinct usage_month from rpt_showback order by 1").fetchall()]
 
 
-def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> ShowbackExport:
+def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, excel: bool = False) -> ShowbackExport:
     if not _MONTH.match(month):
         raise ExportError(f"--month {month!r}: expected YYYY-MM, e.g. 2026-10")
     rows = con.execute(
@@ -128,12 +130,12 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path) -> Sh
     )
     if total != parts:
         raise ExportError(f"showback total {total} for {month} is not the sum of its parts {parts}")
-    written = write_csv(out, SHOWBACK_COLUMNS, rows)
-    if closed and status.showback_sha256 and written.sha256 != status.showback_sha256:
+    written = write_csv(out, SHOWBACK_COLUMNS, rows, bom=excel)
+    if closed and status.showback_sha256 and written.data_sha256 != status.showback_sha256:
         out.unlink(missing_ok=True)
         out.with_name(out.name + ".sha256").unlink(missing_ok=True)
         raise ExportError(
-            f"{month} is closed, but its showback export now hashes to {written.sha256}, not the"
+            f"{month} is closed, but its showback export now hashes to {written.data_sha256}, not the"
             f" {status.showback_sha256} recorded at close by {status.actor}: the closed month has moved"
         )
     return ShowbackExport(path=out, rows=written.rows, total_cost_usd=total, sha256=written.sha256)

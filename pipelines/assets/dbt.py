@@ -8,6 +8,7 @@ Every dbt invocation is `dbt build`, so the tests run with the models and surfac
 
 import importlib.metadata
 import json
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -68,9 +69,38 @@ def dbt_vars(warehouse: WarehouseResource, **extra: str) -> dict[str, str]:
     return {"finops_warehouse_path": str(warehouse.path), **extra}
 
 
+DBT_RUN_TARGETS_KEPT = 3
+# dagster-dbt gives every dbt invocation its own target folder: <op name>-<run id[:7]>-<random 7 hex>
+_RUN_TARGET_NAME = re.compile(r"^(?P<op>[A-Za-z0-9_]+)-(?P<run>[0-9a-f]{7})-(?P<unique>[0-9a-f]{7})$")
+
+
+def prune_dbt_run_targets(target_dir: Path, current_run_id: str, keep_runs: int = DBT_RUN_TARGETS_KEPT) -> list[Path]:
+    """Delete the per-invocation target folders of all but the newest `keep_runs` runs (the current run always
+    counts as one of them); each holds ~4 MB of compiled SQL and run results, and nothing reads them after the
+    run. Returns the folders deleted."""
+    folders_by_run: dict[str, list[Path]] = {}
+    for folder in target_dir.iterdir() if target_dir.is_dir() else []:
+        match = _RUN_TARGET_NAME.match(folder.name)
+        if match and folder.is_dir():
+            folders_by_run.setdefault(match["run"], []).append(folder)
+    current = current_run_id[:7]
+    newest_first = sorted(
+        (run for run in folders_by_run if run != current),
+        key=lambda run: max(folder.stat().st_mtime for folder in folders_by_run[run]),
+        reverse=True,
+    )
+    deleted = []
+    for run in newest_first[max(keep_runs - 1, 0) :]:
+        for folder in folders_by_run[run]:
+            shutil.rmtree(folder, ignore_errors=True)
+            deleted.append(folder)
+    return deleted
+
+
 def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, **extra_vars: str
 ) -> Iterator:
+    prune_dbt_run_targets(DBT_PROJECT_DIR / "target", context.run.run_id)
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(warehouse, **extra_vars))], context=context).stream()
 

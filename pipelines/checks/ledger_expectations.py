@@ -28,8 +28,11 @@ def validate_ledger_days(con: duckdb.DuckDBPyConnection, days: list[date]) -> tu
         return True, {"rows_validated": 0, "note": "no rows in the partition"}
 
     import great_expectations as gx  # imported here: 3-8 s, never at Definitions load
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    # GX draws tqdm bars on stderr for every metric: noise in `finops run`'s output and its log
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas("ledger")
         .add_dataframe_asset("requests")

@@ -12,7 +12,6 @@ import pytest
 from ingest.aws_cur import canonical_column, find_deliveries, parse_cur_file
 from ingest.common import SourceFormatError
 from ingest.storage import LocalStore
-from tests.conftest import sample
 
 NANO = Decimal("0.000000001")
 
@@ -35,8 +34,8 @@ def _total(table, column):
         ("koku_test_cur.csv.gz", "lineItem/UnblendedCost"),
     ],
 )
-def test_samples_load_with_exact_totals(name, cost_column):
-    path = sample("aws_cur", name)
+def test_samples_load_with_exact_totals(name, cost_column, samples_root):
+    path = samples_root.joinpath("aws_cur", name)
     rows = _rows(path)
     expected = sum(Decimal(r[cost_column] or "0").quantize(NANO, rounding=ROUND_HALF_EVEN) for r in rows)
     result = parse_cur_file(path, str(path))
@@ -47,8 +46,8 @@ def test_samples_load_with_exact_totals(name, cost_column):
     ).quantize(Decimal("0.01"))
 
 
-def test_savings_plan_sample_amortizes_and_keeps_account_ids_as_text():
-    path = sample("aws_cur", "koku_cur_legacy_savingsplan_costcategory.csv")
+def test_savings_plan_sample_amortizes_and_keeps_account_ids_as_text(samples_root):
+    path = samples_root.joinpath("aws_cur", "koku_cur_legacy_savingsplan_costcategory.csv")
     rows = _rows(path)
     table = parse_cur_file(path, str(path)).table
     assert set(table.column("line_item_type").to_pylist()) == {"SavingsPlanCoveredUsage"}
@@ -132,14 +131,14 @@ def test_header_names_normalize_to_cur2_snake_case():
     assert canonical_column("line_item_usage_account_id") == "line_item_usage_account_id"
 
 
-def test_legacy_manifest_lists_the_files_to_read(tmp_path):
-    manifest = json.loads(sample("aws_cur", "koku_legacy_cur_Manifest.json").read_text())
+def test_legacy_manifest_lists_the_files_to_read(tmp_path, samples_root):
+    manifest = json.loads(samples_root.joinpath("aws_cur", "koku_legacy_cur_Manifest.json").read_text())
     report, period, (key,) = manifest["reportName"], "20180801-20180901", manifest["reportKeys"]
     folder = tmp_path / "aws_cur" / "prefix" / report / period
     (folder / manifest["assemblyId"]).mkdir(parents=True)
     (folder / f"{report}-Manifest.json").write_text(json.dumps(manifest))
     (folder / manifest["assemblyId"] / key.rsplit("/", 1)[1]).write_bytes(
-        sample("aws_cur", "koku_test_cur.csv.gz").read_bytes()
+        samples_root.joinpath("aws_cur", "koku_test_cur.csv.gz").read_bytes()
     )
     (folder / "old-assembly").mkdir()
     (folder / "old-assembly" / "koku-local-1.csv.gz").write_bytes(b"stale")  # not in the manifest: never read

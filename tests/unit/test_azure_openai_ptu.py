@@ -9,11 +9,10 @@ import pytest
 
 from ingest.azure_openai_ptu import metrics_coverage, parse_deployments, parse_metrics, snapshot_at
 from ingest.common import SourceFormatError
-from tests.conftest import sample
 
 
-def test_shared_list_deployments_sample() -> None:
-    path = sample("azure", "azure-rest-api-specs_cognitiveservices_2024-10-01_ListDeployments.json")
+def test_shared_list_deployments_sample(samples_root) -> None:
+    path = samples_root.joinpath("azure", "azure-rest-api-specs_cognitiveservices_2024-10-01_ListDeployments.json")
     table = parse_deployments(path.read_bytes(), path.name)
     rows = table.to_pylist()
     assert len(rows) == 1

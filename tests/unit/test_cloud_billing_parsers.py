@@ -13,7 +13,6 @@ from ingest.azure_exports import parse_azure_export, parse_tags
 from ingest.common import SourceFormatError
 from ingest.focus import detect_version, parse_focus_file
 from ingest.gcp_billing import parse_export_file
-from tests.conftest import sample
 
 NANO = Decimal("0.000000001")
 CENT = Decimal("0.01")
@@ -36,8 +35,8 @@ def _total(table, column: str) -> Decimal:
         ("koku_azure_export_legacy_pretaxcost.csv", "PreTaxCost"),
     ],
 )
-def test_azure_samples_total_to_the_source(name, cost_column):
-    path = sample("azure", name)
+def test_azure_samples_total_to_the_source(name, cost_column, samples_root):
+    path = samples_root.joinpath("azure", name)
     source_costs = [Decimal(row[cost_column]) for row in _csv(path)]
     # the warehouse keeps 9 decimals per line (some exports carry 14): the sum of the lines so rounded,
     # and the source total to the cent
@@ -50,8 +49,8 @@ def test_azure_samples_total_to_the_source(name, cost_column):
     assert _total(result.table, "effective_cost") == expected  # actual only: same amount, never summed
 
 
-def test_azure_ea_sample_details():
-    path = sample("azure", "focusconv_anonymous_ea_export.csv")
+def test_azure_ea_sample_details(samples_root):
+    path = samples_root.joinpath("azure", "focusconv_anonymous_ea_export.csv")
     table = parse_azure_export(path.read_bytes(), str(path)).table
     first = table.slice(0, 1).to_pylist()[0]
     assert first["billing_period_start"] == date(2023, 9, 1)  # from 9/1/2023
@@ -61,12 +60,15 @@ def test_azure_ea_sample_details():
     assert first["tags"] == '{"tagA": "valueA", "tagB": "valueB", "tagC": "valueC"}'
     assert first["billing_account_id"] == "12345678"
     # scientific notation parses exactly
-    costs = {row["CostInBillingCurrency"] for row in _csv(sample("azure", "focusconv_anonymous_ea_export.csv"))}
+    costs = {
+        row["CostInBillingCurrency"]
+        for row in _csv(samples_root.joinpath("azure", "focusconv_anonymous_ea_export.csv"))
+    }
     assert any("E" in cost for cost in costs)
 
 
-def test_azure_legacy_sample_has_bom_and_braced_tags():
-    path = sample("azure", "koku_azure_export_legacy_pretaxcost.csv")
+def test_azure_legacy_sample_has_bom_and_braced_tags(samples_root):
+    path = samples_root.joinpath("azure", "koku_azure_export_legacy_pretaxcost.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     table = parse_azure_export(path.read_bytes(), str(path)).table
     assert table.column("tags").to_pylist()[0] == '{"project": "p1"}'
@@ -101,8 +103,8 @@ def test_azure_missing_cost_column_names_file_and_column():
 @pytest.mark.parametrize(
     "name", ["koku_gcp_billing_export_flattened_2020-11.csv", "koku_gcp_billing_export_flattened_resource_2022-08.csv"]
 )
-def test_gcp_samples_net_cost_is_cost_plus_credits(name):
-    path = sample("gcp", name)
+def test_gcp_samples_net_cost_is_cost_plus_credits(name, samples_root):
+    path = samples_root.joinpath("gcp", name)
     rows = _csv(path)
     gross = sum(Decimal(row["cost"]) for row in rows)
     credits = sum(Decimal(repr(credit["amount"])) for row in rows for credit in ast.literal_eval(row["credits"]))
@@ -112,8 +114,8 @@ def test_gcp_samples_net_cost_is_cost_plus_credits(name):
     assert _total(result.table, "list_cost") == gross
 
 
-def test_gcp_2020_sample_promotion_credits_cancel_the_gross_cost():
-    path = sample("gcp", "koku_gcp_billing_export_flattened_2020-11.csv")
+def test_gcp_2020_sample_promotion_credits_cancel_the_gross_cost(samples_root):
+    path = samples_root.joinpath("gcp", "koku_gcp_billing_export_flattened_2020-11.csv")
     table = parse_export_file(path.read_bytes(), str(path)).table
     assert _total(table, "list_cost") == Decimal("0.000032")
     assert _total(table, "billed_cost") == 0

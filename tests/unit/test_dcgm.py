@@ -11,13 +11,12 @@ import pytest
 
 from ingest.dcgm import parse_landing, parse_sample_line, parse_scrape, value_ratio
 from ingest.storage import LocalStore
-from tests.conftest import sample
 
 SCRAPED = datetime(2026, 10, 3, 12, 0, 0)
 
 
-def test_readme_sample_drops_the_not_supported_sentinel() -> None:
-    path = sample("dcgm", "nvidia_readme_sample_output.prom")
+def test_readme_sample_drops_the_not_supported_sentinel(samples_root) -> None:
+    path = samples_root.joinpath("dcgm", "nvidia_readme_sample_output.prom")
     result = parse_scrape(path.read_text().splitlines(), str(path), scraped_at=SCRAPED)
     result.check_balance()
     rows = result.table.to_pylist()
@@ -90,11 +89,11 @@ def test_no_time_anywhere_is_quarantined_and_file_names_give_time(tmp_path: Path
     assert loaded.table.column("sampled_at").to_pylist() == [SCRAPED]
 
 
-def test_counter_csvs_agree_with_ratio_rules(samples_dir: Path) -> None:
+def test_counter_csvs_agree_with_ratio_rules(samples_root: Path) -> None:
     """Every metric the counters CSVs document as a percentage or a ratio is normalized to 0-1; others are not."""
     checked = 0
     for name in ("nvidia_default-counters.csv", "nvidia_dcp-metrics-included.csv"):
-        for row in csv.reader((samples_dir / "dcgm" / name).read_text().splitlines()):
+        for row in csv.reader((samples_root / "dcgm" / name).read_text().splitlines()):
             if not row or row[0].lstrip().startswith("#") or len(row) < 3:
                 continue
             metric, help_text = row[0].strip(), ",".join(row[2:]).lower()

@@ -1,5 +1,6 @@
 """Showback CSV cells: exact money text and formula neutralization."""
 
+import hashlib
 from decimal import Decimal
 
 import duckdb
@@ -7,7 +8,7 @@ import pytest
 
 from warehouse.csv_files import neutralize
 from warehouse.exports import SHOWBACK_COLUMNS, ExportError, export_showback, money_text
-from warehouse.month_close import ensure_month_close_table
+from warehouse.month_close import close_month, ensure_month_close_table
 
 
 def test_money_text_never_uses_an_exponent():
@@ -94,3 +95,41 @@ def test_export_refuses_when_the_fact_disagrees(tmp_path):
 def test_bad_month_is_a_clear_error(tmp_path):
     with pytest.raises(ExportError, match="expected YYYY-MM"):
         export_showback(duckdb.connect(), "2026-13", tmp_path / "s.csv")
+
+
+def test_excel_variant_is_the_same_csv_with_a_byte_order_mark(tmp_path):
+    """Issue 13 item 11: Excel on Windows reads a CSV without a BOM in the ANSI code page and garbles non-ASCII
+    tags. The --excel file is the plain one with UTF-8's BOM in front; same rows, same reconciled total."""
+    rows = [
+        ("2026-10", "équipe-données", "検索", "prod", "t1", Decimal("0.100000001")),
+        ("2026-10", "search", "f", "prod", "t1", Decimal("0.2")),
+    ]
+    con = _warehouse(rows, Decimal("0.300000001"))
+    plain = export_showback(con, "2026-10", tmp_path / "plain.csv")
+    excel = export_showback(con, "2026-10", tmp_path / "excel.csv", excel=True)
+    raw = (tmp_path / "excel.csv").read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf"
+    assert raw[3:] == (tmp_path / "plain.csv").read_bytes()
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert any(line.startswith("2026-10,2026-10-01,équipe-données,検索,prod,t1,") for line in lines)
+    assert excel.total_cost_usd == plain.total_cost_usd == Decimal("0.300000001")
+    assert excel.rows == plain.rows == 2
+    # the hash beside the file is the file's own, so finance can check the bytes they hold
+    assert (tmp_path / "excel.csv.sha256").read_text().split()[0] == excel.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+def test_excel_variant_of_a_closed_month_matches_the_hash_recorded_at_close(tmp_path):
+    con = _warehouse([("2026-10", "équipe", "f", "prod", "t", Decimal("1.00"))], Decimal("1.00"))
+    plain = export_showback(con, "2026-10", tmp_path / "plain.csv")
+    con.execute("alter table fct_costs add column cost_id varchar")  # close_month hashes fct_costs by cost_id
+    close_month(con, "2026-10", showback_sha256=plain.sha256, actor="test", note=None)
+    excel = export_showback(con, "2026-10", tmp_path / "excel.csv", excel=True)
+    assert excel.total_cost_usd == Decimal("1.00")
+    assert (tmp_path / "excel.csv").read_bytes()[3:] == (tmp_path / "plain.csv").read_bytes()
+
+
+def test_excel_variant_refuses_totals_that_do_not_reconcile(tmp_path):
+    con = _warehouse([("2026-10", "équipe", "f", "prod", "t", Decimal("1.00"))], Decimal("1.01"), Decimal("1.00"))
+    with pytest.raises(ExportError, match="does not equal the bills"):
+        export_showback(con, "2026-10", tmp_path / "excel.csv", excel=True)
+    assert not (tmp_path / "excel.csv").exists()

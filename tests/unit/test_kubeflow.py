@@ -25,16 +25,15 @@ from ingest.kubeflow import (
     requested_gpus_by_executor,
 )
 from ingest.storage import LocalStore
-from tests.conftest import sample
 
 
-def test_shared_run_samples(samples_dir: Path) -> None:
+def test_shared_run_samples(samples_root: Path) -> None:
     names = [
         "kfp_v2beta1_run_completed.json",
         "kfp_v2beta1_run_completed_with_spec.json",
         "kfp_v2beta1_run_failed.json",
     ]
-    documents = [(name, json.loads((samples_dir / "kubeflow" / name).read_text())) for name in names]
+    documents = [(name, json.loads((samples_root / "kubeflow" / name).read_text())) for name in names]
     result = parse_runs(documents)
     rows = {row["run_id"]: row for row in result.table.to_pylist()}
     # the two "completed" samples share run_id completed-run-123: one run, the later file wins
@@ -50,8 +49,8 @@ def test_shared_run_samples(samples_dir: Path) -> None:
     }
 
 
-def test_ir_accelerator_old_and_new_keys() -> None:
-    path = sample("kubeflow", "kfp_ir_nvidia_gpu_scheduling_check.yaml")
+def test_ir_accelerator_old_and_new_keys(samples_root) -> None:
+    path = samples_root.joinpath("kubeflow", "kfp_ir_nvidia_gpu_scheduling_check.yaml")
     spec, *platform = list(yaml.safe_load_all(path.read_text()))  # the IR, then its platform spec
     assert platform and requested_gpus_by_executor(platform[0]) == {}
     assert requested_gpus_by_executor(spec) == {"exec-verify-gpu-scheduled": {"type": "nvidia.com/gpu", "count": 1}}
@@ -96,8 +95,8 @@ def test_zero_finished_at_is_null_and_bad_timestamp_quarantined() -> None:
     assert "created_at" in result.rejected[0].reason and result.rejected[0].line == 2
 
 
-def test_shared_pod_yaml_int_limit() -> None:
-    path = sample("k8s", "nvidia_dcgm_exporter_gpu-pod.yaml")
+def test_shared_pod_yaml_int_limit(samples_root) -> None:
+    path = samples_root.joinpath("k8s", "nvidia_dcgm_exporter_gpu-pod.yaml")
     result = parse_pods([(str(path), doc) for doc in load_documents(str(path), path.read_bytes())])
     (row,) = result.table.to_pylist()
     assert (row["pod_name"], row["gpu_count"], row["started_at"], row["gpu_seconds"]) == ("nbody-pod", 1, None, None)

@@ -15,16 +15,15 @@ from ingest.provider_usage import (
     openai_usage_rows,
     usage_table,
 )
-from tests.conftest import sample
 
 
-def _page(*parts):
-    path = sample(*parts)
+def _page(root, *parts):
+    path = root.joinpath(*parts)
     return load_page(path.read_bytes(), str(path)), str(path)
 
 
-def test_openai_completions_cached_tokens_are_inside_input_tokens():
-    page, source = _page("openai", "usage_completions_response_example.json")
+def test_openai_completions_cached_tokens_are_inside_input_tokens(samples_root):
+    page, source = _page(samples_root, "openai", "usage_completions_response_example.json")
     (row,) = usage_table(openai_usage_rows(page, source)).to_pylist()
     # input_tokens 1000 = 500 uncached + 400 cached + 100 cache-write
     assert (row["input_uncached_tokens"], row["input_cached_tokens"], row["cache_write_tokens"]) == (500, 400, 100)
@@ -33,23 +32,23 @@ def test_openai_completions_cached_tokens_are_inside_input_tokens():
     assert page["has_more"] is True and page["next_page"] == "page_AAAAAGdGxdEiJdKOAAAAAGcqsYA="
 
 
-def test_openai_other_usage_endpoints_parse_leniently():
-    page, source = _page("openai", "usage_embeddings_response_example.json")
+def test_openai_other_usage_endpoints_parse_leniently(samples_root):
+    page, source = _page(samples_root, "openai", "usage_embeddings_response_example.json")
     (row,) = openai_usage_rows(page, source, endpoint="embeddings")
     assert (row["input_uncached_tokens"], row["requests"], row["endpoint"]) == (16, 2, "embeddings")
-    page, source = _page("openai", "usage_images_response_example.json")
+    page, source = _page(samples_root, "openai", "usage_images_response_example.json")
     rows = openai_usage_rows(page, source, endpoint="images")
     assert rows and all(row["extra"] for row in rows)
 
 
-def test_openai_costs_amount_is_exact():
-    page, source = _page("openai", "costs_response_example.json")
+def test_openai_costs_amount_is_exact(samples_root):
+    page, source = _page(samples_root, "openai", "costs_response_example.json")
     (row,) = cost_table(openai_cost_rows(page, source)).to_pylist()
     assert row["amount_usd"] == Decimal("0.06") and row["currency"] == "USD"
 
 
-def test_anthropic_usage_keeps_the_two_cache_lifetimes_apart():
-    page, source = _page("anthropic", "usage_report_messages_response_example.json")
+def test_anthropic_usage_keeps_the_two_cache_lifetimes_apart(samples_root):
+    page, source = _page(samples_root, "anthropic", "usage_report_messages_response_example.json")
     (row,) = usage_table(anthropic_usage_rows(page, source)).to_pylist()
     assert (row["input_uncached_tokens"], row["input_cached_tokens"]) == (123, 123)
     # 5-minute and 1-hour writes have two prices: two counts, never summed into one
@@ -80,8 +79,8 @@ def test_anthropic_1h_cache_writes_on_a_page_made_here():
     assert (row["cache_write_tokens"], row["cache_write_1h_tokens"]) == (200, 3000)
 
 
-def test_anthropic_cost_amount_is_cents():
-    page, source = _page("anthropic", "cost_report_response_example.json")
+def test_anthropic_cost_amount_is_cents(samples_root):
+    page, source = _page(samples_root, "anthropic", "cost_report_response_example.json")
     (row,) = cost_table(anthropic_cost_rows(page, source)).to_pylist()
     assert row["amount_usd"] == Decimal("1.2378912")  # "123.78912" cents
 

@@ -1,4 +1,5 @@
-"""Spark event log parser on the shared samples, a rolling directory, compressed and truncated logs."""
+"""Spark event log parser on the shared samples and on synthetic logs of the same kinds (resource profiles, a
+rolling directory, compressed, malformed and truncated logs)."""
 
 from __future__ import annotations
 
@@ -251,3 +252,126 @@ def test_garbage_and_logs_cut_before_the_application_started_are_rejected_with_a
     assert "in 2 line(s), 2 of them unreadable" in reasons[("garbage-1", None)]
     assert "in 2 line(s), 1 of them unreadable" in reasons[("cut-early-1", None)]
     assert apps.input_rows == 4  # one application + two rejected logs + the cut line of app-1
+
+
+# --- the shared-sample tests above, again on synthetic logs written here (issue 13 item 9: they run everywhere) ---
+
+
+def _resource_profile_log() -> list[str]:
+    """Spark 3.1 with stage-level scheduling: GPUs come from resource profiles, not from the properties.
+
+    By hand: executor 1 (profile 0, 1 GPU) lives 1 000..11 000 ms = 10 GPU-s; executors 2 and 3 (profile 1,
+    2 GPUs) live 2 000 and 3 000 ms to the application end at 21 000 ms = 38 + 36 GPU-s; 84 GPU-s in all.
+    Tasks: 1.5 s x 1 GPU + 4 s x 0.5 + 1 s x 0.5 = 4 GPU-s. At 3 000 ms 1 + 2 + 2 = 5 GPUs are held at once."""
+
+    def profile(number: int, executor_gpus: int, task_gpus: float) -> dict:
+        return {
+            "Event": "SparkListenerResourceProfileAdded",
+            "Resource Profile Id": number,
+            "Executor Resource Requests": {"gpu": {"Resource Name": "gpu", "Amount": executor_gpus}},
+            "Task Resource Requests": {"gpu": {"Resource Name": "gpu", "Amount": task_gpus}},
+        }
+
+    def executor(executor_id: str, at: int, profile_id: int) -> dict:
+        return {
+            "Event": "SparkListenerExecutorAdded",
+            "Timestamp": T0 + at,
+            "Executor ID": executor_id,
+            "Executor Info": {"Host": f"h{executor_id}", "Total Cores": 4, "Resource Profile Id": profile_id},
+        }
+
+    def task(kind: str, task_id: int, executor_id: str, launch: int, finish: int) -> dict:
+        info = {"Task ID": task_id, "Executor ID": executor_id, "Launch Time": T0 + launch}
+        info["Finish Time"] = T0 + finish if kind == "End" else 0
+        return {"Event": f"SparkListenerTask{kind}", "Stage ID": 0, "Stage Attempt ID": 0, "Task Info": info}
+
+    events = [
+        {"Event": "SparkListenerLogStart", "Spark Version": "3.1.1"},
+        profile(0, 1, 1),
+        profile(1, 2, 0.5),
+        {"Event": "SparkListenerEnvironmentUpdate", "Spark Properties": {"spark.app.name": "Spark shell"}},
+        {
+            "Event": "SparkListenerApplicationStart",
+            "App Name": "Spark shell",
+            "App ID": "application_1790000000000_0001",
+            "Timestamp": T0,
+            "User": "ana",
+        },
+        executor("1", 1_000, 0),
+        executor("2", 2_000, 1),
+        executor("3", 3_000, 1),
+        task("Start", 1, "1", 5_000, 0),
+        task("Start", 2, "2", 5_000, 0),
+        task("Start", 3, "3", 7_000, 0),
+        task("End", 1, "1", 5_000, 6_500),
+        task("End", 3, "3", 7_000, 8_000),
+        task("End", 2, "2", 5_000, 9_000),
+        {"Event": "SparkListenerExecutorRemoved", "Timestamp": T0 + 11_000, "Executor ID": "1"},
+        {"Event": "SparkListenerApplicationEnd", "Timestamp": T0 + 21_000},
+    ]
+    return [json.dumps(event, separators=(",", ":")) for event in events]
+
+
+def test_synthetic_resource_profile_log_gpu_seconds_match_an_independent_count(tmp_path: Path) -> None:
+    lines = _resource_profile_log()
+    path = tmp_path / "application_1790000000000_0001"
+    path.write_text("\n".join(lines) + "\n")
+    result = parse_eventlog_path(str(path))
+    app = result.app
+    assert _independent_executor_gpu_seconds(lines) == (Decimal(84), Decimal(4))
+    assert (app["executor_gpu_seconds"], app["task_gpu_seconds"]) == (Decimal(84), Decimal(4))
+    assert sum(row["gpu_seconds"] for row in result.executors) == Decimal(84)
+    assert app["app_id"] == "application_1790000000000_0001" and app["is_complete"] is True
+    assert app["spark_version"] == "3.1.1" and app["malformed_lines"] == 0
+    assert {row["executor_id"]: row["gpu_amount"] for row in result.executors} == {"1": 1, "2": 2, "3": 2}
+    assert app["max_concurrent_gpus"] == Decimal(5)
+
+
+def test_synthetic_malformed_zstd_log_skips_line_4_and_parses_the_rest(tmp_path: Path) -> None:
+    lines = _resource_profile_log()
+    lines[3] = lines[3][:40]  # the EnvironmentUpdate, cut mid-object
+    path = tmp_path / "malformed_json_eventlog.zstd"
+    path.write_bytes(zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode()))
+    result = parse_eventlog_path(str(path))
+    assert result.app["malformed_lines"] == 1
+    assert [(r.line, r.source_file) for r in result.rejected] == [(4, str(path))]
+    # GPU amounts come from the resource profiles, so the totals are the clean log's
+    assert (result.app["executor_gpu_seconds"], result.app["task_gpu_seconds"]) == (Decimal(84), Decimal(4))
+    assert result.app["is_complete"] is True and len(result.executors) == 3
+    assert result.app["app_name"] == "Spark shell"
+
+
+def test_synthetic_truncated_log_is_incomplete_and_ends_at_its_last_event(tmp_path: Path) -> None:
+    lines = _resource_profile_log()[:-3]  # cut after two task ends: 3 task starts, 2 ends, no removal, no app end
+    path = tmp_path / "truncated_eventlog"
+    path.write_text("\n".join(lines) + "\n")
+    starts = sum('"Event":"SparkListenerTaskStart"' in line for line in lines)
+    ends = sum('"Event":"SparkListenerTaskEnd"' in line for line in lines)
+    assert (starts, ends) == (3, 2)
+    result = parse_eventlog_path(str(path))
+    assert result.app["is_complete"] is False
+    # the last time in the log is task 3's finish at 8 000 ms
+    assert result.app["ended_at"].timestamp() * 1000 == pytest.approx(T0 + 8_000)
+    assert result.app["ended_at"] > result.app["started_at"]
+
+
+def test_synthetic_rolling_directory_reads_parts_in_numeric_order(tmp_path: Path) -> None:
+    lines = _resource_profile_log()
+    folder = tmp_path / "spark" / "eventlog_v2_local-1790000000000"
+    folder.mkdir(parents=True)
+    compress = zstandard.ZstdCompressor().compress
+    # three parts, numbered 1, 2, 10 (a name sort would read 10 before 2)
+    (folder / "events_1_local-1790000000000.zstd").write_bytes(compress(("\n".join(lines[:8]) + "\n").encode()))
+    (folder / "events_2_local-1790000000000.zstd").write_bytes(compress(("\n".join(lines[8:14]) + "\n").encode()))
+    (folder / "events_10_local-1790000000000.zstd").write_bytes(compress(("\n".join(lines[14:]) + "\n").encode()))
+    (folder / "appstatus_local-1790000000000").write_bytes(b"")
+    result = parse_eventlog_path(str(folder))
+    assert result.app["app_id"] == "application_1790000000000_0001"
+    assert result.app["is_complete"] is True  # ApplicationEnd is in part 10
+    assert result.app["source_file"] == str(folder)
+    assert (result.app["executor_gpu_seconds"], result.app["task_gpu_seconds"]) == (Decimal(84), Decimal(4))
+    assert rolling_parts([p.name for p in folder.iterdir()]) == [
+        "events_1_local-1790000000000.zstd",
+        "events_2_local-1790000000000.zstd",
+        "events_10_local-1790000000000.zstd",
+    ]

@@ -1,0 +1,39 @@
+"""dbt/target/ keeps the per-invocation folders of the last 3 runs only (issue 13 item 7: 70 MB after 6 runs)."""
+
+import os
+
+from pipelines.assets.dbt import prune_dbt_run_targets
+
+
+def test_only_the_newest_runs_target_folders_are_kept(tmp_path):
+    target = tmp_path / "target"
+    (target / "compiled").mkdir(parents=True)  # dbt's own folders and files stay
+    (target / "manifest.json").write_text("{}")
+    (target / "my_model-notarun-folder").mkdir()
+    runs = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd", "eeeeeee"]  # oldest first
+    for age, run in enumerate(reversed(runs)):
+        for op in ("dbt_staging", "dbt_marts"):
+            folder = target / f"{op}-{run}-{age:07x}"
+            folder.mkdir()
+            (folder / "run_results.json").write_text("{}")
+            mtime = 1_700_000_000 - age * 3600
+            os.utime(folder, (mtime, mtime))
+    current = "fffffff0-1111-2222-3333-444444444444"  # the run being executed has no folder yet
+
+    deleted = prune_dbt_run_targets(target, current, keep_runs=3)
+
+    left = sorted(p.name for p in target.iterdir())
+    kept_runs = sorted({name.split("-")[1] for name in left if name.startswith("dbt_")})
+    assert kept_runs == ["ddddddd", "eeeeeee"]  # plus the current run: 3 runs
+    assert len(deleted) == 6
+    assert {"compiled", "manifest.json", "my_model-notarun-folder"} <= set(left)
+
+
+def test_the_current_run_is_never_deleted_even_when_oldest(tmp_path):
+    target = tmp_path / "target"
+    for age, run in enumerate(["1234567", "abcdef0", "0fedcba", "7654321"]):
+        folder = target / f"dbt_marts-{run}-0000000"
+        folder.mkdir(parents=True)
+        os.utime(folder, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    prune_dbt_run_targets(target, "7654321-current-run-is-the-oldest", keep_runs=2)
+    assert sorted(p.name for p in target.iterdir()) == ["dbt_marts-1234567-0000000", "dbt_marts-7654321-0000000"]
