@@ -24,7 +24,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from rate_cards.llm_cards import ModelPrice, RateCards
+from rate_cards.llm_cards import ModelPrice, RateCards, TokenPrices
 from rate_cards.token_kinds import TOKEN_KINDS, count_columns, part_kinds
 
 _NANO = Decimal("0.000000001")
@@ -66,7 +66,16 @@ def price_request(price: ModelPrice, *, is_batch: bool = False, **counts: int) -
     """Exact USD cost of one request, rounded half-even to 9 places."""
     prompt = prompt_tokens(price, **counts)
     long_context = price.long_context_threshold is not None and prompt > price.long_context_threshold
-    prices = price.prices(is_batch=is_batch, long_context=long_context)
+    return _priced(price, price.prices(is_batch=is_batch, long_context=long_context), counts)
+
+
+def price_aggregate(price: ModelPrice, *, is_batch: bool = False, **counts: int) -> Decimal:
+    """Exact USD cost of an aggregate (a day, an hour of usage) at the base tier: the long-context tier belongs
+    to one request's prompt, which an aggregate cannot tell. Rounded half-even to 9 places."""
+    return _priced(price, price.prices(is_batch=is_batch, long_context=False), counts)
+
+
+def _priced(price: ModelPrice, prices: TokenPrices, counts: dict[str, int]) -> Decimal:
     tokens = billable_tokens(price, **counts)
     unpriced = [kind for kind, count in tokens.items() if count and prices[kind] is None]
     if unpriced:

@@ -20,7 +20,7 @@ from pathlib import Path
 from ingest.demo.ledger import build_demo_ledger
 from ingest.demo.world import World
 from rate_cards.llm_cards import load_rate_cards
-from rate_cards.pricing import billable_tokens
+from rate_cards.pricing import price_aggregate
 
 # the id each provider reports for a model family
 REPORTED_ID = {
@@ -60,17 +60,15 @@ def daily_usage(world: World) -> dict[tuple, dict[str, int]]:
 def _list_price(day, model: str, is_batch: bool, bucket: dict[str, int]) -> Decimal:
     """A day's usage at the base (not long-context) list price: what a daily bill line shows."""
     price = load_rate_cards().lookup(model, datetime(day.year, day.month, day.day, 12))
-    prices = price.prices(is_batch=is_batch, long_context=False)
-    tokens = billable_tokens(
+    return price_aggregate(
         price,
+        is_batch=is_batch,
         input_tokens=bucket["input"],
         output_tokens=bucket["output"],
         cached_input_tokens=bucket["cached"],
         cache_write_tokens=bucket["cache_write"],
         reasoning_tokens=bucket["reasoning"],
     )
-    total = sum((Decimal(count) * getattr(prices, kind) for kind, count in tokens.items()), Decimal(0))
-    return (total / 1_000_000).quantize(Decimal("0.000000001"))
 
 
 def _write_pages(folder: Path, buckets: list[dict], envelope: dict) -> None:

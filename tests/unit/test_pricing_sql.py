@@ -3,14 +3,14 @@ every variant the loader and the dbt models use, plus the committed dbt macros b
 
 import random
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
 import duckdb
 import pytest
 
 from rate_cards import pricing_sql
 from rate_cards.llm_cards import load_rate_cards
-from rate_cards.pricing import billable_tokens, price_request
+from rate_cards.pricing import price_aggregate, price_request
 from rate_cards.token_kinds import TOKEN_KINDS, part_kinds
 
 CARDS = load_rate_cards()
@@ -106,10 +106,7 @@ def _aggregate_reference(row: dict, *, parts_beside_totals: bool) -> Decimal:
             inside = price.cached_input_counted_in_input if total == "input" else price.reasoning_counted_in_output
             if inside:
                 counts[f"{total}_tokens"] += sum(counts[part.count] for part in part_kinds(total))
-    prices = price.prices(is_batch=row["is_batch"], long_context=False)
-    billed = billable_tokens(price, **counts)
-    exact = sum((Decimal(n) * prices[kind] for kind, n in billed.items() if n), Decimal(0)) / 1_000_000
-    return exact.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
+    return price_aggregate(price, is_batch=row["is_batch"], **counts)
 
 
 @pytest.mark.parametrize("parts_beside_totals", [False, True])
