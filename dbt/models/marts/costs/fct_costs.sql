@@ -10,12 +10,15 @@
     has changed since for a closed month (a restated bill, late ledger rows, a late fine-tune) posts as
     `adjustment` rows in the first open month after it, with x_adjusted_month and the origin it adjusts:
     live now - (frozen rows + adjustments already frozen in later closed months), exactly. -#}
+{#- on_schema_change: with an enforced contract dbt allows only append_new_columns or fail. A new column is
+    added (frozen closed months keep null in it); a column dropped from the contract stays in the table
+    until dropped by hand. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         full_refresh=false,
-        on_schema_change='sync_all_columns',
+        on_schema_change='append_new_columns',
         pre_hook=("{% if is_incremental_run() %}delete from {{ this }} where x_charge_month not in "
                   "(select month from {{ ref('stg_audit__month_close') }} where is_closed){% endif %}"),
     )

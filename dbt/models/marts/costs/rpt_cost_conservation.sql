@@ -14,7 +14,7 @@ with bills as (
         {{ sum_money('billed_cost') }} as bill_billed_cost,
         {{ sum_money('effective_cost') }} as bill_effective_cost,
         {{ sum_money('x_effective_cost_usd') }} as bill_effective_cost_usd,
-        sum(case when x_fx_rate is null then 1 else 0 end) as unconverted_bill_lines
+        {{ sum_count('case when x_fx_rate is null then 1 else 0 end') }} as unconverted_bill_lines
     from {{ ref('int_costs__bill_lines') }}
     group by 1, 2, 3, 4
 ),
