@@ -7,7 +7,7 @@ with register as (
     select
         month,
         action,
-        row_number() over (partition by month order by acted_at desc, action) as action_rank
+        row_number() over (partition by month order by acted_at desc, action asc) as action_rank
     from {{ month_register }}
 ),
 

@@ -58,9 +58,19 @@ handed_out as (
 ),
 
 keys as (
-    select x_charge_month, service_provider_name, x_source, billing_currency from bills
+    select
+        x_charge_month,
+        service_provider_name,
+        x_source,
+        billing_currency
+    from bills
     union distinct
-    select x_charge_month, service_provider_name, x_source, billing_currency from handed_out
+    select
+        x_charge_month,
+        service_provider_name,
+        x_source,
+        billing_currency
+    from handed_out
 ),
 
 final as (

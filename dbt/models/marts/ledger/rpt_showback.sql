@@ -52,9 +52,12 @@ owned as (
         feature,
         environment,
         tenant,
-        {{ sum_money("case when x_spend_kind like 'llm%' and x_cost_origin in ('billed', 'estimated_accrual', 'unallocated') then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_spend_kind like 'llm%'"
+                     ~ " and x_cost_origin in ('billed', 'estimated_accrual', 'unallocated')"
+                     ~ " then x_effective_cost_usd end") }}
             as llm_cost_usd,
-        {{ sum_money("case when x_spend_kind not like 'llm%' and x_cost_origin = 'billed' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_spend_kind not like 'llm%' and x_cost_origin = 'billed'"
+                     ~ " then x_effective_cost_usd end") }}
             as cloud_direct_cost_usd,
         {{ sum_money("case when x_cost_origin = 'billed' then x_effective_cost_usd end") }} as direct_cost_usd,
         {{ sum_money("case when x_cost_origin = 'allocated_shared' then x_effective_cost_usd end") }}
@@ -65,9 +68,11 @@ owned as (
             as capitalized_cost_usd,
         {{ sum_money("case when x_cost_origin = 'unallocated' then x_effective_cost_usd end") }}
             as unallocated_cost_usd,
-        {{ sum_money("case when x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation'"
+                     ~ " then x_effective_cost_usd end") }}
             as adjustment_cost_usd,
-        {{ sum_money("case when x_cost_origin = 'depreciation' or x_adjusted_origin = 'depreciation' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_cost_origin = 'depreciation' or x_adjusted_origin = 'depreciation'"
+                     ~ " then x_effective_cost_usd end") }}
             as depreciation_cost_usd,
         {{ sum_count('case when x_has_fx_rate then 0 else 1 end') }} as unconverted_cost_rows
     from costs
@@ -75,9 +80,21 @@ owned as (
 ),
 
 keys as (
-    select usage_month, team, feature, environment, tenant from usage
+    select
+        usage_month,
+        team,
+        feature,
+        environment,
+        tenant
+    from usage
     union distinct
-    select usage_month, team, feature, environment, tenant from owned
+    select
+        usage_month,
+        team,
+        feature,
+        environment,
+        tenant
+    from owned
 ),
 
 final as (

@@ -19,7 +19,7 @@ usage as (
         model,
         usage_date,
         {{ sum_count('prompt_tokens + output_tokens') }} as usage_tokens,
-        {#- unpriced usage (null cost) makes the key's priced cost null, never a partial sum or $0 -#}
+        -- unpriced usage (null cost) makes the key's priced cost null, never a partial sum or $0
         case
             when count(*) = count(usage_priced_cost_usd) then {{ sum_money('usage_priced_cost_usd') }}
         end as usage_priced_cost_usd
@@ -27,7 +27,7 @@ usage as (
     group by 1, 2, 3
 ),
 
-{#- Only bills are "billed": the providers' cost reports and the AI lines of cloud bills, in USD, at the bill's
+{# Only bills are "billed": the providers' cost reports and the AI lines of cloud bills, in USD, at the bill's
     grain (model where the bill has it, else 'all'). -#}
 reported as (
     select
@@ -41,11 +41,23 @@ reported as (
 ),
 
 keys as (
-    select provider, model, usage_date from ledger
+    select
+        provider,
+        model,
+        usage_date
+    from ledger
     union distinct
-    select provider, model, usage_date from usage
+    select
+        provider,
+        model,
+        usage_date
+    from usage
     union distinct
-    select provider, model, usage_date from reported
+    select
+        provider,
+        model,
+        usage_date
+    from reported
 ),
 
 final as (
