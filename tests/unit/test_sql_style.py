@@ -39,6 +39,6 @@ def test_dbt_sql_has_no_sqlfluff_violations(tmp_path):
         text=True,
         timeout=900,
     )
-    violations = [line for line in completed.stdout.splitlines() if line.startswith("::")]
+    violations = [line for line in completed.stdout.splitlines() if "title=SQLFluff" in line]
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert violations == [], "\n".join(violations)
