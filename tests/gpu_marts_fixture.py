@@ -376,6 +376,9 @@ def build_gpu_marts(workdir: Path, *, noisy_gpus: int = 0, sample_seed: int | No
             "build",
             "--select",
             *GPU_SELECT,
+            # a subset build: only the data tests whose parents are all built (not e.g. fct_costs -> a GPU mart)
+            "--indirect-selection",
+            "cautious",
             "--target-path",
             str(workdir / "dbt-target"),
             "--log-path",

@@ -122,3 +122,9 @@
 {% macro bigquery__stable_avg(expression) -%}
     safe_divide(cast({{ stable_sum(expression) }} as float64), count({{ expression }}))
 {%- endmacro %}
+
+{#- Sum of whole numbers (counts, tokens) as BIGINT / INT64: DuckDB widens sum(bigint) to HUGEINT, a type the
+    marts' contracts do not declare (and BigQuery does not have). -#}
+{% macro sum_count(expression) -%}
+    cast(sum({{ expression }}) as {{ dbt.type_bigint() }})
+{%- endmacro %}

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def compiled_models(tmp_path_factory) -> dict[str, str]:
+def bigquery_target(tmp_path_factory) -> Path:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -68,7 +68,12 @@ def compiled_models(tmp_path_factory) -> dict[str, str]:
         timeout=600,
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    compiled = target / "compiled" / "finops" / "models"
+    return target
+
+
+@pytest.fixture(scope="module")
+def compiled_models(bigquery_target: Path) -> dict[str, str]:
+    compiled = bigquery_target / "compiled" / "finops" / "models"
     # data tests compile under a folder named after their .yml file: keep the models and the tests both
     return {str(path.relative_to(compiled)): path.read_text() for path in compiled.rglob("*.sql")}
 
@@ -97,3 +102,19 @@ def test_compiled_sql_parses_as_bigquery(compiled_models):
 def test_money_is_numeric_on_bigquery(compiled_models):
     sql = compiled_models[str(Path("marts/ledger/rpt_showback.sql"))]
     assert "as numeric" in sql and "decimal(38" not in sql.lower()
+
+
+def test_mart_contracts_use_bigquery_types(bigquery_target: Path):
+    """The marts' contract types render per target: DuckDB-only names (double, timestamp with time zone) must
+    not reach BigQuery DDL; money is NUMERIC(38, 9), BigQuery's NUMERIC range."""
+    manifest = json.loads((bigquery_target / "manifest.json").read_text())
+    types = {
+        f"{node['name']}.{column}": spec["data_type"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["original_file_path"].startswith("models/marts/")
+        for column, spec in node["columns"].items()
+    }
+    bigquery_types = {"string", "bigint", "integer", "bool", "date", "timestamp", "float64", "decimal(38, 9)"}
+    assert types and {column: kind for column, kind in types.items() if kind not in bigquery_types} == {}
+    assert types["fct_costs.charge_period_start"] == "timestamp"
+    assert types["rpt_reconciliation.variance_pct"] == "float64"

@@ -27,7 +27,7 @@ def _job(build: GpuMartsBuild, job_id: str) -> dict:
         "cost_on_demand_usd",
         "cost_spot_usd",
         "cost_reserved_usd",
-        "total_cost_usd",
+        "list_price_cost_usd",
         "observed_samples",
         "avg_gpu_utilization",
         "avg_power_watts",
@@ -53,7 +53,7 @@ def test_idle_cost_from_dcgm_idle_intervals(build: GpuMartsBuild) -> None:
     assert job["gpu_count"] == 2
     assert job["gpu_hours"] == Decimal(2)
     assert job["usd_per_gpu_hour"] == Decimal("1.3725")  # p4d.24xlarge spot since 2025-06-01
-    assert job["cost_spot_usd"] == job["total_cost_usd"] == Decimal("2.745")
+    assert job["cost_spot_usd"] == job["list_price_cost_usd"] == Decimal("2.745")
     assert job["cost_on_demand_usd"] == job["cost_reserved_usd"] == 0
     # 2 GPUs x 120 scrapes in [10:00, 11:00); the 11:00:00 scrape and the other pod's GPU are not this job's
     assert job["observed_samples"] == 240
@@ -73,7 +73,7 @@ def test_spark_idle_is_executor_time_without_tasks(build: GpuMartsBuild) -> None
     job = _job(build, "spark:app-etl-1")
     assert job["job_type"] == "etl" and job["team"] == "search"
     assert job["gpu_hours"] == Decimal(3)  # 2 h + 1 h of one GPU each
-    assert job["cost_on_demand_usd"] == job["total_cost_usd"] == Decimal("3.018")
+    assert job["cost_on_demand_usd"] == job["list_price_cost_usd"] == Decimal("3.018")
     assert job["idle_basis"] == "spark_tasks"
     assert job["idle_gpu_hours"] == Decimal("0.5")  # 3 GPU-h held - 2.5 GPU-h of tasks
     assert job["idle_cost_usd"] == Decimal("0.503")
@@ -82,13 +82,13 @@ def test_spark_idle_is_executor_time_without_tasks(build: GpuMartsBuild) -> None
 def test_fine_tune_classified_by_rule_and_priced_on_demand(build: GpuMartsBuild) -> None:
     job = _job(build, "kfp:run-lora")
     assert job["job_type"] == "fine_tune"
-    assert job["total_cost_usd"] == Decimal("1.006") and job["is_priced"]
+    assert job["list_price_cost_usd"] == Decimal("1.006") and job["is_priced"]
     assert job["idle_basis"] == "none" and job["idle_cost_usd"] is None
 
 
 def test_efficiency_report_totals_match_jobs(build: GpuMartsBuild) -> None:
     rows = build.query(
-        "select job_date, team, job_type, gpu_hours, total_cost_usd, idle_cost_usd, idle_cost_share "
+        "select job_date, team, job_type, gpu_hours, list_price_cost_usd, idle_cost_usd, idle_cost_share "
         "from main.rpt_gpu_efficiency order by job_date"
     )
     # the priced groups sum to the priced jobs; the unpriced orphan pod's group is null (checked below)
@@ -100,7 +100,7 @@ def test_efficiency_report_totals_match_jobs(build: GpuMartsBuild) -> None:
 
 def test_breakeven_prices_traffic_at_the_reference_api_model(build: GpuMartsBuild) -> None:
     rows = build.query(
-        "select schedule_month, inference_tokens, api_equivalent_cost_usd, in_house_cost_usd, "
+        "select schedule_month, inference_tokens, api_equivalent_cost_usd, depreciation_plus_estimated_inference_cost_usd, "
         "cumulative_inference_tokens, inference_to_training_token_ratio, has_broken_even "
         "from main.rpt_training_breakeven where model_version = 'support-ranker-v3' order by month_number limit 2"
     )
@@ -121,9 +121,9 @@ def test_unpriced_gpu_time_is_flagged_never_zero(build: GpuMartsBuild) -> None:
     job = _job(build, "pod:ml/orphan-pod")  # a GPU pod without a run label is a job of its own
     assert job["gpu_hours"] == Decimal(1)
     assert job["is_priced"] is False
-    assert job["total_cost_usd"] is None and job["cost_on_demand_usd"] is None
+    assert job["list_price_cost_usd"] is None and job["cost_on_demand_usd"] is None
     rows = build.query(
-        "select unpriced_jobs, total_cost_usd, idle_cost_usd, idle_cost_share, is_priced"
+        "select unpriced_jobs, list_price_cost_usd, idle_cost_usd, idle_cost_share, is_priced"
         " from main.rpt_gpu_efficiency where team = 'growth'"
     )
     assert rows == [(1, None, None, None, False)]  # unknown, never $0

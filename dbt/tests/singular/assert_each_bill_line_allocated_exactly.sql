@@ -7,7 +7,10 @@ with lines as (
     -- the register itself, not its staging model: a test that refs a staging model runs with the staging step
     where x_charge_month not in (
         select month from (
-            select month, action, row_number() over (partition by month order by acted_at desc, action) as latest
+            select
+                month,
+                action,
+                row_number() over (partition by month order by acted_at desc, action asc) as latest
             from {{ source('audit', 'month_close') }}
         ) as register
         where latest = 1 and action = 'close'

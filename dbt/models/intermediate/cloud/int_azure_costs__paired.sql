@@ -13,7 +13,7 @@
 ] -%}
 {%- set key_parts = [] -%}
 {%- for part in charge_key -%}
-    {%- do key_parts.extend(["coalesce(" ~ part ~ ", '')", "'|'"]) -%}
+{%- do key_parts.extend(["coalesce(" ~ part ~ ", '')", "'|'"]) -%}
 {%- endfor %}
 
 with costs as (
@@ -31,17 +31,19 @@ numbered as (
     select
         keyed.*,
         row_number() over (
-            partition by charge_key, export_kind order by source_file, source_line
+            partition by keyed.charge_key, keyed.export_kind order by keyed.source_file, keyed.source_line
         ) as charge_number
     from keyed
 ),
 
 actual as (
-    select * from numbered where export_kind = 'actual'
+    select * from numbered
+    where export_kind = 'actual'
 ),
 
 amortized as (
-    select * from numbered where export_kind = 'amortized'
+    select * from numbered
+    where export_kind = 'amortized'
 ),
 
 final as (

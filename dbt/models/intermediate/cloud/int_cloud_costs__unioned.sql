@@ -9,17 +9,20 @@
 
 with unioned as (
     {% for x_source, model in cloud_sources %}
-        select
-            '{{ x_source }}' as x_source,
-            {{ cloud_cost_columns() }}
-        from {{ ref(model) }}
-        {% if not loop.last %}union all{% endif %}
+    select
+        '{{ x_source }}' as x_source,
+        {{ cloud_cost_columns() }}
+    from {{ ref(model) }}
+    {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(["provider_name", "'|'", "source_file", "'|'", dbt.safe_cast("source_line", api.Column.translate_type("string"))])) }}
+        {{ dbt.hash(dbt.concat([
+            "provider_name", "'|'", "source_file", "'|'",
+            dbt.safe_cast("source_line", api.Column.translate_type("string")),
+        ])) }}
             as cloud_cost_id,
         unioned.*
     from unioned

@@ -10,7 +10,10 @@ lines as (
 ),
 
 ledger_days as (
-    select distinct provider, request_date from ledger
+    select distinct
+        provider,
+        request_date
+    from ledger
 ),
 
 covered_days as (

@@ -25,7 +25,10 @@ registry as (
 ),
 
 gpu_instances as (
-    select distinct instance_type, gpus_per_instance from {{ ref('stg_rate_cards__gpu_prices') }}
+    select distinct
+        instance_type,
+        gpus_per_instance
+    from {{ ref('stg_rate_cards__gpu_prices') }}
 ),
 
 llm_keys as (
@@ -46,8 +49,8 @@ llm_keys as (
         on
             lines.ledger_provider = ledger.provider
             and (lines.ledger_model is null or lines.ledger_model = ledger.model)
-            and ledger.request_date >= lines.charge_start_date
-            and ledger.request_date <= lines.charge_last_date
+            and lines.charge_start_date <= ledger.request_date
+            and lines.charge_last_date >= ledger.request_date
     where lines.ledger_provider is not null
     group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 ),
@@ -65,7 +68,8 @@ gpu_lines as (
         ) as instance_rank
     from lines
     inner join gpu_instances
-        on lower(concat(coalesce(lines.sku_id, ''), ' ', coalesce(lines.resource_id, '')))
+        on
+            lower(concat(coalesce(lines.sku_id, ''), ' ', coalesce(lines.resource_id, '')))
             like concat('%', lower(gpu_instances.instance_type), '%')
     where lines.x_spend_kind = 'gpu_compute'
 ),
@@ -114,7 +118,7 @@ capitalization as (
     where overlap_gpu_ms > 0
 ),
 
-{#- a capitalized job belongs to its model version's team and feature; any other to the job's team -#}
+{# a capitalized job belongs to its model version's team and feature; any other to the job's team -#}
 job_targets as (
     select
         *,
@@ -144,8 +148,10 @@ gpu_keys as (
         owner_resource as allocated_resource_id,
         case
             when job_type in ('training', 'fine_tune') and registered_version is null
-                then concat('training job of unregistered model version ', coalesce(model_version, '(none)'),
-                    ': expensed')
+                then concat(
+                    'training job of unregistered model version ', coalesce(model_version, '(none)'),
+                    ': expensed'
+                )
         end as x_allocation_reason,
         overlap_gpu_ms - idle_weight as weight
     from job_targets
@@ -168,7 +174,11 @@ gpu_keys as (
 ),
 
 gpu_used as (
-    select bill_line_id, sum(overlap_gpu_ms) as used_gpu_ms from job_targets group by bill_line_id
+    select
+        bill_line_id,
+        sum(overlap_gpu_ms) as used_gpu_ms
+    from job_targets
+    group by 1
 ),
 
 unused_keys as (
@@ -188,10 +198,12 @@ keyed as (
 ),
 
 keyed_lines as (
-    select bill_line_id from keyed group by bill_line_id having sum(weight) > 0
+    select bill_line_id from keyed
+    group by 1
+    having sum(weight) > 0
 ),
 
-{#- A line with no key, or the capacity of a GPU line no job used: the line's tags own it; untagged cloud spend
+{# A line with no key, or the capacity of a GPU line no job used: the line's tags own it; untagged cloud spend
     goes to the shared pool, untagged LLM spend is unallocated with its reason. -#}
 fallback_parts as (
     select
@@ -202,7 +214,11 @@ fallback_parts as (
     left join keyed_lines on lines.bill_line_id = keyed_lines.bill_line_id
     where keyed_lines.bill_line_id is null
     union all
-    select bill_line_id, target_kind, weight from unused_keys
+    select
+        bill_line_id,
+        target_kind,
+        weight
+    from unused_keys
 ),
 
 fallback_keys as (
@@ -233,9 +249,11 @@ fallback_keys as (
             when fallback_parts.target_kind = 'gpu_unused' then 'GPU capacity no job used'
             when lines.team is not null then null
             when lines.ledger_provider is not null
-                then concat('no ledger usage of ', lines.ledger_provider,
+                then concat(
+                    'no ledger usage of ', lines.ledger_provider,
                     case when lines.ledger_model is not null then concat(' model ', lines.ledger_model) else '' end,
-                    ' on the days the line covers, and the line has no team tag')
+                    ' on the days the line covers, and the line has no team tag'
+                )
         end as x_allocation_reason,
         fallback_parts.weight
     from fallback_parts

@@ -59,9 +59,18 @@ provider_numbered as (
     select
         provider_costs.*,
         row_number() over (
-            partition by provider, bucket_start, reported_model, project_id, api_key_id, line_item, cost_type,
-                token_type, service_tier, source
-            order by amount_usd
+            partition by
+                provider_costs.provider,
+                provider_costs.bucket_start,
+                provider_costs.reported_model,
+                provider_costs.project_id,
+                provider_costs.api_key_id,
+                provider_costs.line_item,
+                provider_costs.cost_type,
+                provider_costs.token_type,
+                provider_costs.service_tier,
+                provider_costs.source
+            order by provider_costs.amount_usd
         ) as duplicate_number
     from provider_costs
 ),
@@ -133,11 +142,13 @@ fx_candidates as (
 ),
 
 llm_kinds as (
-    select * from matrix where ledger_provider is not null
+    select * from matrix
+    where ledger_provider is not null
 ),
 
 gpu_kind as (
-    select * from matrix where spend_kind = 'gpu_compute'
+    select * from matrix
+    where spend_kind = 'gpu_compute'
 ),
 
 final as (

@@ -136,8 +136,10 @@ final as (
             as charge_period_end,
         {{ to_month('depreciation_month') }} as x_charge_month,
         'Usage' as charge_category,
-        concat('depreciation of ', model_version, ' capitalized in ',
-            {{ to_month('capitalized_month') }}) as charge_description,
+        concat(
+            'depreciation of ', model_version, ' capitalized in ',
+            {{ to_month('capitalized_month') }}
+        ) as charge_description,
         'Model training (depreciation)' as service_name,
         'AI and Machine Learning' as service_category,
         cast(null as {{ dbt.type_string() }}) as resource_id,

@@ -15,7 +15,8 @@ with allocated as (
     select * from {{ ref('int_costs__allocated_lines') }}
 ),
 
-ledger as (
+-- read by the 'requests' method only; declared for every method so that dbt always knows the dependency
+ledger as (  -- noqa: ST03
     select * from {{ ref('int_ledger__owner_days') }}
 ),
 
@@ -72,7 +73,8 @@ owner_weights as (
 ),
 
 positive_weights as (
-    select * from owner_weights where weight > 0
+    select * from owner_weights
+    where weight > 0
 ),
 
 keyed as (
@@ -95,15 +97,35 @@ split as (
 
 shared as (
     select
-        bill_line_id, x_source, x_spend_kind, ledger_provider, service_provider_name, billing_account_id,
-        sub_account_id, billing_period_start, charge_period_start, charge_period_end, x_charge_month,
-        charge_category, charge_description, service_name, service_category, resource_id, sku_id,
-        pricing_quantity, pricing_unit, billing_currency,
+        bill_line_id,
+        x_source,
+        x_spend_kind,
+        ledger_provider,
+        service_provider_name,
+        billing_account_id,
+        sub_account_id,
+        billing_period_start,
+        charge_period_start,
+        charge_period_end,
+        x_charge_month,
+        charge_category,
+        charge_description,
+        service_name,
+        service_category,
+        resource_id,
+        sku_id,
+        pricing_quantity,
+        pricing_unit,
+        billing_currency,
         billed_cost_split as billed_cost,
         effective_cost_split as effective_cost,
         x_billed_cost_usd_split as x_billed_cost_usd,
         x_effective_cost_usd_split as x_effective_cost_usd,
-        x_fx_rate, x_fx_rate_source, x_fx_rate_date, tags, target_kind,
+        x_fx_rate,
+        x_fx_rate_source,
+        x_fx_rate_date,
+        tags,
+        target_kind,
         owner_team as team,
         owner_feature as feature,
         owner_environment as environment,
@@ -119,11 +141,35 @@ shared as (
 
 unshared as (
     select
-        bill_line_id, x_source, x_spend_kind, ledger_provider, service_provider_name, billing_account_id,
-        sub_account_id, billing_period_start, charge_period_start, charge_period_end, x_charge_month,
-        charge_category, charge_description, service_name, service_category, resource_id, sku_id,
-        pricing_quantity, pricing_unit, billing_currency, billed_cost, effective_cost, x_billed_cost_usd,
-        x_effective_cost_usd, x_fx_rate, x_fx_rate_source, x_fx_rate_date, tags, target_kind,
+        bill_line_id,
+        x_source,
+        x_spend_kind,
+        ledger_provider,
+        service_provider_name,
+        billing_account_id,
+        sub_account_id,
+        billing_period_start,
+        charge_period_start,
+        charge_period_end,
+        x_charge_month,
+        charge_category,
+        charge_description,
+        service_name,
+        service_category,
+        resource_id,
+        sku_id,
+        pricing_quantity,
+        pricing_unit,
+        billing_currency,
+        billed_cost,
+        effective_cost,
+        x_billed_cost_usd,
+        x_effective_cost_usd,
+        x_fx_rate,
+        x_fx_rate_source,
+        x_fx_rate_date,
+        tags,
+        target_kind,
         'unallocated' as team,
         'unassigned' as feature,
         'unassigned' as environment,
@@ -136,7 +182,8 @@ unshared as (
         source_line
     from pool
     where not exists (
-        select 1 from positive_weights where positive_weights.x_charge_month = pool.x_charge_month
+        select 1 from positive_weights
+        where positive_weights.x_charge_month = pool.x_charge_month
     )
 ),
 

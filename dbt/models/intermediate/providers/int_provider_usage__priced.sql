@@ -27,7 +27,7 @@ resolved as (
 
 {%- set counts = {'input': 'resolved.input_uncached_tokens'} %}
 {%- for kind in token_kinds() if kind.name != 'input' %}
-    {%- do counts.update({kind.name: 'resolved.' ~ provider_usage_count_column(kind)}) %}
+{%- do counts.update({kind.name: 'resolved.' ~ provider_usage_count_column(kind)}) %}
 {%- endfor %}
 
 final as (
@@ -41,10 +41,11 @@ final as (
         ) }} end as usage_priced_cost_usd
     from resolved
     left join prices
-        on resolved.model = prices.model
-        and resolved.is_batch = prices.is_batch
-        and resolved.service_tier = prices.service_tier
-        and {{ price_in_force('prices', 'resolved.bucket_start') }}
+        on
+            resolved.model = prices.model
+            and resolved.is_batch = prices.is_batch
+            and resolved.service_tier = prices.service_tier
+            and {{ price_in_force('prices', 'resolved.bucket_start') }}
 )
 
 select * from final

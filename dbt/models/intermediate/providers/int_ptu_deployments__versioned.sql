@@ -54,8 +54,10 @@ flagged as (
             -- absent from the snapshot just before: deleted, then created again
             when previous_snapshot_at is null or last_seen_at <> previous_snapshot_at then 1
             {%- for attribute in attributes %}
-            when not ({{ attribute }} = last_{{ attribute }}
-                or ({{ attribute }} is null and last_{{ attribute }} is null)) then 1
+            when not (
+                {{ attribute }} = last_{{ attribute }}
+                or ({{ attribute }} is null and last_{{ attribute }} is null)
+            ) then 1
             {%- endfor %}
             else 0
         end as starts_version

@@ -10,12 +10,15 @@
     has changed since for a closed month (a restated bill, late ledger rows, a late fine-tune) posts as
     `adjustment` rows in the first open month after it, with x_adjusted_month and the origin it adjusts:
     live now - (frozen rows + adjustments already frozen in later closed months), exactly. -#}
+{#- on_schema_change: with an enforced contract dbt allows only append_new_columns or fail. A new column is
+    added (frozen closed months keep null in it); a column dropped from the contract stays in the table
+    until dropped by hand. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         full_refresh=false,
-        on_schema_change='sync_all_columns',
+        on_schema_change='append_new_columns',
         pre_hook=("{% if is_incremental_run() %}delete from {{ this }} where x_charge_month not in "
                   "(select month from {{ ref('stg_audit__month_close') }} where is_closed){% endif %}"),
     )
@@ -99,7 +102,8 @@ live_rows as (
 ),
 
 closed_months as (
-    select month from {{ ref('stg_audit__month_close') }} where is_closed
+    select month from {{ ref('stg_audit__month_close') }}
+    where is_closed
 ),
 
 {% if is_incremental_run() %}
@@ -109,33 +113,62 @@ frozen as (
 ),
 {% else %}
 frozen as (
-    select * from live_rows where 1 = 0
+    select * from live_rows
+    where 1 = 0
 ),
 {% endif %}
 
-{#- the money of each closed month: now (live) and as frozen (its own rows + adjustments for it frozen later) -#}
+{# the money of each closed month: now (live) and as frozen (its own rows + adjustments for it frozen later) -#}
 belonging as (
     select
         x_charge_month as adjusted_month,
         x_cost_origin as adjusted_origin,
-        x_source, x_spend_kind, service_provider_name, billing_currency, team, feature, environment, tenant,
-        billed_cost, effective_cost, x_billed_cost_usd, x_effective_cost_usd
+        x_source,
+        x_spend_kind,
+        service_provider_name,
+        billing_currency,
+        team,
+        feature,
+        environment,
+        tenant,
+        billed_cost,
+        effective_cost,
+        x_billed_cost_usd,
+        x_effective_cost_usd
     from live_rows
     where x_charge_month in (select month from closed_months)
     union all
     select
         coalesce(x_adjusted_month, x_charge_month) as adjusted_month,
         coalesce(x_adjusted_origin, x_cost_origin) as adjusted_origin,
-        x_source, x_spend_kind, service_provider_name, billing_currency, team, feature, environment, tenant,
-        -billed_cost, -effective_cost, -x_billed_cost_usd, -x_effective_cost_usd
+        x_source,
+        x_spend_kind,
+        service_provider_name,
+        billing_currency,
+        team,
+        feature,
+        environment,
+        tenant,
+        -billed_cost as billed_cost,
+        -effective_cost as effective_cost,
+        -x_billed_cost_usd as x_billed_cost_usd,
+        -x_effective_cost_usd as x_effective_cost_usd
     from frozen
     where coalesce(x_adjusted_month, x_charge_month) in (select month from closed_months)
 ),
 
 deltas as (
     select
-        adjusted_month, adjusted_origin, x_source, x_spend_kind, service_provider_name, billing_currency,
-        team, feature, environment, tenant,
+        adjusted_month,
+        adjusted_origin,
+        x_source,
+        x_spend_kind,
+        service_provider_name,
+        billing_currency,
+        team,
+        feature,
+        environment,
+        tenant,
         {{ sum_money('billed_cost') }} as billed_cost,
         {{ sum_money('effective_cost') }} as effective_cost,
         {{ to_money('sum(x_billed_cost_usd)') }} as x_billed_cost_usd,
@@ -147,7 +180,7 @@ deltas as (
         or coalesce(sum(x_billed_cost_usd), 0) <> 0 or coalesce(sum(x_effective_cost_usd), 0) <> 0
 ),
 
-{#- the first open month after a closed month: a month with data, or the month right after a closed one -#}
+{# the first open month after a closed month: a month with data, or the month right after a closed one -#}
 open_candidates as (
     select distinct x_charge_month as month from live_rows
     union distinct
@@ -160,9 +193,9 @@ posting as (
         deltas.adjusted_month,
         min(open_candidates.month) as posting_month
     from (select distinct adjusted_month from deltas) as deltas
-    inner join open_candidates on open_candidates.month > deltas.adjusted_month
+    inner join open_candidates on deltas.adjusted_month < open_candidates.month
     where open_candidates.month not in (select month from closed_months)
-    group by deltas.adjusted_month
+    group by 1
 ),
 
 adjustments as (
@@ -182,8 +215,10 @@ adjustments as (
         cast(null as {{ dbt.type_string() }}) as sub_account_id,
         cast(concat(posting.posting_month, '-01') as date) as billing_period_start,
         cast(cast(concat(posting.posting_month, '-01') as date) as {{ dbt.type_timestamp() }}) as charge_period_start,
-        cast({{ add_months_to_month_start("cast(concat(posting.posting_month, '-01') as date)", 1) }}
-            as {{ dbt.type_timestamp() }}) as charge_period_end,
+        cast(
+            {{ add_months_to_month_start("cast(concat(posting.posting_month, '-01') as date)", 1) }}
+            as {{ dbt.type_timestamp() }}
+        ) as charge_period_end,
         posting.posting_month as x_charge_month,
         'Adjustment' as charge_category,
         concat('adjustment to closed month ', deltas.adjusted_month, ' (', deltas.adjusted_origin, ')')

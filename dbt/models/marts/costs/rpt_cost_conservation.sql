@@ -14,7 +14,7 @@ with bills as (
         {{ sum_money('billed_cost') }} as bill_billed_cost,
         {{ sum_money('effective_cost') }} as bill_effective_cost,
         {{ sum_money('x_effective_cost_usd') }} as bill_effective_cost_usd,
-        sum(case when x_fx_rate is null then 1 else 0 end) as unconverted_bill_lines
+        {{ sum_count('case when x_fx_rate is null then 1 else 0 end') }} as unconverted_bill_lines
     from {{ ref('int_costs__bill_lines') }}
     group by 1, 2, 3, 4
 ),
@@ -58,9 +58,19 @@ handed_out as (
 ),
 
 keys as (
-    select x_charge_month, service_provider_name, x_source, billing_currency from bills
+    select
+        x_charge_month,
+        service_provider_name,
+        x_source,
+        billing_currency
+    from bills
     union distinct
-    select x_charge_month, service_provider_name, x_source, billing_currency from handed_out
+    select
+        x_charge_month,
+        service_provider_name,
+        x_source,
+        billing_currency
+    from handed_out
 ),
 
 final as (

@@ -31,7 +31,7 @@ final as (
         jobs.started_at,
         jobs.ended_at,
         jobs.gpu_hours,
-        jobs.total_cost_usd as list_price_estimate_usd,
+        jobs.list_price_cost_usd as list_price_estimate_usd,
         {{ to_money('coalesce(billed.billed_cost_usd, 0)') }} as billed_cost_usd,
         billed.job_id is not null as has_bill_line
     from jobs

@@ -108,6 +108,8 @@ final as (
             as cost_spot_usd,
         {{ to_money("case when purchase_option = 'reserved' then job_cost_usd else 0 end") }}
             as cost_reserved_usd,
+        job_cost_usd as list_price_cost_usd,
+        -- deprecated alias of list_price_cost_usd (analysts read it as the bill); will be removed
         job_cost_usd as total_cost_usd,
         observed_samples,
         {{ money_divide('coalesce(observed_gpu_ms, 0)', 3600000) }} as observed_gpu_hours,

@@ -13,9 +13,9 @@ aggregated as (
         sum(coalesce(observed_samples, 0)) as observed_samples,
         {{ stable_sum('avg_gpu_utilization * observed_samples') }} as utilization_weighted,
         cast(sum(coalesce(idle_gpu_ms, 0)) as bigint) as idle_gpu_ms,
-        {{ sum_money('total_cost_usd') }} as total_cost_usd,
+        {{ sum_money('list_price_cost_usd') }} as list_price_cost_usd,
         {{ sum_money('idle_cost_usd') }} as idle_cost_usd,
-        sum(case when is_priced then 0 else 1 end) as unpriced_jobs
+        {{ sum_count('case when is_priced then 0 else 1 end') }} as unpriced_jobs
     from jobs
     group by job_date, team, job_type
 ),
@@ -29,11 +29,13 @@ final as (
         jobs,
         {{ money_divide('gpu_ms', 3600000) }} as gpu_hours,
         -- a group holding an unpriced job has an unknown cost: null, never a partial sum or $0
-        case when unpriced_jobs = 0 then total_cost_usd end as total_cost_usd,
+        case when unpriced_jobs = 0 then list_price_cost_usd end as list_price_cost_usd,
+        -- deprecated alias of list_price_cost_usd; will be removed
+        case when unpriced_jobs = 0 then list_price_cost_usd end as total_cost_usd,
         {{ ratio('utilization_weighted', 'observed_samples') }} as avg_gpu_utilization,
         {{ money_divide('idle_gpu_ms', 3600000) }} as idle_gpu_hours,
         case when unpriced_jobs = 0 then idle_cost_usd end as idle_cost_usd,
-        case when unpriced_jobs = 0 then {{ ratio('idle_cost_usd', 'total_cost_usd') }} end as idle_cost_share,
+        case when unpriced_jobs = 0 then {{ ratio('idle_cost_usd', 'list_price_cost_usd') }} end as idle_cost_share,
         unpriced_jobs,
         unpriced_jobs = 0 as is_priced
     from aggregated

@@ -26,8 +26,8 @@ training_costs as (
     select
         model_version,
         count(*) as training_jobs,
-        sum(case when is_priced then 0 else 1 end) as unpriced_training_jobs,
-        {{ sum_money('total_cost_usd') }} as gpu_training_cost_usd
+        {{ sum_count('case when is_priced then 0 else 1 end') }} as unpriced_training_jobs,
+        {{ sum_money('list_price_cost_usd') }} as gpu_training_cost_usd
     from jobs
     where job_type in ('training', 'fine_tune') and model_version is not null
     group by model_version
@@ -44,7 +44,9 @@ capitalized as (
         {{ to_money('coalesce(training_costs.gpu_training_cost_usd, 0)') }} as gpu_training_cost_usd,
         registry.other_capitalized_costs_usd,
         cast(
-            {{ round_half_even('coalesce(training_costs.gpu_training_cost_usd, 0) + registry.other_capitalized_costs_usd', 2) }} * 100
+            {{ round_half_even(
+                'coalesce(training_costs.gpu_training_cost_usd, 0) + registry.other_capitalized_costs_usd', 2
+            ) }} * 100
             as bigint
         ) as capitalized_cents
     from registry
@@ -124,6 +126,8 @@ final as (
         net_book_value_usd,
         requests,
         total_tokens,
+        inference_cost_usd as estimated_inference_cost_usd,
+        -- deprecated alias of estimated_inference_cost_usd (a rate-card estimate, not a bill); will be removed
         inference_cost_usd,
         {{ money_divide('depreciation_usd', 'requests') }} as amortized_training_cost_per_request_usd,
         {{ money_divide('depreciation_usd * 1000', 'total_tokens') }} as amortized_training_cost_per_1k_tokens_usd,

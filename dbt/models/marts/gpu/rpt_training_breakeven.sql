@@ -78,9 +78,9 @@ joined as (
 cumulative as (
     select
         *,
-        sum(inference_tokens) over (
+        cast(sum(inference_tokens) over (
             partition by model_version order by month_number rows between unbounded preceding and current row
-        ) as cumulative_inference_tokens,
+        ) as {{ dbt.type_bigint() }}) as cumulative_inference_tokens,
         sum(api_equivalent_cost_usd) over (
             partition by model_version order by month_number rows between unbounded preceding and current row
         ) as cumulative_api_equivalent_cost_usd,
@@ -104,8 +104,12 @@ final as (
         requests,
         api_unpriced_requests,
         api_equivalent_cost_usd,
+        in_house_cost_usd as depreciation_plus_estimated_inference_cost_usd,
+        -- deprecated alias of depreciation_plus_estimated_inference_cost_usd; will be removed
         in_house_cost_usd,
         depreciation_usd,
+        inference_cost_usd as estimated_inference_cost_usd,
+        -- deprecated alias of estimated_inference_cost_usd; will be removed
         inference_cost_usd,
         {{ to_money('cumulative_api_equivalent_cost_usd') }} as cumulative_api_equivalent_cost_usd,
         {{ to_money('cumulative_in_house_cost_usd') }} as cumulative_in_house_cost_usd,

@@ -61,8 +61,8 @@ aggregated as (
         feature_tag,
         model,
         count(*) as conversations,
-        sum(case when is_resolution then 1 else 0 end) as resolutions,
-        sum(case when is_resolution then requests else 0 end) as resolution_requests,
+        {{ sum_count('case when is_resolution then 1 else 0 end') }} as resolutions,
+        {{ sum_count('case when is_resolution then requests else 0 end') }} as resolution_requests,
         {{ sum_money('case when is_resolution then conversation_cost_usd end') }} as resolution_cost_usd,
         {{ sum_money('conversation_cost_usd') }} as all_conversations_cost_usd
     from conversations

@@ -8,12 +8,15 @@
     for the month's depreciation. Bill lines with no FX rate have no USD amount and are counted apart.
     A closed month (`finops close`) is frozen here as in fct_costs: never rewritten, so its export is
     byte-identical every time; changes to it arrive as adjustment_cost_usd in the first open month. -#}
+{#- on_schema_change: with an enforced contract dbt allows only append_new_columns or fail. A new column is
+    added (frozen closed months keep null in it); a column dropped from the contract stays in the table
+    until dropped by hand. -#}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         full_refresh=false,
-        on_schema_change='sync_all_columns',
+        on_schema_change='append_new_columns',
         pre_hook=("{% if is_incremental_run() %}delete from {{ this }} where usage_month not in "
                   "(select month from {{ ref('stg_audit__month_close') }} where is_closed){% endif %}"),
     )
@@ -35,9 +38,9 @@ usage as (
         coalesce(environment, 'unassigned') as environment,
         coalesce(tenant_id, 'unassigned') as tenant,
         count(*) as requests,
-        sum(prompt_tokens) as prompt_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(total_tokens) as total_tokens
+        {{ sum_count('prompt_tokens') }} as prompt_tokens,
+        {{ sum_count('output_tokens') }} as output_tokens,
+        {{ sum_count('total_tokens') }} as total_tokens
     from requests
     group by 1, 2, 3, 4, 5
 ),
@@ -49,9 +52,12 @@ owned as (
         feature,
         environment,
         tenant,
-        {{ sum_money("case when x_spend_kind like 'llm%' and x_cost_origin in ('billed', 'estimated_accrual', 'unallocated') then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_spend_kind like 'llm%'"
+                     ~ " and x_cost_origin in ('billed', 'estimated_accrual', 'unallocated')"
+                     ~ " then x_effective_cost_usd end") }}
             as llm_cost_usd,
-        {{ sum_money("case when x_spend_kind not like 'llm%' and x_cost_origin = 'billed' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_spend_kind not like 'llm%' and x_cost_origin = 'billed'"
+                     ~ " then x_effective_cost_usd end") }}
             as cloud_direct_cost_usd,
         {{ sum_money("case when x_cost_origin = 'billed' then x_effective_cost_usd end") }} as direct_cost_usd,
         {{ sum_money("case when x_cost_origin = 'allocated_shared' then x_effective_cost_usd end") }}
@@ -62,19 +68,33 @@ owned as (
             as capitalized_cost_usd,
         {{ sum_money("case when x_cost_origin = 'unallocated' then x_effective_cost_usd end") }}
             as unallocated_cost_usd,
-        {{ sum_money("case when x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_cost_origin = 'adjustment' and x_adjusted_origin <> 'depreciation'"
+                     ~ " then x_effective_cost_usd end") }}
             as adjustment_cost_usd,
-        {{ sum_money("case when x_cost_origin = 'depreciation' or x_adjusted_origin = 'depreciation' then x_effective_cost_usd end") }}
+        {{ sum_money("case when x_cost_origin = 'depreciation' or x_adjusted_origin = 'depreciation'"
+                     ~ " then x_effective_cost_usd end") }}
             as depreciation_cost_usd,
-        sum(case when x_has_fx_rate then 0 else 1 end) as unconverted_cost_rows
+        {{ sum_count('case when x_has_fx_rate then 0 else 1 end') }} as unconverted_cost_rows
     from costs
     group by 1, 2, 3, 4, 5
 ),
 
 keys as (
-    select usage_month, team, feature, environment, tenant from usage
+    select
+        usage_month,
+        team,
+        feature,
+        environment,
+        tenant
+    from usage
     union distinct
-    select usage_month, team, feature, environment, tenant from owned
+    select
+        usage_month,
+        team,
+        feature,
+        environment,
+        tenant
+    from owned
 ),
 
 final as (

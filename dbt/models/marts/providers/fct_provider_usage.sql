@@ -14,12 +14,12 @@ final as (
         api_key_id,
         service_tier,
         is_batch,
-        sum(input_uncached_tokens) as input_uncached_tokens,
-        sum(input_cached_tokens) as input_cached_tokens,
-        sum(cache_write_tokens) as cache_write_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(input_uncached_tokens + input_cached_tokens + cache_write_tokens) as prompt_tokens,
-        sum(requests) as requests,
+        {{ sum_count('input_uncached_tokens') }} as input_uncached_tokens,
+        {{ sum_count('input_cached_tokens') }} as input_cached_tokens,
+        {{ sum_count('cache_write_tokens') }} as cache_write_tokens,
+        {{ sum_count('output_tokens') }} as output_tokens,
+        {{ sum_count('input_uncached_tokens + input_cached_tokens + cache_write_tokens') }} as prompt_tokens,
+        {{ sum_count('requests') }} as requests,
         min(case when is_priced then 1 else 0 end) = 1 as is_priced,
         -- unpriced is unknown, never $0: one unpriced row makes the group's cost null
         case

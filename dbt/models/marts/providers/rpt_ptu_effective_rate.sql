@@ -51,7 +51,10 @@ costed as (
         -- a reservation is spread over the hours of its month or year by the straight-line rule, so the hours
         -- of a term sum exactly to its price
         case coalesce(reservations.term, 'hourly')
-            {%- for term, price in [('month', 'monthly_reservation_usd_per_ptu'), ('year', 'yearly_reservation_usd_per_ptu')] %}
+            {%- set terms = [
+                ('month', 'monthly_reservation_usd_per_ptu'), ('year', 'yearly_reservation_usd_per_ptu')
+            ] %}
+            {%- for term, price in terms %}
             {%- set term_start = dbt.date_trunc(term, 'hourly.hour_start') %}
             when '{{ term }}ly' then {{ nano_to_money(straight_line_part(
                 money_to_nano('deployments.ptus * ptu_prices.' ~ price),
@@ -66,19 +69,23 @@ costed as (
         )) }} end as payg_cost_usd
     from hourly
     inner join deployments
-        on hourly.deployment = deployments.deployment
-        and (hourly.hour_start >= deployments.valid_from or deployments.is_first_version)
-        and (deployments.valid_to is null or hourly.hour_start < deployments.valid_to)
-        and deployments.is_provisioned
+        on
+            hourly.deployment = deployments.deployment
+            and (hourly.hour_start >= deployments.valid_from or deployments.is_first_version)
+            and (deployments.valid_to is null or hourly.hour_start < deployments.valid_to)
+            and deployments.is_provisioned
     left join reservations
-        on hourly.deployment = reservations.deployment
-        and {{ price_in_force('reservations', 'hourly.hour_start') }}
+        on
+            hourly.deployment = reservations.deployment
+            and {{ price_in_force('reservations', 'hourly.hour_start') }}
     left join ptu_prices
-        on deployments.deployment_type = ptu_prices.deployment_type
-        and {{ price_in_force('ptu_prices', 'hourly.hour_start') }}
+        on
+            deployments.deployment_type = ptu_prices.deployment_type
+            and {{ price_in_force('ptu_prices', 'hourly.hour_start') }}
     left join llm_prices
-        on deployments.model_name = llm_prices.model
-        and {{ price_in_force('llm_prices', 'hourly.hour_start') }}
+        on
+            deployments.model_name = llm_prices.model
+            and {{ price_in_force('llm_prices', 'hourly.hour_start') }}
 ),
 
 final as (

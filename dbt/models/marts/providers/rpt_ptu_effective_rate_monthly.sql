@@ -14,7 +14,7 @@ monthly as (
         count(*) as hours,
         count(utilization) as hours_with_utilization,
         avg(utilization) as average_utilization,
-        sum(tokens_served) as tokens_served,
+        {{ sum_count('tokens_served') }} as tokens_served,
         {{ sum_money('ptu_cost_usd') }} as ptu_cost_usd,
         {{ sum_money('payg_cost_usd') }} as payg_cost_usd
     from hourly

@@ -1,6 +1,6 @@
 {#- Per provider x model x day: cost derived from our ledger, provider usage priced with our rate card, and
     what the bills say (provider cost reports; the Bedrock / Azure OpenAI / Vertex AI / SageMaker lines of
-    cloud bills, model 'all'), with the variance of the billed amount against the ledger. billed_cost_usd is
+    cloud bills, model 'all'), with the variance of the billed amount against the ledger. bill_effective_cost_usd is
     only ever a bill: null (and no variance) where no bill covers the key yet. -#}
 with ledger as (
     select
@@ -18,8 +18,8 @@ usage as (
         provider,
         model,
         usage_date,
-        sum(prompt_tokens + output_tokens) as usage_tokens,
-        {#- unpriced usage (null cost) makes the key's priced cost null, never a partial sum or $0 -#}
+        {{ sum_count('prompt_tokens + output_tokens') }} as usage_tokens,
+        -- unpriced usage (null cost) makes the key's priced cost null, never a partial sum or $0
         case
             when count(*) = count(usage_priced_cost_usd) then {{ sum_money('usage_priced_cost_usd') }}
         end as usage_priced_cost_usd
@@ -27,7 +27,7 @@ usage as (
     group by 1, 2, 3
 ),
 
-{#- Only bills are "billed": the providers' cost reports and the AI lines of cloud bills, in USD, at the bill's
+{# Only bills are "billed": the providers' cost reports and the AI lines of cloud bills, in USD, at the bill's
     grain (model where the bill has it, else 'all'). -#}
 reported as (
     select
@@ -41,11 +41,23 @@ reported as (
 ),
 
 keys as (
-    select provider, model, usage_date from ledger
+    select
+        provider,
+        model,
+        usage_date
+    from ledger
     union distinct
-    select provider, model, usage_date from usage
+    select
+        provider,
+        model,
+        usage_date
+    from usage
     union distinct
-    select provider, model, usage_date from reported
+    select
+        provider,
+        model,
+        usage_date
+    from reported
 ),
 
 final as (
@@ -58,6 +70,8 @@ final as (
         coalesce(usage.usage_tokens, 0) as usage_tokens,
         usage.usage_priced_cost_usd,
         reported.reported_cost_usd,
+        reported.reported_cost_usd as bill_effective_cost_usd,
+        -- deprecated alias of bill_effective_cost_usd (it is the bills' effective, amortized cost); will be removed
         reported.reported_cost_usd as billed_cost_usd,
         {{ to_money('reported.reported_cost_usd - coalesce(ledger.ledger_cost_usd, 0)') }} as variance_usd,
         {{ ratio('reported.reported_cost_usd - coalesce(ledger.ledger_cost_usd, 0)',

@@ -8,7 +8,7 @@ final as (
         {{ to_month('usage_date') }} as usage_month,
         provider,
         model,
-        sum(ledger_requests) as ledger_requests,
+        {{ sum_count('ledger_requests') }} as ledger_requests,
         {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd,
         {#- a day with usage the card cannot price makes the month's priced usage null, never a partial sum -#}
         case
@@ -16,7 +16,9 @@ final as (
                 then {{ to_money('sum(usage_priced_cost_usd)') }}
         end as usage_priced_cost_usd,
         {{ to_money('sum(reported_cost_usd)') }} as reported_cost_usd,
-        {{ to_money('sum(billed_cost_usd)') }} as billed_cost_usd,
+        {{ to_money('sum(bill_effective_cost_usd)') }} as bill_effective_cost_usd,
+        -- deprecated alias of bill_effective_cost_usd; will be removed
+        {{ to_money('sum(bill_effective_cost_usd)') }} as billed_cost_usd,
         {{ to_money('sum(variance_usd)') }} as variance_usd,
         {{ ratio('sum(variance_usd)', sum_money('ledger_cost_usd')) }} as variance_pct
     from daily

@@ -33,21 +33,34 @@ ledger as (
 ),
 
 billed_months as (
-    select usage_month, provider, {{ sum_money('allocated_billed_cost_usd') }} as provider_billed_cost_usd
+    select
+        usage_month,
+        provider,
+        {{ sum_money('allocated_billed_cost_usd') }} as provider_billed_cost_usd
     from billed
     group by 1, 2
 ),
 
 ledger_months as (
-    select usage_month, provider, {{ sum_money('ledger_cost_usd') }} as provider_ledger_cost_usd
+    select
+        usage_month,
+        provider,
+        {{ sum_money('ledger_cost_usd') }} as provider_ledger_cost_usd
     from ledger
     group by 1, 2
 ),
 
 keys as (
-    select billed.usage_month, billed.provider, billed.feature from billed
+    select
+        billed.usage_month,
+        billed.provider,
+        billed.feature
+    from billed
     union distinct
-    select ledger.usage_month, ledger.provider, ledger.feature
+    select
+        ledger.usage_month,
+        ledger.provider,
+        ledger.feature
     from ledger
     inner join billed_months
         on ledger.usage_month = billed_months.usage_month and ledger.provider = billed_months.provider

@@ -8,7 +8,7 @@ ranked as (
         action,
         actor,
         acted_at,
-        row_number() over (partition by month order by acted_at desc, action) as action_rank
+        row_number() over (partition by month order by acted_at desc, action asc) as action_rank
     from source
 ),
 

@@ -1,6 +1,6 @@
-{#- One row per model, service tier, price period and batch flag: USD per 1M tokens of every token kind (token_kinds(), generated
-    from rate_cards/token_kinds.py) for both tiers, and the same as whole pico-dollars per token for
-    token_cost_nano(). -#}
+{#- One row per model, service tier, price period and batch flag: USD per 1M tokens of every token kind
+    (token_kinds(), generated from rate_cards/token_kinds.py) for both tiers, and the same as whole
+    pico-dollars per token for token_cost_nano(). -#}
 with source as (
     select * from {{ source('rate_cards', 'llm_prices') }}
 ),
