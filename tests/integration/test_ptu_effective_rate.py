@@ -1,9 +1,6 @@
 """PTU effective rate, utilization and break-even on a tiny month, numbers worked out by hand."""
 
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import dagster as dg
@@ -13,7 +10,7 @@ import pytest
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.ledger import llm_rate_cards
 from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import dbt_build
 
 pytestmark = pytest.mark.integration
 
@@ -80,30 +77,7 @@ def test_hand_computed_ptu_month(tmp_path):
         },
     )
     assert result.success
-    env = {**os.environ, "FINOPS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--select",
-            "+rpt_ptu_effective_rate_monthly",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stdout[-3000:]
+    dbt_build(warehouse, tmp_path, "+rpt_ptu_effective_rate_monthly")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         hourly = con.execute(
             "select utilization, tokens_served, ptu_cost_usd, effective_usd_per_mtok, payg_cost_usd"

@@ -6,8 +6,6 @@ stay identical, November is priced with the new capacity. Numbers worked out by 
 import json
 import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from pipelines.assets.azure_openai_ptu import AzureOpenAiResource, azure_openai_ptu
 from pipelines.assets.ledger import llm_rate_cards
 from pipelines.resources import LandingResource, RateCardsResource, WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import dbt_build
 
 pytestmark = pytest.mark.integration
 UTILIZATION = "AzureOpenAIProvisionedManagedUtilizationV2"
@@ -81,32 +79,7 @@ def _load_and_build(landing: Path, warehouse: Path, work: Path) -> str:
         },
     )
     assert result.success
-    env = {**os.environ, "FINOPS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--select",
-            "+rpt_ptu_effective_rate_monthly",
-            "+warn_ptu_metrics_without_deployment",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stdout[-3000:]
-    return build.stdout
+    return dbt_build(warehouse, work, "+rpt_ptu_effective_rate_monthly", "+warn_ptu_metrics_without_deployment")
 
 
 def _rows(warehouse: Path, sql: str) -> list[tuple]:

@@ -7,9 +7,6 @@ counts its tokens.
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 
 import dagster as dg
@@ -19,7 +16,7 @@ import pytest
 from pipelines.assets.ledger import llm_rate_cards
 from pipelines.assets.llm_providers import LlmProviderApiResource, bedrock_invocations, llm_provider_reports
 from pipelines.resources import LandingResource, WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import dbt_build
 
 pytestmark = pytest.mark.integration
 
@@ -61,30 +58,7 @@ def test_unpriced_bedrock_model_is_null_and_counted_sonnet_4_is_priced(tmp_path)
     assert dg.materialize(
         [bedrock_invocations, llm_provider_reports], partition_key="2026-10-03", resources=resources
     ).success
-    env = {**os.environ, "FINOPS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "build",
-            "--select",
-            "+fct_provider_usage",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert build.returncode == 0, build.stdout[-3000:]
+    log = dbt_build(warehouse, tmp_path, "+fct_provider_usage")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select model, is_priced, usage_priced_cost_usd, prompt_tokens, output_tokens"
@@ -98,5 +72,5 @@ def test_unpriced_bedrock_model_is_null_and_counted_sonnet_4_is_priced(tmp_path)
         ("bedrock/claude-sonnet-4", True, sonnet_cost, 4000, 1000),
     ]
     # the warn-level test reports the unpriced group (and the build still succeeds)
-    assert "warn_unpriced_provider_usage" in build.stdout
-    assert "Got 1 result, configured to warn if != 0" in build.stdout
+    assert "warn_unpriced_provider_usage" in log
+    assert "Got 1 result, configured to warn if != 0" in log
