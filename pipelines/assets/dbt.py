@@ -64,9 +64,11 @@ translator = FinopsDbtTranslator()
 
 
 def dbt_vars(warehouse: WarehouseResource, **extra: str) -> dict[str, str]:
-    """The vars of one dbt invocation: the warehouse file (profiles.yml reads `finops_warehouse_path`, so
-    nothing is written to os.environ) and the invocation's own vars."""
-    return {"finops_warehouse_path": str(warehouse.path), **extra}
+    """The vars of one dbt invocation: the warehouse file and its DuckDB memory limit (profiles.yml reads
+    `finops_warehouse_path` and `finops_duckdb_memory_limit`, so nothing is written to os.environ) and the
+    invocation's own vars."""
+    limit = {"finops_duckdb_memory_limit": warehouse.settings.memory_limit} if warehouse.settings.memory_limit else {}
+    return {"finops_warehouse_path": str(warehouse.path), **limit, **extra}
 
 
 DBT_RUN_TARGETS_KEPT = 3

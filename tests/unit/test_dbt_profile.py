@@ -37,3 +37,22 @@ def test_the_default_warehouse_does_not_depend_on_the_working_directory(tmp_path
     assert "Connection test: [OK" in done.stdout.replace("\x1b[32m", "").replace("\x1b[0m", "")
     assert (repo / "warehouse" / "finops.duckdb").exists()
     assert not (cwd.parent / "warehouse").exists()
+
+
+def test_dbt_duckdb_gets_the_warehouse_memory_limit(tmp_path):
+    """The memory limit reaches dbt's own DuckDB (issue 12): dbt used to run with no limit while the Python
+    loads honoured FINOPS_DUCKDB_MEMORY_LIMIT. The pipeline passes it as a var, as dbt_vars() does."""
+    env = {k: v for k, v in os.environ.items() if k != "FINOPS_DUCKDB_MEMORY_LIMIT"}
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    vars_ = f'{{"finops_warehouse_path": "{tmp_path / "w.duckdb"}", "finops_duckdb_memory_limit": "1GB"}}'
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "show", "--inline", "select current_setting('memory_limit') as m"]
+        + ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", vars_]
+        + ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "953.6 MiB" in done.stdout  # DuckDB shows 1GB (10^9 bytes) in MiB
