@@ -30,10 +30,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
-from rate_cards.llm_cards import PRICES_SCHEMA
+from rate_cards.llm_cards import PRICES_SCHEMA, RateCards, load_rate_cards
 from warehouse.duckdb_store import connect, ensure_table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -281,28 +280,10 @@ def seed_gpu_world(con: duckdb.DuckDBPyConnection, *, noisy_gpus: int = 0, sampl
     con.register("_prices", prices)
     con.execute("insert into raw_rate_cards.gpu_prices select * from _prices")
 
-    llm = pa.Table.from_pylist(
-        [
-            {
-                "provider": "openai",
-                "model": "gpt-4o",
-                "card_version": "test",
-                "card_source": "test",
-                "effective_from": datetime(2024, 1, 1),
-                "effective_to": None,
-                "is_batch": False,
-                "cached_input_counted_in_input": True,
-                "reasoning_counted_in_output": True,
-                # a loaded card resolves every kind (rate_cards.llm_cards): cache prices, reasoning at output
-                "input_usd_per_mtok": Decimal("2.50"),
-                "cached_input_usd_per_mtok": Decimal("1.25"),
-                "cache_write_usd_per_mtok": Decimal("2.50"),
-                "output_usd_per_mtok": Decimal("10.00"),
-                "reasoning_usd_per_mtok": Decimal("10.00"),
-            }
-        ],
-        schema=PRICES_SCHEMA,
-    )
+    # gpt-4o as the shipped card prices it ($2.50 in, $10 out; every token kind resolved by the card loader)
+    shipped = load_rate_cards()
+    gpt_4o = tuple(p for p in shipped.prices if p.model == "gpt-4o" and p.service_tier == "default")
+    llm = RateCards(prices=gpt_4o, aliases=()).prices_table()
     ensure_table(con, "raw_rate_cards.llm_prices", PRICES_SCHEMA)
     con.execute("delete from raw_rate_cards.llm_prices")
     con.register("_llm", llm)
