@@ -105,6 +105,28 @@
     ]) }}
 {%- endmacro %}
 
+{#- The select list of a cost part: every cost_part_columns() column in its order, each taken as is or from
+    the expression `overrides` gives it (e.g. a split amount, a fixed origin). -#}
+{% macro cost_part_select(overrides) -%}
+    {%- for column in cost_part_columns() %}
+        {%- if column in overrides %}
+        {{ overrides[column] }} as {{ column }}{{ "," if not loop.last }}
+        {%- else %}
+        {{ column }}{{ "," if not loop.last }}
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- A part of a split_exactly: its split amounts in place of the line's, and the owner the key gave it. -#}
+{% macro split_part_overrides() -%}
+    {{ return({
+        'billed_cost': 'billed_cost_split', 'effective_cost': 'effective_cost_split',
+        'x_billed_cost_usd': 'x_billed_cost_usd_split', 'x_effective_cost_usd': 'x_effective_cost_usd_split',
+        'team': 'owner_team', 'feature': 'owner_feature', 'environment': 'owner_environment',
+        'tenant': 'owner_tenant',
+    }) }}
+{%- endmacro %}
+
 {#- Straight-line part `period_index` (0-based) of a whole number of units (cents, nano-dollars; never
     negative) spread over `periods`: the floor of the share, plus one unit in each of the first
     (units mod periods) periods, so the parts sum exactly to the units. One rule for every schedule. -#}

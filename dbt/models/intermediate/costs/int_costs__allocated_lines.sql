@@ -36,45 +36,7 @@ split as (
 
 final as (
     select
-        bill_line_id,
-        x_source,
-        x_spend_kind,
-        ledger_provider,
-        service_provider_name,
-        billing_account_id,
-        sub_account_id,
-        billing_period_start,
-        charge_period_start,
-        charge_period_end,
-        x_charge_month,
-        charge_category,
-        charge_description,
-        service_name,
-        service_category,
-        resource_id,
-        sku_id,
-        pricing_quantity,
-        pricing_unit,
-        billing_currency,
-        billed_cost_split as billed_cost,
-        effective_cost_split as effective_cost,
-        x_billed_cost_usd_split as x_billed_cost_usd,
-        x_effective_cost_usd_split as x_effective_cost_usd,
-        x_fx_rate,
-        x_fx_rate_source,
-        x_fx_rate_date,
-        tags,
-        target_kind,
-        owner_team as team,
-        owner_feature as feature,
-        owner_environment as environment,
-        owner_tenant as tenant,
-        x_cost_origin,
-        allocated_method_id,
-        allocated_resource_id,
-        x_allocation_reason,
-        source_file,
-        source_line
+        {{- cost_part_select(split_part_overrides()) }}
     from split
 )
 
