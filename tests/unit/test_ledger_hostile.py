@@ -13,38 +13,22 @@ import pyarrow.parquet as pq
 import pytest
 
 from ingest.ledger import MAX_TOKENS_PER_REQUEST, discover_ledger_files
-from rate_cards.llm_cards import load_rate_cards
 from rate_cards.pricing import price_ledger_row
-from warehouse.duckdb_store import connect, load_balance
+from tests.ledger_fixture import CARDS, ledger_request, priced_warehouse
+from warehouse.duckdb_store import load_balance
 from warehouse.ledger_load import load_ledger_days
-from warehouse.rate_card_load import load_llm_rate_cards
 
-CARDS = load_rate_cards()
 GOOD_DAY = date(2026, 10, 5)
 BAD_DAY = date(2026, 10, 6)
 
 
 @pytest.fixture
 def warehouse(tmp_path):
-    con = connect(tmp_path / "w.duckdb")
-    load_llm_rate_cards(con, CARDS)
-    yield con
-    con.close()
+    yield from priced_warehouse(tmp_path / "w.duckdb")
 
 
 def request(n: int, **overrides) -> dict:
-    row = {
-        "request_id": str(uuid.UUID(int=n)),
-        "ts": "2026-10-05T10:00:00Z",
-        "model_id": "gpt-4o",
-        "api_version": "v1",
-        "feature_tag": "chat",
-        "input_tokens": 1000,
-        "output_tokens": 100,
-        "duration_ms": 250,
-    }
-    row.update(overrides)
-    return row
+    return ledger_request(str(uuid.UUID(int=n)), "gpt-4o", overrides)
 
 
 def folder(root, day: date):

@@ -13,37 +13,22 @@ import pytest
 
 from ingest.common import SourceFormatError
 from ingest.ledger import discover_ledger_files
-from rate_cards.llm_cards import load_rate_cards
 from rate_cards.pricing import price_ledger_row
+from tests.ledger_fixture import CARDS, ledger_request, priced_warehouse
 from warehouse.duckdb_store import connect, load_balance
 from warehouse.ledger_load import load_ledger_days
 from warehouse.rate_card_load import load_llm_rate_cards
 
-CARDS = load_rate_cards()
 DAY = date(2026, 10, 5)
 
 
 @pytest.fixture
 def warehouse(tmp_path):
-    con = connect(tmp_path / "w.duckdb")
-    load_llm_rate_cards(con, CARDS)
-    yield con
-    con.close()
+    yield from priced_warehouse(tmp_path / "w.duckdb")
 
 
 def request(**overrides) -> dict:
-    row = {
-        "request_id": str(uuid.uuid4()),
-        "ts": "2026-10-05T10:00:00Z",
-        "model_id": "gpt-4o-mini",
-        "api_version": "v1",
-        "feature_tag": "chat",
-        "input_tokens": 1000,
-        "output_tokens": 100,
-        "duration_ms": 250,
-    }
-    row.update(overrides)
-    return row
+    return ledger_request(str(uuid.uuid4()), "gpt-4o-mini", overrides)
 
 
 def write_jsonl(landing: Path, day: date, rows: list, name: str = "requests.jsonl") -> Path:
