@@ -14,12 +14,12 @@ import pytest
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.common import ParseResult
 from pipelines.assets.cloud_billing import (
-    GcpBillingExportResource,
     azure_cost_details,
     focus_cost_rows,
     gcp_billing_export,
 )
 from pipelines.resources import LandingResource, WarehouseResource
+from tests.cloud_billing_fixture import AZURE_HEADER, materialize_cloud_asset
 from tests.fixtures_s3 import moto_s3_endpoint  # noqa: F401
 from tests.showback_fixture import fct_costs_from_cloud_lines
 from warehouse.billing_periods import load_deliveries
@@ -27,21 +27,6 @@ from warehouse.duckdb_store import connect
 from warehouse.focus_export import export_focus
 
 pytestmark = pytest.mark.integration
-
-AZURE_HEADER = "SubscriptionId,Date,CostInBillingCurrency,ChargeType,MeterCategory,BillingPeriodStartDate,Tags\n"
-
-
-def _materialize(asset, landing, warehouse_path, **resources) -> None:
-    result = dg.materialize(
-        [asset],
-        resources={
-            "landing": LandingResource(location=str(landing)),
-            "warehouse": WarehouseResource(duckdb_path=str(warehouse_path)),
-            "gcp_billing": GcpBillingExportResource(),
-            **resources,
-        },
-    )
-    assert result.success
 
 
 def _total(warehouse_path, table: str, column: str = "billed_cost") -> Decimal:
@@ -58,12 +43,12 @@ def test_azure_restated_period_keeps_exactly_the_last_delivery(tmp_path):
     september.parent.mkdir(parents=True)
     september.write_text(AZURE_HEADER + "s1,9/30/2026,1.25,Usage,VM,9/1/2026,\n")
     warehouse = tmp_path / "w.duckdb"
-    _materialize(azure_cost_details, tmp_path / "landing", warehouse)
+    materialize_cloud_asset(azure_cost_details, tmp_path / "landing", warehouse)
     assert _total(warehouse, "raw_azure.cost_details") == Decimal("16.75")
     # the month is re-delivered with changed numbers (and one line fewer): October is replaced, September kept
     export.write_text(AZURE_HEADER + "s1,10/1/2026,11.00,Usage,VM,10/1/2026,\n")
-    _materialize(azure_cost_details, tmp_path / "landing", warehouse)
-    _materialize(azure_cost_details, tmp_path / "landing", warehouse)  # and again: nothing doubles
+    materialize_cloud_asset(azure_cost_details, tmp_path / "landing", warehouse)
+    materialize_cloud_asset(azure_cost_details, tmp_path / "landing", warehouse)  # and again: nothing doubles
     assert _total(warehouse, "raw_azure.cost_details") == Decimal("12.25")
 
 
@@ -78,10 +63,10 @@ def test_gcp_restated_invoice_month_is_replaced(tmp_path):
         line.format(day=1, cost="4.00") + "\n" + line.format(day=2, cost="6.00") + "\n"
     )
     warehouse = tmp_path / "w.duckdb"
-    _materialize(gcp_billing_export, tmp_path / "landing", warehouse)
+    materialize_cloud_asset(gcp_billing_export, tmp_path / "landing", warehouse)
     assert _total(warehouse, "raw_gcp.billing_export") == Decimal("8.00")  # 4 + 6 - 2 credits
     (folder / "export.jsonl").write_text(line.format(day=1, cost="3.00") + "\n")
-    _materialize(gcp_billing_export, tmp_path / "landing", warehouse)
+    materialize_cloud_asset(gcp_billing_export, tmp_path / "landing", warehouse)
     assert _total(warehouse, "raw_gcp.billing_export") == Decimal("2.00")
 
 

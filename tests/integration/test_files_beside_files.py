@@ -8,20 +8,17 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.assets.cloud_billing import (
-    GcpBillingExportResource,
     azure_cost_details,
     focus_cost_rows,
     gcp_billing_export,
 )
-from pipelines.resources import LandingResource, WarehouseResource
+from tests.cloud_billing_fixture import AZURE_HEADER, materialize_cloud_asset
 
 pytestmark = pytest.mark.integration
-AZURE_HEADER = "SubscriptionId,Date,CostInBillingCurrency,ChargeType,MeterCategory,BillingPeriodStartDate,Tags\n"
 FOCUS_HEADER = (
     "BillingAccountId,BillingCurrency,BillingPeriodStart,ChargePeriodStart,ChargeCategory,ProviderName,"
     "ServiceName,BilledCost\n"
@@ -37,15 +34,7 @@ def _write(path: Path, text: str, day: int) -> None:
 
 
 def _materialize(asset, landing: Path, warehouse: Path):
-    result = dg.materialize(
-        [asset],
-        resources={
-            "landing": LandingResource(location=str(landing)),
-            "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
-            "gcp_billing": GcpBillingExportResource(),
-        },
-    )
-    assert result.success
+    result = materialize_cloud_asset(asset, landing, warehouse)
     assert all(evaluation.passed for evaluation in result.get_asset_check_evaluations())
     return result
 

@@ -13,7 +13,6 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -21,8 +20,8 @@ import pytest
 
 from ingest.common import SourceFormatError
 from ingest.focus import detect_version, parse_focus_file
-from pipelines.assets.cloud_billing import GcpBillingExportResource, focus_cost_rows
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.assets.cloud_billing import focus_cost_rows
+from tests.cloud_billing_fixture import materialize_cloud_asset
 
 pytestmark = pytest.mark.integration
 
@@ -119,15 +118,7 @@ def test_focus_1_3_and_1_4_files_load_with_their_version_providers_and_extra_col
     landing, warehouse = tmp_path / "landing", tmp_path / "w.duckdb"
     _write_csv(landing / "focus" / "vercel" / "2026-10.csv", COLUMNS_1_3, ROWS_1_3)
     _write_parquet(landing / "focus" / "saas" / "2026-10.parquet", COLUMNS_1_4, ROWS_1_4)
-    result = dg.materialize(
-        [focus_cost_rows],
-        resources={
-            "landing": LandingResource(location=str(landing)),
-            "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
-            "gcp_billing": GcpBillingExportResource(),
-        },
-    )
-    assert result.success
+    materialize_cloud_asset(focus_cost_rows, landing, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         loaded = con.execute(
             "select provider_name, sum(billed_cost), sum(effective_cost), sum(list_cost), count(*),"

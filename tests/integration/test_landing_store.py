@@ -5,13 +5,11 @@ import dagster as dg
 import pytest
 
 from ingest.storage import LandingLinkError, LocalStore, S3Store
-from pipelines.assets.cloud_billing import GcpBillingExportResource, azure_cost_details
-from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.assets.cloud_billing import azure_cost_details
+from tests.cloud_billing_fixture import AZURE_HEADER, cloud_billing_resources
 from tests.fixtures_s3 import moto_s3_endpoint  # noqa: F401
 
 pytestmark = pytest.mark.integration
-
-AZURE_HEADER = "SubscriptionId,Date,CostInBillingCurrency,ChargeType,MeterCategory,BillingPeriodStartDate,Tags\n"
 
 
 def test_a_linked_file_in_landing_is_refused_with_the_link_named(tmp_path):
@@ -35,11 +33,7 @@ def test_a_linked_file_in_landing_is_refused_with_the_link_named(tmp_path):
     result = dg.materialize(
         [azure_cost_details],
         raise_on_error=False,
-        resources={
-            "landing": LandingResource(location=str(tmp_path / "landing")),
-            "warehouse": WarehouseResource(duckdb_path=str(warehouse)),
-            "gcp_billing": GcpBillingExportResource(),
-        },
+        resources=cloud_billing_resources(tmp_path / "landing", warehouse),
     )
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
