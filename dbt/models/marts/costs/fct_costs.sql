@@ -118,19 +118,18 @@ frozen as (
 ),
 {% endif %}
 
+{#- An adjustment's grain besides the closed month and the origin it adjusts: its amounts, its key and its id. -#}
+{%- set adjustment_grain = ['x_source', 'x_spend_kind', 'service_provider_name', 'billing_currency', 'team', 'feature',
+                           'environment', 'tenant'] %}
+{%- set adjustment_id_parts = ["'adjustment|'", "deltas.adjusted_month", "'|'", "deltas.adjusted_origin"] %}
+{%- for column in adjustment_grain %}{% do adjustment_id_parts.extend(["'|'", 'deltas.' ~ column]) %}{% endfor %}
+
 {# the money of each closed month: now (live) and as frozen (its own rows + adjustments for it frozen later) -#}
 belonging as (
     select
         x_charge_month as adjusted_month,
         x_cost_origin as adjusted_origin,
-        x_source,
-        x_spend_kind,
-        service_provider_name,
-        billing_currency,
-        team,
-        feature,
-        environment,
-        tenant,
+        {{ adjustment_grain | join(',\n        ') }},
         billed_cost,
         effective_cost,
         x_billed_cost_usd,
@@ -141,14 +140,7 @@ belonging as (
     select
         coalesce(x_adjusted_month, x_charge_month) as adjusted_month,
         coalesce(x_adjusted_origin, x_cost_origin) as adjusted_origin,
-        x_source,
-        x_spend_kind,
-        service_provider_name,
-        billing_currency,
-        team,
-        feature,
-        environment,
-        tenant,
+        {{ adjustment_grain | join(',\n        ') }},
         -billed_cost as billed_cost,
         -effective_cost as effective_cost,
         -x_billed_cost_usd as x_billed_cost_usd,
@@ -161,20 +153,13 @@ deltas as (
     select
         adjusted_month,
         adjusted_origin,
-        x_source,
-        x_spend_kind,
-        service_provider_name,
-        billing_currency,
-        team,
-        feature,
-        environment,
-        tenant,
+        {{ adjustment_grain | join(',\n        ') }},
         {{ sum_money('billed_cost') }} as billed_cost,
         {{ sum_money('effective_cost') }} as effective_cost,
         {{ to_money('sum(x_billed_cost_usd)') }} as x_billed_cost_usd,
         {{ to_money('sum(x_effective_cost_usd)') }} as x_effective_cost_usd
     from belonging
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+    group by {{ range(1, adjustment_grain | length + 3) | join(', ') }}
     having
         sum(billed_cost) <> 0 or sum(effective_cost) <> 0
         or coalesce(sum(x_billed_cost_usd), 0) <> 0 or coalesce(sum(x_effective_cost_usd), 0) <> 0
@@ -200,10 +185,7 @@ posting as (
 
 adjustments as (
     select
-        {{ dbt.hash(dbt.concat([
-            "'adjustment|'", "deltas.adjusted_month", "'|'", "deltas.adjusted_origin", "'|'", "deltas.x_source", "'|'",
-            "deltas.x_spend_kind", "'|'", "deltas.service_provider_name", "'|'", "deltas.billing_currency", "'|'",
-            "deltas.team", "'|'", "deltas.feature", "'|'", "deltas.environment", "'|'", "deltas.tenant"])) }}
+        {{ dbt.hash(dbt.concat(adjustment_id_parts)) }}
             as cost_id,
         cast(null as {{ dbt.type_string() }}) as bill_line_id,
         deltas.x_source,

@@ -22,6 +22,8 @@
     )
 }}
 
+{%- set showback_grain = ['usage_month', 'team', 'feature', 'environment', 'tenant'] %}
+
 with requests as (
     select * from {{ ref('fct_requests') }}
 ),
@@ -80,21 +82,14 @@ owned as (
 ),
 
 keys as (
+    {%- for part in ['usage', 'owned'] %}
     select
-        usage_month,
-        team,
-        feature,
-        environment,
-        tenant
-    from usage
+        {{ showback_grain | join(',\n        ') }}
+    from {{ part }}
+    {%- if not loop.last %}
     union distinct
-    select
-        usage_month,
-        team,
-        feature,
-        environment,
-        tenant
-    from owned
+    {%- endif %}
+    {%- endfor %}
 ),
 
 final as (
