@@ -20,6 +20,15 @@ import duckdb
 
 from warehouse.csv_files import write_csv
 
+# total_cost_usd is exactly the sum of these parts (rpt_showback): the export checks every file for it
+TOTAL_COST_PARTS = (
+    "direct_cost_usd",
+    "shared_allocated_cost_usd",
+    "estimated_cost_usd",
+    "capitalized_cost_usd",
+    "unallocated_cost_usd",
+    "adjustment_cost_usd",
+)
 SHOWBACK_COLUMNS = (
     "usage_month",
     "month_start_date",
@@ -33,12 +42,7 @@ SHOWBACK_COLUMNS = (
     "total_tokens",
     "llm_cost_usd",
     "cloud_direct_cost_usd",
-    "direct_cost_usd",
-    "shared_allocated_cost_usd",
-    "estimated_cost_usd",
-    "capitalized_cost_usd",
-    "unallocated_cost_usd",
-    "adjustment_cost_usd",
+    *TOTAL_COST_PARTS,
     "total_cost_usd",
     "depreciation_cost_usd",
     "expensed_cost_usd",
@@ -117,17 +121,7 @@ def export_showback(con: duckdb.DuckDBPyConnection, month: str, out: Path, *, ex
                 f"showback total {total} for {month} does not equal the bills {bills} plus accruals {accruals}"
                 f" plus posted adjustments {adjustments}"
             )
-    parts = sum(
-        column_total(name)
-        for name in (
-            "direct_cost_usd",
-            "shared_allocated_cost_usd",
-            "estimated_cost_usd",
-            "capitalized_cost_usd",
-            "unallocated_cost_usd",
-            "adjustment_cost_usd",
-        )
-    )
+    parts = sum(column_total(name) for name in TOTAL_COST_PARTS)
     if total != parts:
         raise ExportError(f"showback total {total} for {month} is not the sum of its parts {parts}")
     written = write_csv(out, SHOWBACK_COLUMNS, rows, bom=excel)
