@@ -38,15 +38,6 @@ sys.path.insert(0, str(ROOT))
 DBT_DIR = ROOT / "dbt"
 # The nightly day: the last day of the demo World's default month, so the other sources cover it.
 NIGHT_DAY = date(2026, 10, 31)
-# Ledger model ids as clients send them (all priced by the rate cards), per demo feature model.
-SENT_IDS = {
-    "gpt-4o": ("gpt-4o", "gpt-4o-2024-08-06"),
-    "gpt-4o-mini": ("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
-    "claude-sonnet-4-5": ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
-    "claude-haiku-4-5": ("claude-haiku-4-5-20251001",),
-    "o3-mini": ("o3-mini",),
-    "text-embedding-3-small": ("text-embedding-3-small",),
-}
 
 
 def _peak_rss_mb() -> dict:
@@ -61,6 +52,7 @@ def _peak_rss_mb() -> dict:
 
 def _combos() -> list[tuple[str, str, str, bool]]:
     """(feature, team, sent model id, conversational) of the demo World: the ledger speaks the same company."""
+    from ingest.demo.ledger import SENT_IDS  # the model ids clients send, as the demo's own ledger does
     from ingest.demo.world import World
 
     return [

@@ -24,7 +24,7 @@ _CARDS = lru_cache(maxsize=1)(load_rate_cards)
 REQUESTS_PER_DAY = 1500
 _OPENAI = {"gpt-4o", "gpt-4o-mini", "o3-mini", "text-embedding-3-small"}
 # the ids clients actually send: some families are logged by dated snapshot
-_SENT_IDS = {
+SENT_IDS = {
     "gpt-4o": ("gpt-4o", "gpt-4o-2024-08-06"),
     "gpt-4o-mini": ("gpt-4o-mini", "gpt-4o-mini-2024-07-18"),
     "claude-sonnet-4-5": ("claude-sonnet-4-5", "claude-sonnet-4-5-20250929"),
@@ -121,7 +121,7 @@ def build_demo_ledger(world: World) -> pa.Table:
                 row = {
                     "request_id": request_id,
                     "ts": ts,
-                    "model_id": rng.choice(_SENT_IDS[model]),
+                    "model_id": rng.choice(SENT_IDS[model]),
                     "api_version": rng.choice(_API_VERSIONS[_provider(model)]),
                     "feature_tag": feature.name,
                     **tokens,
