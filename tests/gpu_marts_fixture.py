@@ -17,11 +17,7 @@ Hand numbers:
 
 from __future__ import annotations
 
-import os
 import random
-import shutil
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,10 +29,9 @@ import duckdb
 
 from rate_cards.gpu_cards import gpu_prices_table, job_type_rules_table, load_gpu_cards, load_job_type_rules
 from rate_cards.llm_cards import PRICES_SCHEMA, RateCards, load_rate_cards
+from tests.dbt_build import run_dbt
 from warehouse.duckdb_store import connect, ensure_table
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_DIR = PROJECT_ROOT / "dbt"
 GPU_SELECT = [
     "path:models/staging/gpu",
     "stg_rate_cards__gpu_prices",
@@ -349,27 +344,15 @@ def build_gpu_marts(workdir: Path, *, noisy_gpus: int = 0, sample_seed: int | No
         seed_gpu_world(con, noisy_gpus=noisy_gpus, sample_seed=sample_seed)
     finally:
         con.close()
-    dbt = shutil.which("dbt") or str(Path(sys.executable).parent / "dbt")
-    env = {**os.environ, "FINOPS_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    completed = subprocess.run(
-        [
-            dbt,
-            "build",
-            "--select",
-            *GPU_SELECT,
-            # a subset build: only the data tests whose parents are all built (not e.g. fct_costs -> a GPU mart)
-            "--indirect-selection",
-            "cautious",
-            "--target-path",
-            str(workdir / "dbt-target"),
-            "--log-path",
-            str(workdir / "dbt-logs"),
-        ],
-        cwd=DBT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    completed = run_dbt(
+        "build",
+        "--select",
+        *GPU_SELECT,
+        # a subset build: only the data tests whose parents are all built (not e.g. fct_costs -> a GPU mart)
+        "--indirect-selection",
+        "cautious",
+        work=workdir / "dbt",
+        env={"FINOPS_WAREHOUSE_PATH": str(warehouse)},
     )
     return GpuMartsBuild(warehouse, completed.returncode, completed.stdout + completed.stderr)
 

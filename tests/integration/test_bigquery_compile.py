@@ -5,14 +5,12 @@ service-account key renders the SQL; sqlglot's BigQuery dialect rejects malforme
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -41,34 +39,17 @@ def bigquery_target(tmp_path_factory) -> Path:
             }
         )
     )
-    env = {**os.environ, "FINOPS_BQ_KEYFILE": str(keyfile), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    target = root / "target"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "compile",
-            "--target",
-            "bigquery",
-            "--no-populate-cache",
-            "--no-introspect",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
+    completed = run_dbt(
+        "compile",
+        "--target",
+        "bigquery",
+        "--no-populate-cache",
+        "--no-introspect",
+        work=root,
+        env={"FINOPS_BQ_KEYFILE": str(keyfile)},
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
-    return target
+    return root / "target"
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,11 @@ enforces a dbt contract, every column is typed and described, money is DECIMAL(3
 names the column that replaces it."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import run_dbt
 
 MONEY_TYPE = "decimal(38, 9)"
 # FOCUS cost columns and every amount in USD; ratios, shares and rates per token have other suffixes
@@ -21,27 +18,7 @@ DEPRECATED = re.compile(r"^Deprecated alias of (\w+); will be removed\.")
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("dbt_parse")
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "parse",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(root / "target"),
-            "--log-path",
-            str(root / "logs"),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    completed = run_dbt("parse", work=root)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
     manifest = json.loads((root / "target" / "manifest.json").read_text())
     found = {
