@@ -3,13 +3,10 @@
 that deletes every listed partition, so a day that became empty is emptied there too)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from pipelines.settings import DBT_PROJECT_DIR
+from tests.dbt_build import run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -17,39 +14,21 @@ WINDOW = {"partition_start_date": "2026-10-30", "partition_end_date": "2026-11-0
 
 
 def _fct_requests_config(tmp_path, target: str) -> dict:
-    env = {
-        **os.environ,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "FINOPS_BQ_KEYFILE": str(tmp_path / "unused-key.json"),
-        "FINOPS_WAREHOUSE_PATH": str(tmp_path / "unused.duckdb"),
-    }
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dbt.cli.main",
-            "parse",
-            "--target",
-            target,
-            "--vars",
-            json.dumps(WINDOW),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / target),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--no-partial-parse",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    completed = run_dbt(
+        "parse",
+        "--target",
+        target,
+        "--vars",
+        json.dumps(WINDOW),
+        "--no-partial-parse",
+        work=tmp_path / target,
+        env={
+            "FINOPS_BQ_KEYFILE": str(tmp_path / "unused-key.json"),
+            "FINOPS_WAREHOUSE_PATH": str(tmp_path / "unused.duckdb"),
+        },
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-2000:]
-    manifest = json.loads((tmp_path / target / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / target / "target" / "manifest.json").read_text())
     return manifest["nodes"]["model.finops.fct_requests"]["config"]
 
 
