@@ -47,3 +47,11 @@ def sample(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared sample not found: {path}")
     return path
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """When the style test is part of this session, start its lint now, beside the other tests."""
+    if any(item.nodeid.startswith("tests/unit/test_sql_style.py") for item in items):
+        from tests import sql_lint_run
+
+        sql_lint_run.start()

@@ -1,4 +1,4 @@
-"""The FOCUS export of a small demo warehouse (the whole Dagster job on 2 demo days: AWS, Azure actual +
+"""The FOCUS export of a small demo warehouse (the whole Dagster job on the shared 3 demo days: AWS, Azure actual +
 amortized, GCP, LLM cost reports, GPU) checked by the FinOps Foundation's own validator, and Azure's two exports
 of a charge as one row, checked against the landing CSV files (csv + Decimal, not the marts' SQL).
 
@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import subprocess
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,10 +28,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.demo import generate_landing
-from ingest.demo.world import World
-from pipelines.cli import run_main_job
-from pipelines.settings import Settings
 from warehouse.focus_export import export_focus
 
 pytestmark = pytest.mark.integration
@@ -115,23 +110,14 @@ def _validate(command: Path, data_file: Path, data_format: str, workdir: Path) -
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):
-    root = tmp_path_factory.mktemp("focus")
-    landing = root / "landing"
-    saved = dict(os.environ)
-    os.environ.pop("DAGSTER_HOME", None)
-    try:
-        generate_landing(landing, world=World(start_date=date(2026, 10, 1), days=2))
-        settings = Settings.resolve(landing=landing, warehouse_path=root / "w.duckdb", exports_dir=root / "exports")
-        assert run_main_job(settings)
-        yield {"root": root, "landing": landing, "warehouse": settings.warehouse_path}
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def demo_warehouse(demo_job):
+    """The shared 3-day demo night (tests/integration/conftest.py): exports and reads only."""
+    assert demo_job["ok"]
+    return {"root": demo_job["root"], "landing": demo_job["landing"], "warehouse": demo_job["settings"].warehouse_path}
 
 
-@pytest.mark.parametrize("focus_version", ["1.2", "1.3"])
-@pytest.mark.parametrize("data_format", ["parquet", "csv"])
+# each version once and each file format once: the version sets the columns, the format the timestamps' text
+@pytest.mark.parametrize(("focus_version", "data_format"), [("1.2", "parquet"), ("1.3", "csv")])
 def test_demo_export_passes_the_focus_validator(demo_warehouse, focus_validator, focus_version, data_format):
     folder = demo_warehouse["root"] / f"export-{focus_version}"
     with duckdb.connect(str(demo_warehouse["warehouse"]), read_only=True) as con:

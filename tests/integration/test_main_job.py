@@ -4,24 +4,22 @@ independent computation (the generator's own rows priced by the Python reference
 import csv
 import os
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import duckdb
 import pytest
 
-from ingest.demo import generate_landing
 from ingest.demo.ledger import build_demo_ledger
-from ingest.demo.world import World
 from pipelines.cli import run_main_job
-from pipelines.settings import Settings
 from rate_cards.llm_cards import load_rate_cards
 from rate_cards.pricing import price_ledger_row
+from tests.demo_world import DEMO_WORLD
 from tests.landing_totals import provider_cost_pages_total
 
 pytestmark = pytest.mark.integration
 
-WORLD = World(start_date=date(2026, 10, 1), days=3)
+WORLD = DEMO_WORLD  # the world of the shared demo night (tests/integration/conftest.py)
 CANONICAL = load_rate_cards().canonical_model
 MARTS = ("fct_requests", "rpt_showback", "rpt_cost_per_resolution", "rpt_model_unit_costs")
 
@@ -32,23 +30,19 @@ def _snapshot(warehouse_path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("job")
+def demo_run(demo_job):
+    """The shared demo night (conftest), then the same night again: the marts must not move."""
+    settings = demo_job["settings"]
+    first = _snapshot(settings.warehouse_path)
     saved = dict(os.environ)
     os.environ.pop("DAGSTER_HOME", None)  # ephemeral run storage
     try:
-        generate_landing(root / "landing", world=WORLD)
-        settings = Settings.resolve(
-            landing=root / "landing", warehouse_path=root / "w.duckdb", exports_dir=root / "exports"
-        )
-        first_ok = run_main_job(settings)
-        first = _snapshot(settings.warehouse_path)
         second_ok = run_main_job(settings)  # the same night again
-        second = _snapshot(settings.warehouse_path)
-        yield {"settings": settings, "ok": (first_ok, second_ok), "first": first, "second": second}
     finally:
         os.environ.clear()
         os.environ.update(saved)
+    second = _snapshot(settings.warehouse_path)
+    return {"settings": settings, "ok": (demo_job["ok"], second_ok), "first": first, "second": second}
 
 
 def _expected_requests() -> list[dict]:
