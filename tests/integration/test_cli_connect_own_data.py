@@ -1,10 +1,16 @@
 """Issue 13, "Connect real data without editing code": a fresh folder configured by `finops init` plus edits,
 reading billing exports from S3 buckets (a real moto_server) as if they were a user's own, checked by
 `finops check`, loaded by `finops run`. Everything runs as the user would: the `finops` command in a
-subprocess, from the folder holding finops.toml, with no FINOPS_* variable set."""
+subprocess, from the folder holding finops.toml, with no FINOPS_* variable set.
+
+The buckets hold small files the test writes (everywhere) and, where ../shared/samples is present, real public
+exports too (an Azure MCA export and a GCP resource-level export), whose totals the test sums itself with
+csv + Decimal."""
 
 from __future__ import annotations
 
+import ast
+import csv
 import json
 import os
 import subprocess
@@ -18,6 +24,7 @@ import duckdb
 import pytest
 
 from pipelines.settings import PROJECT_ROOT
+from tests.conftest import SAMPLES_DIR
 from tests.fixtures_s3 import moto_s3_endpoint  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -62,6 +69,33 @@ def _ledger_rows() -> list[dict]:
     ]
 
 
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _put_shared_samples(s3) -> dict[str, Decimal] | None:
+    """Real public exports as a user's files: an Azure export beside the test's own (another period), a GCP
+    export in a bucket of its own. Returns their totals, summed here from the files; None without the samples."""
+    azure = SAMPLES_DIR / "azure" / "koku_azure_export_v2.csv"
+    gcp = SAMPLES_DIR / "gcp" / "koku_gcp_billing_export_flattened_resource_2022-08.csv"
+    if not (azure.exists() and gcp.exists()):
+        return None
+    s3.put_object(
+        Bucket="acme-billing", Key="exports/azure/actual/20200901-20200930/part_0_0001.csv", Body=azure.read_bytes()
+    )
+    s3.create_bucket(Bucket="acme-gcp")
+    s3.put_object(Bucket="acme-gcp", Key=f"billing/{gcp.name}", Body=gcp.read_bytes())
+    gcp_rows = _rows(gcp)
+    credits = sum(Decimal(repr(c["amount"])) for row in gcp_rows for c in ast.literal_eval(row["credits"]))
+    return {
+        "azure": sum((Decimal(row["CostInBillingCurrency"]) for row in _rows(azure)), Decimal(0)),
+        "azure_rows": Decimal(len(_rows(azure))),
+        "gcp": sum((Decimal(row["cost"]) for row in gcp_rows), Decimal(0)) + credits,
+        "gcp_rows": Decimal(len(gcp_rows)),
+    }
+
+
 def _edit(config: Path, replacements: dict[str, str]) -> None:
     """Edit the file `finops init` wrote, as a user would: uncomment and change lines."""
     text = config.read_text()
@@ -79,6 +113,7 @@ def test_init_edit_check_run_reads_the_users_buckets(tmp_path, moto_s3_endpoint)
     )
     s3.create_bucket(Bucket="acme-focus")
     s3.put_object(Bucket="acme-focus", Key="focus-1.2/oracle/2026-10.csv", Body=FOCUS_EXPORT)
+    samples = _put_shared_samples(s3)
     ledger_day = tmp_path / "acme" / "ledger" / "2026-10-05"
     ledger_day.mkdir(parents=True)
     (ledger_day / "requests.jsonl").write_text("".join(json.dumps(row) + "\n" for row in _ledger_rows()))
@@ -96,7 +131,8 @@ def test_init_edit_check_run_reads_the_users_buckets(tmp_path, moto_s3_endpoint)
             '# ledger = "/data/ledger"': f'ledger = "{tmp_path / "acme" / "ledger"}"',
             '# azure = "s3://my-billing/azure"': 'azure = "s3://acme-billing/exports/azure"',
             '# focus = "/data/focus"': 'focus = "s3://acme-focus/focus-1.2"',
-        },
+        }
+        | ({'# location = "/data/gcp"': 'location = "s3://acme-gcp/billing"'} if samples else {}),
     )
 
     checked = _finops(folder, "check")
@@ -105,7 +141,10 @@ def test_init_edit_check_run_reads_the_users_buckets(tmp_path, moto_s3_endpoint)
     assert "ready" in lines["ledger"] and "1 file(s)" in lines["ledger"]
     assert "ready" in lines["azure"] and "s3://acme-billing/exports/azure" in lines["azure"]
     assert "ready" in lines["focus"] and "oracle/2026-10.csv" in lines["focus"]
-    assert "skipped" in lines["gcp"]  # not configured and not there: nothing to load, not an error
+    if samples:
+        assert "ready" in lines["gcp"] and "s3://acme-gcp/billing" in lines["gcp"]
+    else:
+        assert "skipped" in lines["gcp"]  # not configured and not there: nothing to load, not an error
 
     run = _finops(folder, "run")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -116,10 +155,17 @@ def test_init_edit_check_run_reads_the_users_buckets(tmp_path, moto_s3_endpoint)
         def one(sql: str):
             return con.execute(sql).fetchone()
 
-        # exact sums of the files the test wrote: Azure 10.00 + 5.50, FOCUS 120.50 + 9.64
-        assert one("select sum(billed_cost), count(*) from raw_azure.cost_details") == (Decimal("15.50"), 2)
+        # exact sums of the files the test wrote: Azure 10.00 + 5.50, FOCUS 120.50 + 9.64; plus the real exports'
+        # own totals where present (their lines carry at most 6 decimals: no rounding at the warehouse's 9)
+        extra = samples or {"azure": Decimal(0), "azure_rows": 0, "gcp": Decimal(0), "gcp_rows": 0}
+        azure = (Decimal("15.50") + extra["azure"], 2 + extra["azure_rows"])
+        assert one("select sum(billed_cost), count(*) from raw_azure.cost_details") == azure
         assert one("select sum(billed_cost), count(*) from raw_focus.cost_rows") == (Decimal("130.14"), 2)
-        assert one("select sum(billed_cost) from fct_cloud_costs") == (Decimal("145.64"),)
+        if samples:
+            gcp = (extra["gcp"], extra["gcp_rows"])
+            assert one("select sum(billed_cost), count(*) from raw_gcp.billing_export") == gcp
+        expected_cloud = Decimal("145.64") + extra["azure"] + extra["gcp"]
+        assert one("select sum(billed_cost) from fct_cloud_costs") == (expected_cloud,)
         # the source files are named by their bucket, as the user knows them
         (source,) = one("select min(source_file) from raw_focus.cost_rows")
         assert source == "s3://acme-focus/focus-1.2/oracle/2026-10.csv"
