@@ -115,7 +115,8 @@ def parse_invocation_log(
                 "project_id": record.get("accountId"),
                 "api_key_id": identity.get("arn"),
                 "user_id": metadata.get("user"),
-                "service_tier": record.get("inferenceRegion") or record.get("region"),
+                # the tier the call ran in, when the log says (a card entry of its own); the region is not a tier
+                "service_tier": record.get("serviceTier"),
                 "is_batch": False,
                 **tokens,
                 "requests": 1,
@@ -124,6 +125,7 @@ def parse_invocation_log(
                         "requestId": record.get("requestId"),
                         "modelId": model_id,
                         "requestMetadata": metadata,
+                        "region": record.get("inferenceRegion") or record.get("region"),
                         "errorCode": record.get("errorCode"),
                     },
                     default=str,

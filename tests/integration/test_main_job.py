@@ -197,6 +197,17 @@ def test_cloud_costs_equal_the_demo_exports(demo_run):
     assert (demo_run["settings"].exports_dir / "focus" / "focus_costs.parquet").exists()
 
 
+def test_every_provider_usage_row_of_the_demo_is_priced(demo_run):
+    """The demo's cards price every model it uses, in every tier its usage reports (Bedrock included)."""
+    with duckdb.connect(str(demo_run["settings"].warehouse_path), read_only=True) as con:
+        unpriced = con.execute(
+            "select provider, model, service_tier, count(*) from fct_provider_usage where not is_priced group by all"
+        ).fetchall()
+        providers = {row[0] for row in con.execute("select distinct provider from fct_provider_usage").fetchall()}
+    assert unpriced == []
+    assert {"openai", "anthropic", "bedrock"} <= providers
+
+
 def test_reconciliation_reports_the_known_variance(demo_run):
     """The demo's OpenAI usage carries 2% more gpt-4o-mini output tokens than the ledger (per day, rounded
     down): the variance must be exactly those tokens at $0.60 per 1M."""

@@ -67,3 +67,19 @@ def test_top_level_counts_win_and_bad_lines_are_rejected():
     ]
     assert [(r.line, r.reason.split(":")[0]) for r in result.rejected] == [(3, "unreadable invocation record")]
     assert result.input_rows == 3
+
+
+def test_the_region_is_kept_but_is_not_a_service_tier():
+    """The region used to land in service_tier, so pricing by tier found no card entry for 'us-east-1' and left
+    every Bedrock call unpriced."""
+    record = {
+        "timestamp": "2026-10-03T10:00:00Z",
+        "modelId": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "operation": "InvokeModel",
+        "region": "us-east-1",
+        "input": {"inputTokenCount": 10},
+        "output": {"outputTokenCount": 2},
+    }
+    (row,) = parse_invocation_log(gzip.compress(json.dumps(record).encode()), "logs/x.json.gz").table.to_pylist()
+    assert row["service_tier"] is None  # the default tier
+    assert json.loads(row["extra"])["region"] == "us-east-1"
