@@ -53,21 +53,12 @@ class RateCardError(ValueError):
 
 @dataclass(frozen=True)
 class TokenPrices:
-    """USD per 1M tokens for each token kind of `TOKEN_KINDS` (defaults already resolved); `prices.input` or
-    `prices["input"]`."""
+    """USD per 1M tokens for each token kind of `TOKEN_KINDS` (defaults already resolved): `prices["input"]`."""
 
     by_kind: tuple[tuple[str, Decimal | None], ...]  # None: an optional kind the entry does not price
 
     def __getitem__(self, kind: str) -> Decimal | None:
         return dict(self.by_kind)[kind]
-
-    def __getattr__(self, kind: str) -> Decimal:
-        if kind.startswith("__") or kind == "by_kind":
-            raise AttributeError(kind)
-        try:
-            return self[kind]
-        except KeyError:
-            raise AttributeError(kind) from None
 
     def scaled(self, factor: Decimal) -> TokenPrices:
         return TokenPrices(tuple((kind, None if price is None else price * factor) for kind, price in self.by_kind))

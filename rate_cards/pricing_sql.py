@@ -27,13 +27,14 @@ _FLAG = {"input": "cached_input_counted_in_input", "output": "reasoning_counted_
 @dataclass(frozen=True)
 class Dialect:
     name: str
+    bigint: str  # a 64-bit integer: pico-dollars per token
     wide_int: str  # exact integers beyond BIGINT: tokens x pico-dollars per token
     div: Callable[[str, str], str]
     mod: Callable[[str, str], str]
 
 
-DUCKDB = Dialect("duckdb", "hugeint", lambda a, b: f"({a} // {b})", lambda a, b: f"({a} % {b})")
-BIGQUERY = Dialect("bigquery", "bignumeric", lambda a, b: f"div({a}, {b})", lambda a, b: f"mod({a}, {b})")
+DUCKDB = Dialect("duckdb", "bigint", "hugeint", lambda a, b: f"({a} // {b})", lambda a, b: f"({a} % {b})")
+BIGQUERY = Dialect("bigquery", "int64", "bignumeric", lambda a, b: f"div({a}, {b})", lambda a, b: f"mod({a}, {b})")
 
 
 def price_in_force_sql(prices: str, at: str) -> str:
@@ -45,10 +46,11 @@ def price_in_force_sql(prices: str, at: str) -> str:
 def pico_price_columns_sql(dialect: Dialect = DUCKDB) -> list[str]:
     """Select-list items over a prices relation (`<kind>_usd_per_mtok`, `lc_<kind>_usd_per_mtok`): whole
     pico-dollars per token for both tiers (exact: cards have at most 6 decimals per 1M tokens)."""
-    bigint = "int64" if dialect is BIGQUERY else "bigint"
-    columns = [f"cast({kind.name}_usd_per_mtok * 1000000 as {bigint}) as {kind.name}_pico" for kind in TOKEN_KINDS]
+    columns = [
+        f"cast({kind.name}_usd_per_mtok * 1000000 as {dialect.bigint}) as {kind.name}_pico" for kind in TOKEN_KINDS
+    ]
     columns += [
-        f"cast(coalesce(lc_{kind.name}_usd_per_mtok, {kind.name}_usd_per_mtok) * 1000000 as {bigint}) "
+        f"cast(coalesce(lc_{kind.name}_usd_per_mtok, {kind.name}_usd_per_mtok) * 1000000 as {dialect.bigint}) "
         f"as lc_{kind.name}_pico"
         for kind in TOKEN_KINDS
     ]

@@ -145,11 +145,8 @@ _PART_COUNTS = tuple(kind.count for kind in TOKEN_KINDS if kind.name not in TOTA
 
 
 def _parts_sum(total: str) -> str:
+    """The counts of the parts of `total` added up (e.g. cached_input_tokens + cache_write_tokens + ...)."""
     return " + ".join(kind.count for kind in part_kinds(total)) or "0"
-
-
-def _parts_names(total: str) -> str:
-    return " + ".join(kind.count for kind in part_kinds(total))
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -313,9 +310,9 @@ def _checked_sql(typed: str) -> str:
                 when cost_nano is null then 'unpriced usage of model ' || model || ': its card has no price for '
                     || unpriced_kinds
                 when cached_is_subset and {_parts_sum("input")} > input_tokens
-                    then '{_parts_names("input")} exceed input_tokens'
+                    then '{_parts_sum("input")} exceed input_tokens'
                 when reasoning_is_subset and {_parts_sum("output")} > output_tokens
-                    then '{_parts_names("output")} exceed output_tokens'
+                    then '{_parts_sum("output")} exceed output_tokens'
             end) as invalid_reason
         from priced
         """

@@ -19,7 +19,8 @@ from ingest.demo.world import Feature, World
 from rate_cards.llm_cards import load_rate_cards
 from rate_cards.pricing import price_ledger_row
 
-_CARDS = lru_cache(maxsize=1)(load_rate_cards)
+# the shipped cards, read once per process by every demo generator that prices
+demo_rate_cards = lru_cache(maxsize=1)(load_rate_cards)
 
 REQUESTS_PER_DAY = 1500
 _OPENAI = {"gpt-4o", "gpt-4o-mini", "o3-mini", "text-embedding-3-small"}
@@ -186,7 +187,7 @@ def generate(landing: Path, world: World, rng: random.Random) -> None:
         for position, row in enumerate(rows):
             row["total_cost_usd"] = None
             if row["team"] == "growth":
-                cost = price_ledger_row(_CARDS(), row)
+                cost = price_ledger_row(demo_rate_cards(), row)
                 row["total_cost_usd"] = str(cost + (Decimal("0.05") if position % 97 == 0 else 0))
         kind = ("jsonl", "csv", "parquet")[index % 3]
         if kind == "jsonl":

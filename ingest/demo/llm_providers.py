@@ -17,9 +17,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ingest.demo.ledger import build_demo_ledger
+from ingest.demo.ledger import build_demo_ledger, demo_rate_cards
 from ingest.demo.world import World
-from rate_cards.llm_cards import load_rate_cards
 from rate_cards.pricing import price_aggregate
 
 # the id each provider reports for a model family
@@ -37,7 +36,7 @@ BUCKETS_PER_PAGE = 7
 
 def daily_usage(world: World) -> dict[tuple, dict[str, int]]:
     """(day, provider, model, is_batch) -> token totals as the provider reports them."""
-    cards = load_rate_cards()
+    cards = demo_rate_cards()
     totals: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in build_demo_ledger(world).to_pylist():
         model = cards.canonical_model(row["model_id"])
@@ -59,7 +58,7 @@ def daily_usage(world: World) -> dict[tuple, dict[str, int]]:
 
 def _list_price(day, model: str, is_batch: bool, bucket: dict[str, int]) -> Decimal:
     """A day's usage at the base (not long-context) list price: what a daily bill line shows."""
-    price = load_rate_cards().lookup(model, datetime(day.year, day.month, day.day, 12))
+    price = demo_rate_cards().lookup(model, datetime(day.year, day.month, day.day, 12))
     return price_aggregate(
         price,
         is_batch=is_batch,

@@ -27,7 +27,7 @@ def test_litellm_openai_models_become_a_card(tmp_path):
     cards = load_rate_cards(tmp_path / "cards")
     price = cards.lookup("gpt-4o-2099-01-01", datetime(2026, 11, 2))
     # 2.5e-06 per token = $2.50 per 1M exactly (no float artefact); cached $1.25
-    assert (price.base.input, price.base.cached_input, price.base.output) == (
+    assert (price.base["input"], price.base["cached_input"], price.base["output"]) == (
         Decimal("2.5"),
         Decimal("1.25"),
         Decimal("10"),
@@ -48,7 +48,7 @@ def test_genai_prices_tiers_and_empty_models(tmp_path):
     )
     assert count == 1
     price = load_rate_cards(tmp_path / "g").lookup("claude-test-5", datetime(2026, 11, 2))
-    assert (price.base.input, price.long_context_threshold, price.long_context.output) == (
+    assert (price.base["input"], price.long_context_threshold, price.long_context["output"]) == (
         Decimal("3"),
         200000,
         Decimal("22.5"),
