@@ -32,10 +32,6 @@ from ingest.common import (
 from rate_cards.token_kinds import TOKEN_KINDS
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
-# usage reports name cache reads `input_cached_tokens` and give input uncached: the other kinds keep their name
-_OTHER_KIND_COUNTS = tuple(
-    kind.count for kind in TOKEN_KINDS if kind.name not in ("input", "cached_input", "cache_write", "output")
-)
 USAGE_SCHEMA = pa.schema(
     [
         ("provider", pa.string()),
@@ -48,12 +44,9 @@ USAGE_SCHEMA = pa.schema(
         ("user_id", pa.string()),
         ("service_tier", pa.string()),
         ("is_batch", pa.bool_()),
-        ("input_uncached_tokens", pa.int64()),
-        ("input_cached_tokens", pa.int64()),
-        ("cache_write_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),
-        # every other token kind a card prices (reasoning, kinds added later) under its ledger name
-        *((column, pa.int64()) for column in _OTHER_KIND_COUNTS),
+        # a count per token kind a card prices (rate_cards/token_kinds.py): input without its parts, cache reads,
+        # cache writes of both lifetimes, output, reasoning, tool calls, any kind added later
+        *((kind.usage_column, pa.int64()) for kind in TOKEN_KINDS),
         ("requests", pa.int64()),
         ("extra", pa.string()),
         ("source", pa.string()),

@@ -147,7 +147,8 @@ def render_dbt_macros() -> str:
     # a kind the caller does not pass counts 0
     jinja_counts = {kind.name: f"{{{{ counts.get('{kind.name}', '0') }}}}" for kind in TOKEN_KINDS}
     kinds_literal = ", ".join(
-        f"{{'name': '{kind.name}', 'count': '{kind.count}', 'within': {repr(kind.within) if kind.within else 'none'}}}"
+        f"{{'name': '{kind.name}', 'count': '{kind.count}', 'usage_column': '{kind.usage_column}', "
+        f"'within': {repr(kind.within) if kind.within else 'none'}}}"
         for kind in TOKEN_KINDS
     )
 
@@ -172,8 +173,8 @@ def render_dbt_macros() -> str:
     rate_cards/pricing_sql.py: do not edit by hand (a unit test fails when this file is stale).
     Token pricing, the one rule (see rate_cards/pricing.py for the Python reference). -#}}
 
-{{#- The token kinds: name (card price key), count (column in the ledger / usage), within (a part of input or
-    output). -#}}
+{{#- The token kinds: name (card price key), count (its column in the ledger), usage_column (its column in
+    provider usage and Bedrock invocations), within (a part of input or output). -#}}
 {{% macro token_kinds() -%}}
     {{{{ return([{kinds_literal}]) }}}}
 {{%- endmacro %}}

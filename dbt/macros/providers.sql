@@ -17,20 +17,10 @@
             else lower(service_tier)
         end as service_tier,
         coalesce(is_batch, false) as is_batch,
-        coalesce(input_uncached_tokens, 0) as input_uncached_tokens,
-        coalesce(input_cached_tokens, 0) as input_cached_tokens,
-        coalesce(cache_write_tokens, 0) as cache_write_tokens,
-        coalesce(output_tokens, 0) as output_tokens,
-        {%- for kind in token_kinds() if kind.name not in ('input', 'cached_input', 'cache_write', 'output') %}
-        coalesce({{ kind.count }}, 0) as {{ kind.count }},
+        {%- for kind in token_kinds() %}
+        coalesce({{ kind.usage_column }}, 0) as {{ kind.usage_column }},
         {%- endfor %}
         requests,
         extra,
         source
-{%- endmacro %}
-
-{#- The usage column that counts a token kind: usage reports name cache reads `input_cached_tokens` and give
-    input uncached (`input_uncached_tokens`); every other kind has its ledger name (ingest.provider_usage). -#}
-{% macro provider_usage_count_column(kind) -%}
-    {{- {'input': 'input_uncached_tokens', 'cached_input': 'input_cached_tokens'}.get(kind.name, kind.count) -}}
 {%- endmacro %}

@@ -2,10 +2,10 @@
     rate_cards/pricing_sql.py: do not edit by hand (a unit test fails when this file is stale).
     Token pricing, the one rule (see rate_cards/pricing.py for the Python reference). -#}
 
-{#- The token kinds: name (card price key), count (column in the ledger / usage), within (a part of input or
-    output). -#}
+{#- The token kinds: name (card price key), count (its column in the ledger), usage_column (its column in
+    provider usage and Bedrock invocations), within (a part of input or output). -#}
 {% macro token_kinds() -%}
-    {{ return([{'name': 'input', 'count': 'input_tokens', 'within': none}, {'name': 'cached_input', 'count': 'cached_input_tokens', 'within': 'input'}, {'name': 'cache_write', 'count': 'cache_write_tokens', 'within': 'input'}, {'name': 'cache_write_1h', 'count': 'cache_write_1h_tokens', 'within': 'input'}, {'name': 'output', 'count': 'output_tokens', 'within': none}, {'name': 'reasoning', 'count': 'reasoning_tokens', 'within': 'output'}, {'name': 'web_search', 'count': 'web_search_calls', 'within': none}]) }}
+    {{ return([{'name': 'input', 'count': 'input_tokens', 'usage_column': 'input_uncached_tokens', 'within': none}, {'name': 'cached_input', 'count': 'cached_input_tokens', 'usage_column': 'input_cached_tokens', 'within': 'input'}, {'name': 'cache_write', 'count': 'cache_write_tokens', 'usage_column': 'cache_write_tokens', 'within': 'input'}, {'name': 'cache_write_1h', 'count': 'cache_write_1h_tokens', 'usage_column': 'cache_write_1h_tokens', 'within': 'input'}, {'name': 'output', 'count': 'output_tokens', 'usage_column': 'output_tokens', 'within': none}, {'name': 'reasoning', 'count': 'reasoning_tokens', 'usage_column': 'reasoning_tokens', 'within': 'output'}, {'name': 'web_search', 'count': 'web_search_calls', 'usage_column': 'web_search_calls', 'within': none}]) }}
 {%- endmacro %}
 
 {#- Select-list items over a prices relation: whole pico-dollars per token of every kind, base and

@@ -25,9 +25,9 @@ resolved as (
     left join aliases on usage.reported_model = aliases.alias
 ),
 
-{%- set counts = {'input': 'resolved.input_uncached_tokens'} %}
-{%- for kind in token_kinds() if kind.name != 'input' %}
-{%- do counts.update({kind.name: 'resolved.' ~ provider_usage_count_column(kind)}) %}
+{%- set counts = {} %}
+{%- for kind in token_kinds() %}
+{%- do counts.update({kind.name: 'resolved.' ~ kind.usage_column}) %}
 {%- endfor %}
 
 final as (
