@@ -12,6 +12,7 @@ import textwrap
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from pipelines.settings import PROJECT_ROOT
@@ -113,8 +114,6 @@ def test_one_new_token_kind_prices_ledger_usage_and_bedrock(tmp_path):
     dbt = Path(sys.executable).with_name("dbt")
     select = ["--select", "+int_provider_usage__priced"]
     _run([str(dbt), "run", "--project-dir", "dbt", "--profiles-dir", "dbt", "--quiet", *select], code, env)
-
-    import duckdb
 
     with duckdb.connect(str(work / "w.duckdb"), read_only=True) as con:
         priced = dict(

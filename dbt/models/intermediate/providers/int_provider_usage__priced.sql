@@ -30,12 +30,12 @@ resolved as (
 {%- do counts.update({kind.name: 'resolved.' ~ kind.usage_column}) %}
 {%- endfor %}
 
-final as (
+priced as (
     select
         resolved.*,
         prices.card_version as rate_card_version,
-        prices.model is not null as is_priced,
-        -- null (never 0) when no card prices the model on that day
+        -- null (never 0) when no card prices the model on that day, or the card sells no price for a kind the
+        -- usage counts (a tool)
         case when prices.model is not null then {{ nano_to_money(
             token_cost_nano(counts, 'prices', per_request=false, parts_beside_totals=true)
         ) }} end as usage_priced_cost_usd
@@ -46,6 +46,13 @@ final as (
             and resolved.is_batch = prices.is_batch
             and resolved.service_tier = prices.service_tier
             and {{ price_in_force('prices', 'resolved.bucket_start') }}
+),
+
+final as (
+    select
+        priced.*,
+        priced.usage_priced_cost_usd is not null as is_priced
+    from priced
 )
 
 select * from final
