@@ -1,0 +1,45 @@
+"""What every benchmark reports to the suite runner (`bench/run_all.py`): a list of measured goals.
+
+A bench script called with `--json-out PATH` writes `{"bench": name, "goals": [...], "details": {...}}`, where
+each goal is one row of the suite's table: what was measured, its value, the goal and the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One measured number against its goal: `value op target` (op is ">=" or "<=")."""
+
+    name: str
+    value: float
+    op: str
+    target: float
+    unit: str = "x"
+    peak_rss_mb: float | None = None
+    note: str = ""
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.target if self.op == ">=" else self.value <= self.target
+
+
+def load_averages() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def write_results(path: str | Path | None, bench: str, goals: list[Goal], details: dict | None = None) -> None:
+    """Print the goals and, when asked (`--json-out`), write them for the suite runner."""
+    for goal in goals:
+        verdict = "met" if goal.met else "MISSED"
+        print(f"  [{verdict}] {goal.name}: {goal.value:,.3g}{goal.unit} (goal {goal.op} {goal.target:g}{goal.unit})")
+    if path:
+        rows = [{**asdict(goal), "met": goal.met} for goal in goals]
+        payload = {"bench": bench, "load_averages": load_averages(), "goals": rows, "details": details or {}}
+        Path(path).write_text(json.dumps(payload, indent=2, default=str))
