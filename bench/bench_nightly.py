@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.report import Goal, write_results  # noqa: E402  (after the path insert above)
+
 DBT_DIR = ROOT / "dbt"
 # The nightly day: the last day of the demo World's default month, so the other sources cover it.
 NIGHT_DAY = date(2026, 10, 31)
@@ -349,6 +351,23 @@ def report(results: dict) -> None:
     _report_steps(night, empty)
     _report_dbt_invocations(night, empty)
     _report_models(night, empty)
+    if "floor" in results:
+        _report_floor(results["floor"])
+
+
+def _report_floor(floor: dict) -> None:
+    """The run with no new data: where its seconds go (every step, and each dbt call's parse and run)."""
+    steps = _step_seconds(floor)
+    print(f"\nnightly run with no new data (the floor): {floor['seconds']:.1f} s, data work {_data_work(floor):.1f} s")
+    for step in sorted(steps, key=lambda key: -steps[key]):
+        print(f"  {step:<40} {steps[step]:7.1f}")
+    print(f"  (outside the steps: {floor['seconds'] - sum(steps.values()):.1f} s: definitions, run setup)")
+    for invocation in floor["dbt"]:
+        label = _dbt_label(invocation, floor["relations"])
+        print(
+            f"  {label:<40} parse {_num(invocation.get('parse_seconds'), 5, 1)} s, dbt's own run"
+            f" {invocation['elapsed']:.1f} s"
+        )
 
 
 def _report_totals(results: dict) -> None:
@@ -474,6 +493,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="pairs of nightly runs (history, empty) to time")
     parser.add_argument("--quick", action="store_true", help="5 days x 20k rows, 6-day World")
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--json-out", default=None, help="write the goals for bench/run_all.py")
     parser.add_argument("--report", default=None, help="print the report of a saved results.json, run nothing")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--landing", default=None, help=argparse.SUPPRESS)
@@ -528,7 +548,14 @@ def main() -> None:
             run_phase(f"night_empty_{attempt + 1}", workdir, night_landing, empty_db, NIGHT_DAY, NIGHT_DAY)
         )
         print(f"  {empty_runs[-1]['seconds']:.1f} s", flush=True)
+    # The floor: a nightly run with no new data (the day after, no ledger delivery; the other sources unchanged)
+    # on the history warehouse: what a run costs whatever the data.
+    floor_day = NIGHT_DAY + timedelta(days=1)
+    print("nightly run with no new data (the floor) ...", flush=True)
+    floor = run_phase("night_floor", workdir, history_landing, history_db, floor_day, floor_day)
+    print(f"  {floor['seconds']:.1f} s", flush=True)
     results = {
+        "floor": floor,
         "days": args.days,
         "rows_per_day": args.rows_per_day,
         "night_day": NIGHT_DAY.isoformat(),
@@ -540,6 +567,34 @@ def main() -> None:
     }
     (workdir / "results.json").write_text(json.dumps(results, indent=1))
     report(results)
+    write_results(args.json_out, "nightly", goals(results), {"workdir": str(workdir)})
+
+
+def goals(results: dict) -> list[Goal]:
+    pairs = list(zip(results["history_runs"], results["empty_runs"], strict=True))
+    ratio = statistics.median(h["seconds"] / e["seconds"] for h, e in pairs)
+    work_ratio = statistics.median(h["work"] / e["work"] for h, e in pairs)
+    floor = results["floor"]
+    days, rows = results["days"], results["rows_per_day"]
+    return [
+        Goal(
+            f"P3 one day ({rows:,} requests) on {days} days of history / on an empty warehouse",
+            ratio,
+            "<=",
+            1.5,
+            peak_rss_mb=results["history"]["peak_rss"]["children_mb"],
+            note=f"data work only: {work_ratio:.2f}",
+        ),
+        Goal(
+            "P3 empty nightly run (no new data), seconds beyond process start",
+            floor["seconds"],
+            "<=",
+            20,
+            unit=" s",
+            peak_rss_mb=floor["peak_rss"]["self_mb"],
+            note=f"of which data work {_data_work(floor):.1f} s",
+        ),
+    ]
 
 
 if __name__ == "__main__":

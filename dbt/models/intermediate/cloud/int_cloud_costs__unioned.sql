@@ -1,5 +1,7 @@
 {#- Every cloud billing source in one FOCUS-shaped relation. Add a source (x_source: its model) to the list;
     Azure's actual and amortized rows of a charge arrive paired into one (int_azure_costs__paired). -#}
+{{ config(materialized='table') }}
+
 {%- set cloud_sources = [
     ('aws_cur', 'stg_aws_cur__line_items'),
     ('azure', 'int_azure_costs__paired'),

@@ -1,6 +1,8 @@
 {#- Each bill line split over its allocation keys (int_costs__allocation_keys) by the one exact rule
     (split_exactly): the parts of a line sum to the line in its billing currency and in USD. Parts still owned
     by the shared pool are shared out in int_costs__shared_allocated. -#}
+{{ config(materialized='table') }}
+
 with lines as (
     select * from {{ ref('int_costs__bill_lines') }}
 ),

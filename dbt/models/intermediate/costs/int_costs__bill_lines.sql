@@ -2,6 +2,8 @@
     cost reports. Each line is classified by the source-of-truth matrix (seed cost_source_matrix: which kind of
     spend it is and which ledger provider keys its split) and converted to USD at the FX rate in force on its
     charge date (seed fx_rates); a line whose currency has no rate keeps a null USD amount and is flagged. -#}
+{{ config(materialized='table') }}
+
 with cloud as (
     select * from {{ ref('int_cloud_costs__unioned') }}
 ),

@@ -1,5 +1,7 @@
 {#- The ledger as an allocation key: priced cost (nano-dollars, a whole number) and requests per provider x
     model x day x owner. Missing owner attributes are 'unassigned', so every request has an owner. -#}
+{{ config(materialized='table') }}
+
 with requests as (
     select * from {{ ref('stg_ledger__requests') }}
 ),
