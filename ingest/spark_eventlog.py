@@ -2,8 +2,13 @@
 
 Reads single files (plain, `.zstd`/`.zst`, `.gz`, optionally `.inprogress`), rolling directories
 `eventlog_v2_<appId>/events_<n>_<appId>[.codec]` (read in numeric order, `*.compact` files first) with their
-`appstatus_<appId>[.inprogress]` marker. Logs are streamed line by line: memory stays bounded by the number of
+`appstatus_<appId>[.inprogress]` marker. Logs are streamed in 1 MB chunks: memory stays bounded by the number of
 executors, not the number of events.
+
+Speed (issue 12): each line is decoded by msgspec into only the fields the handlers read, the rest of the line
+being checked but not built (task metrics, accumulables, plans); a line msgspec cannot settle exactly as the
+standard library would (non-ASCII, very deep, NaN, a field of an odd type) takes the reference path, which
+decodes it whole with `json` (floats as Decimal) and alone words quarantine reasons. See "Fast path" below.
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
@@ -26,14 +31,25 @@ import gzip
 import io
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import PurePosixPath
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from ingest.common import ParseResult, Rejected, SourceFormatError, epoch_ms_timestamp, table_keeping_storable_rows
+import msgspec
+
+from ingest.common import (
+    EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
+    ParseResult,
+    Rejected,
+    SourceFormatError,
+    epoch_ms_timestamp,
+    table_keeping_storable_rows,
+)
 from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA
 from ingest.storage import LandingStore
 
@@ -53,6 +69,8 @@ _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
+_EARLIEST_MS = (EARLIEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
+_LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 
 
 def _utc(ms: int | None) -> datetime | None:
@@ -88,6 +106,8 @@ class _BadEvent(ValueError):
 def _ms(value: object, what: str) -> int | None:
     """Epoch milliseconds checked against the accepted range (ingest.common); None, 0 and -1 mean "not set" in
     Spark's JSON and stay None."""
+    if type(value) is int and _EARLIEST_MS <= value < _LATEST_MS:  # the common case, without building a datetime
+        return value
     if value is None or (isinstance(value, int) and not isinstance(value, bool) and value <= 0):
         return None
     try:
@@ -104,8 +124,11 @@ def _codec_of(name: str) -> str:
     return suffix if suffix in {".zstd", ".zst", ".gz", *JAVA_FRAMED_CODECS} else ""
 
 
+_ZSTD = threading.local()  # one decompressor per thread: building one per file costs more than small logs take
+
+
 def open_decompressed(raw: BinaryIO, name: str) -> BinaryIO:
-    """A streaming reader of the decompressed bytes of one event log file, chosen by its file name."""
+    """A streaming reader (`read(n)`) of the decompressed bytes of one event log file, chosen by its file name."""
     codec = _codec_of(name)
     if codec in JAVA_FRAMED_CODECS:
         raise SourceFormatError(
@@ -116,8 +139,9 @@ def open_decompressed(raw: BinaryIO, name: str) -> BinaryIO:
     if codec in {".zstd", ".zst"}:
         import zstandard
 
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
+        if getattr(_ZSTD, "decompressor", None) is None:
+            _ZSTD.decompressor = zstandard.ZstdDecompressor()
+        return _ZSTD.decompressor.stream_reader(raw, read_across_frames=True)  # read in 1 MB chunks by _feed
     if codec == ".gz":
         return gzip.GzipFile(fileobj=raw, mode="rb")
     return raw
@@ -285,7 +309,7 @@ _HANDLERS: dict[str, Callable[[_AppState, dict], None]] = {
 _SQL_EXECUTION_EVENTS = ("SQLExecutionStart", "SQLExecutionEnd")  # the SQL listener's class names vary by package
 
 
-def _handle(state: _AppState, event: dict) -> None:
+def _handle(state: _AppState, event: dict | _Event) -> None:
     """Apply one event to the application's state through the handler of its type. Every other event
     (block managers, plugins, unknown) carries nothing we bill."""
     kind = event.get("Event")
@@ -312,29 +336,229 @@ def _executor_gpu(state: _AppState, executor: _Executor) -> int:
     return int(amount or 0)
 
 
+# --- Fast path -----------------------------------------------------------------------------------------------
+# Most of a log's bytes are fields we never read (task metrics, accumulables, RDD infos, query plans, class paths).
+# msgspec decodes only the fields of `_Event` below and checks the syntax of the rest of the line without building
+# it; the handlers read the decoded event through `.get` as they read the standard library's dict. A line is
+# decoded so only where both decoders are certain to give the handlers the same values: its chunk or the line is
+# ASCII (msgspec does not check UTF-8 inside the strings it skips), it is too short or too flat to approach the
+# recursion limit, msgspec accepts it (msgspec is the stricter: NaN, Infinity and lone surrogates are refused),
+# and floats become Decimal in both (`float_hook`). Every other line takes the reference path (`_feed_exact`),
+# which decodes it whole with the standard library: what is quarantined and why is unchanged.
+
+
+class _Fields(msgspec.Struct, gc=False):
+    """A decoded JSON object of known fields, read like the dict the standard library builds (absent = None)."""
+
+    def get(self, key: str) -> Any:
+        return getattr(self, _ATTRIBUTES[type(self)][key])  # KeyError: a handler reads a field not declared here
+
+
+class _TaskInfo(_Fields):
+    executor_id: Any = msgspec.field(default=None, name="Executor ID")
+    launch_time: Any = msgspec.field(default=None, name="Launch Time")
+    finish_time: Any = msgspec.field(default=None, name="Finish Time")
+
+
+class _StageInfo(_Fields):
+    stage_id: Any = msgspec.field(default=None, name="Stage ID")
+    stage_attempt_id: Any = msgspec.field(default=None, name="Stage Attempt ID")
+    submission_time: Any = msgspec.field(default=None, name="Submission Time")
+    completion_time: Any = msgspec.field(default=None, name="Completion Time")
+    resource_profile_id: Any = msgspec.field(default=None, name="Resource Profile Id")
+
+
+class _ExecutorInfo(_Fields):
+    host: Any = msgspec.field(default=None, name="Host")
+    resource_profile_id: Any = msgspec.field(default=None, name="Resource Profile Id")
+    resources: Any = msgspec.field(default=None, name="Resources")
+
+
+class _Event(_Fields):
+    """Every field any handler reads, of every event type: one decoder for every line. A nested info that is not
+    an object (or null) fails decoding, and the reference path judges the line."""
+
+    event: Any = msgspec.field(default=None, name="Event")
+    timestamp: Any = msgspec.field(default=None, name="Timestamp")
+    time: Any = None
+    stage_id: Any = msgspec.field(default=None, name="Stage ID")
+    stage_attempt_id: Any = msgspec.field(default=None, name="Stage Attempt ID")
+    task_info: _TaskInfo | None = msgspec.field(default=None, name="Task Info")
+    stage_info: _StageInfo | None = msgspec.field(default=None, name="Stage Info")
+    submission_time: Any = msgspec.field(default=None, name="Submission Time")
+    completion_time: Any = msgspec.field(default=None, name="Completion Time")
+    executor_id: Any = msgspec.field(default=None, name="Executor ID")
+    executor_info: _ExecutorInfo | None = msgspec.field(default=None, name="Executor Info")
+    resource_profile_id: Any = msgspec.field(default=None, name="Resource Profile Id")
+    executor_resource_requests: Any = msgspec.field(default=None, name="Executor Resource Requests")
+    task_resource_requests: Any = msgspec.field(default=None, name="Task Resource Requests")
+    spark_properties: Any = msgspec.field(default=None, name="Spark Properties")
+    app_id: Any = msgspec.field(default=None, name="App ID")
+    app_attempt_id: Any = msgspec.field(default=None, name="App Attempt ID")
+    app_name: Any = msgspec.field(default=None, name="App Name")
+    user: Any = msgspec.field(default=None, name="User")
+    spark_version: Any = msgspec.field(default=None, name="Spark Version")
+
+
+_ATTRIBUTES = {
+    kind: {field.encode_name: field.name for field in msgspec.structs.fields(kind)}
+    for kind in (_TaskInfo, _StageInfo, _ExecutorInfo, _Event)
+}
+_EVENT_DECODER = msgspec.json.Decoder(_Event, float_hook=Decimal)
+_DEEP_LINE = 1000  # bytes: a shorter line cannot nest deep enough to approach the recursion limit
+
+
+def _hot_task_end(state: _AppState, event: _Event) -> bool:
+    """`_task_end` on the decoded attributes, for the most frequent event. It settles only plain values (times
+    null, unset or in range; ids integers, text or null) and returns False, having changed nothing, otherwise:
+    `_task_end` then takes the event and words any reason."""
+    info = event.task_info
+    if info is None:  # `_task_end` reads a null or missing Task Info as {}: nothing to do
+        return True
+    launch, finish, stage, attempt = info.launch_time, info.finish_time, event.stage_id, event.stage_attempt_id
+    if not (
+        (launch is None or (type(launch) is int and (launch <= 0 or _EARLIEST_MS <= launch < _LATEST_MS)))
+        and (finish is None or (type(finish) is int and (finish <= 0 or _EARLIEST_MS <= finish < _LATEST_MS)))
+        and (stage is None or type(stage) is int)
+        and (attempt is None or type(attempt) is int)
+    ):
+        return False
+    launch = launch if launch is not None and launch > 0 else None
+    finish = finish if finish is not None and finish > 0 else None
+    last = state.last_ms
+    for ms in (launch, finish):
+        if ms is not None and (last is None or ms > last):
+            last = ms
+    state.last_ms = last
+    if launch is not None and finish is not None and finish > launch:
+        executor = state.executors.get(str(info.executor_id))
+        if executor is not None:
+            profile = state.task_profiles.get((stage, attempt), None)
+            amount = _task_gpu(state, executor.profile_id if profile is None else profile)
+            executor.task_gpu += (finish - launch) * amount
+    return True
+
+
+def _hot_seen(state: _AppState, ms: object) -> bool:
+    """`state.seen(_ms(ms))` for plain values; False (nothing changed) when `_ms` might refuse it."""
+    if ms is None:
+        return True
+    if type(ms) is not int or not (ms <= 0 or _EARLIEST_MS <= ms < _LATEST_MS):
+        return False
+    if ms > 0 and (state.last_ms is None or ms > state.last_ms):
+        state.last_ms = ms
+    return True
+
+
+def _hot_task_start(state: _AppState, event: _Event) -> bool:
+    """`_seen_at("Task Info", "Launch Time")` for plain values, as `_hot_task_end`."""
+    return event.task_info is None or _hot_seen(state, event.task_info.launch_time)
+
+
+def _hot_sql_execution(state: _AppState, event: _Event) -> bool:
+    return _hot_seen(state, event.time)
+
+
+def _hot_ignored(state: _AppState, event: _Event) -> bool:
+    """An event nothing is read from (block managers, unpersisted RDDs, plugins): decoded, so well-formed."""
+    return True
+
+
+_HotHandler = Callable[[_AppState, _Event], bool]
+_HOT_HANDLERS: dict[str, _HotHandler | None] = {
+    "SparkListenerTaskEnd": _hot_task_end,
+    "SparkListenerTaskStart": _hot_task_start,
+    **{kind: None for kind in _HANDLERS.keys() - {"SparkListenerTaskEnd", "SparkListenerTaskStart"}},
+}
+_MAX_HOT_HANDLERS = 4096  # event names are few; a log inventing names must not grow the table without bound
+
+
+def _hot_handler(kind: str) -> _HotHandler | None:
+    """The hot handler of an event type met for the first time (None: the general handler reads it)."""
+    handler = _hot_sql_execution if kind.endswith(_SQL_EXECUTION_EVENTS) else _hot_ignored
+    if len(_HOT_HANDLERS) < _MAX_HOT_HANDLERS:
+        _HOT_HANDLERS[kind] = handler
+    return handler
+
+
+def _line_batches(stream: BinaryIO, chunk_size: int = 1 << 20) -> Iterator[tuple[list[bytes], bool]]:
+    """The stream's lines (split at b"\n", as iterating a binary file does) in batches, each with whether all its
+    bytes are ASCII. Memory: one chunk, plus a line that spans chunks."""
+    pending: list[bytes] = []  # the start of a line that continues in the next chunk
+    pending_ascii = True
+    while chunk := stream.read(chunk_size):
+        chunk_ascii = chunk.isascii()
+        lines = chunk.split(b"\n")
+        if len(lines) == 1:
+            pending.append(chunk)
+            pending_ascii = pending_ascii and chunk_ascii
+            continue
+        if pending:
+            pending.append(lines[0])
+            lines[0] = b"".join(pending)
+        pending = [lines.pop()]
+        yield lines, chunk_ascii and pending_ascii
+        pending_ascii = chunk_ascii
+    tail = b"".join(pending)
+    if tail:
+        yield [tail], tail.isascii()
+
+
+def _feed_exact(state: _AppState, line: bytes, source: str) -> None:
+    """One stripped line through the reference path: decoded whole by the standard library (floats as Decimal)."""
+    try:
+        event = _DECODER.decode(line.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, deep nesting
+        reason = f"malformed JSON event skipped: {exc}"
+        state.malformed.append(Rejected(source, state.lines, reason, _shown(line)))
+        return
+    if not isinstance(event, dict):
+        state.malformed.append(Rejected(source, state.lines, "event line is not a JSON object"))
+        return
+    _apply(state, event, line, source)
+
+
+def _shown(line: bytes) -> str:
+    return line.strip()[:200].decode("utf-8", "replace")
+
+
+def _apply(state: _AppState, event: dict | _Event, line: bytes, source: str) -> None:
+    """Apply one decoded event; a field that cannot be used quarantines the line, and the log reads on."""
+    try:
+        _handle(state, event)
+    except _BadEvent as exc:
+        state.malformed.append(Rejected(source, state.lines, f"event skipped: {exc}", _shown(line)))
+    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:  # a field of an unexpected type
+        reason = f"event skipped: unexpected shape of {str(event.get('Event'))[:80]}: {exc}"
+        state.malformed.append(Rejected(source, state.lines, reason, _shown(line)))
+
+
 def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
-    for raw_line in stream:
-        state.lines += 1
-        line = raw_line.strip()
-        if not line:
-            continue
-        shown = line[:200].decode("utf-8", "replace")
-        try:
-            event = _DECODER.decode(line.decode("utf-8"))
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, deep nesting
-            reason = f"malformed JSON event skipped: {exc}"
-            state.malformed.append(Rejected(source, state.lines, reason, shown))
-            continue
-        if not isinstance(event, dict):
-            state.malformed.append(Rejected(source, state.lines, "event line is not a JSON object"))
-            continue
-        try:
-            _handle(state, event)
-        except _BadEvent as exc:
-            state.malformed.append(Rejected(source, state.lines, f"event skipped: {exc}", shown))
-        except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:  # a field of an unexpected type
-            reason = f"event skipped: unexpected shape of {str(event.get('Event'))[:80]}: {exc}"
-            state.malformed.append(Rejected(source, state.lines, reason, shown))
+    decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
+    for lines, ascii_chunk in _line_batches(stream):
+        for line in lines:
+            state.lines += 1
+            if (ascii_chunk or line.isascii()) and (len(line) < _DEEP_LINE or _flat(line)):
+                try:
+                    event = decode(line)
+                except (msgspec.DecodeError, RecursionError):  # malformed, blank, or refused: reference path
+                    pass
+                else:
+                    kind = event.event
+                    handler = hot.get(kind, _hot_handler) if type(kind) is str else None
+                    if handler is _hot_handler:
+                        handler = _hot_handler(kind)
+                    if handler is None or not handler(state, event):
+                        _apply(state, event, line, source)
+                    continue
+            line = line.strip()
+            if line:
+                _feed_exact(state, line, source)
+
+
+def _flat(line: bytes) -> bool:
+    """Too few brackets to nest anywhere near the recursion limit (counted for long lines only)."""
+    return line.count(b"[") + line.count(b"{") < _DEEP_LINE // 2
 
 
 def _quantize(value: Decimal) -> Decimal:

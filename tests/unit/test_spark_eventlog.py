@@ -4,6 +4,7 @@ rolling directory, compressed, malformed and truncated logs)."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from ingest import spark_eventlog
 from ingest.common import SourceFormatError
 from ingest.spark_eventlog import parse_eventlog_path, parse_landing, rolling_parts
 from ingest.storage import LocalStore
@@ -375,3 +377,103 @@ def test_synthetic_rolling_directory_reads_parts_in_numeric_order(tmp_path: Path
         "events_2_local-1790000000000.zstd",
         "events_10_local-1790000000000.zstd",
     ]
+
+
+# --- issue 12: the msgspec fast path must judge every line as the standard-library reference path does ---
+
+
+def _hostile_lines() -> list[bytes]:
+    """A log whose lines probe every way the fast path could part from the reference path: non-ASCII and invalid
+    UTF-8 inside skipped strings, NaN, lone surrogates, escaped keys and names, repeated keys, floats where the
+    reference reads Decimal, values of the wrong type, deep nesting, blank, CRLF and truncated lines."""
+    valid = [json.dumps(event, separators=(",", ":")).encode() for event in map(json.loads, _resource_profile_log())]
+    task_end = json.loads(valid[11])  # TaskEnd of task 1 on executor 1
+    probes = [
+        b'{"Event":"SparkListenerBlockManagerAdded","Host":"h\xff\xfe"}',  # invalid UTF-8 in a skipped string
+        '{"Event":"SparkListenerBlockManagerAdded","Host":"hôte"}'.encode(),  # valid UTF-8, not ASCII
+        b'{"Event":"SparkListenerBlockManagerAdded","Maximum Memory":NaN,"x":-Infinity}',  # the reference accepts
+        b'{"Event":"SparkListenerBlockManagerAdded","Host":"\\ud800"}',  # a lone surrogate: the reference accepts
+        b'{"Event":"SparkListenerTaskEnd","Task\\u0020Info":{"Executor ID":"1","Launch Time":1790000030000,'
+        b'"Finish Time":1790000031000},"Stage ID":0,"Stage Attempt ID":0}',  # an escaped key
+        b'{"Event":"SparkListener\\u0054askStart","Task Info":{"Launch Time":1790000032000}}',  # an escaped name
+        b'{"Event":"SparkListenerBlockManagerAdded","Event":"SparkListenerTaskStart",'
+        b'"Task Info":{"Launch Time":1790000033000}}',  # the last "Event" counts
+        json.dumps({**task_end, "Task Info": {**task_end["Task Info"], "Launch Time": 1790000005000.0}}).encode(),
+        json.dumps({**task_end, "Stage ID": [0]}).encode(),  # unhashable stage: unexpected shape
+        json.dumps({**task_end, "Stage ID": 0.0}).encode(),  # Decimal 0.0 on the reference path: same profile
+        b'{"Event":"SparkListenerTaskStart","Task Info":{"Launch Time":true}}',
+        b'{"Event":"SparkListenerTaskStart","Task Info":{"Launch Time":1e12}}',
+        b'{"Event":"SparkListenerTaskStart","Task Info":[]}',  # an empty list reads as {}: nothing, no error
+        b'{"Event":"SparkListenerTaskStart","Task Info":["x"]}',  # a list with items: unexpected shape
+        b'{"Event":"SparkListenerTaskEnd","Task Info":{}}',
+        b'{"Event":"SparkListenerTaskEnd","Task Info":null}',
+        b'{"Event":"SparkListenerJobEnd","Completion Time":99999999999999999999999}',  # beyond 64 bits
+        b'{"Event":"SparkListenerStageSubmitted","Stage Info":{"Stage ID":0,"Stage Attempt ID":0,'
+        b'"Resource Profile Id":1,"Submission Time":1790000004000}}',
+        b'{"Event":"com.example.Plugin","payload":' + b"[" * 600 + b"]" * 600 + b"}",  # deep, under the limit
+        b'{"Event":"com.example.Plugin","payload":' + b"[" * 5000 + b"]" * 5000 + b"}",  # beyond the limit
+        b'{"Event":"SparkListenerEnvironmentUpdate","Spark Properties":{"spark.finops.team":1E5}}',
+        b'{"Event":"SparkListenerResourceProfileAdded","Resource Profile Id":2,'
+        b'"Task Resource Requests":{"gpu":{"Amount":0.1000000000000000055511151231257827}}}',
+        b'{"Event":"org.apache.spark.sql.execution.ui.SparkListenerSQLExecutionEnd","time":1790000040000}\r',
+        b"",
+        b"   \t ",
+        b"\x0c" + valid[12] + b" ",  # whitespace the JSON grammar does not allow, stripped before decoding
+        b"[1, 2]",
+        b'"SparkListenerTaskEnd"',
+        b'{"Event":"SparkListenerTaskEnd","Stage ID":0} trailing',
+        b'{"Event":"SparkListenerTaskEnd","Task Info":{"Launch Time":1790000005000,,}}',
+        b'{"Event":5,"Task Info":{"Launch Time":1}}',
+        valid[13][:60],  # truncated mid-line, as an in-progress log ends
+    ]
+    return valid[:-1] + probes + [valid[-1]]
+
+
+def _reference_parse(lines: list[bytes]) -> spark_eventlog._AppState:
+    """Every line through the reference path alone (the standard library decoding each line whole)."""
+    state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
+    for number, line in enumerate(lines, start=1):
+        state.lines = number
+        if line.strip():
+            spark_eventlog._feed_exact(state, line.strip(), "log")
+    return state
+
+
+@pytest.mark.parametrize("chunk_size", [1 << 20, 7, 1])
+def test_fast_path_judges_every_line_as_the_reference_path(chunk_size: int) -> None:
+    lines = _hostile_lines()
+    expected = _reference_parse(lines)
+    state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
+    stream = io.BytesIO(b"\n".join(lines))
+    spark_eventlog._feed(state, _Chunked(stream, chunk_size), "log")
+    assert state.lines == expected.lines == len(lines)
+    assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
+        (r.line, r.reason, r.raw) for r in expected.malformed
+    ]
+    got, want = spark_eventlog._finish(state, "x"), spark_eventlog._finish(expected, "x")
+    assert got == want
+    # by hand, that the probes did reach the parser: the invalid UTF-8 line is quarantined, NaN and the lone
+    # surrogate are not, and the escaped key and name were read (executor 1 gained 1 s x 1 GPU of task time)
+    reasons = {r.line: r.reason for r in state.malformed}
+    offset = 15  # the probes follow the first 15 valid lines
+    assert "malformed JSON event skipped" in reasons[offset + 1] and offset + 2 not in reasons
+    assert offset + 3 not in reasons and offset + 4 not in reasons
+    assert "Launch Time is not integer epoch milliseconds" in reasons[offset + 8]
+    assert "unexpected shape of SparkListenerTaskEnd" in reasons[offset + 9]
+    assert "maximum recursion depth" in reasons[offset + 20] and offset + 19 not in reasons
+    executor_1 = next(row for row in got[1] if row["executor_id"] == "1")
+    assert executor_1["task_gpu_ms"] == 1_500 + 1_000 + 1_500  # task 1 (1.5 s), the escaped-key task, task 1 again
+    assert json.loads(got[0]["properties"])["spark.finops.team"] == "1E+5"
+
+
+class _Chunked(io.RawIOBase):
+    """A stream that returns at most `size` bytes per read, so lines straddle chunks."""
+
+    def __init__(self, inner: io.BytesIO, size: int) -> None:
+        self.inner, self.size = inner, size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self.inner.read(min(self.size, size) if size >= 0 else self.size)
