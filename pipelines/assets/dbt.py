@@ -11,7 +11,8 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ class FinopsDbtCliResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        """No dbt adapter in the Dagster process: dagster-dbt builds one (importing dbt, loading the profile and
+        the project) at every invocation only to fetch column metadata, which no asset asks for."""
+        return None
 
 
 def dbt_executable() -> str:
@@ -99,12 +105,45 @@ def prune_dbt_run_targets(target_dir: Path, current_run_id: str, keep_runs: int 
     return deleted
 
 
-def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, **extra_vars: str
-) -> Iterator:
-    prune_dbt_run_targets(DBT_PROJECT_DIR / "target", context.run.run_id)
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def run_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The run's delivery-day window as dbt vars [start, end), the same for every dbt invocation of the run:
+    the partitioned step's own window, else the run's partition range tags (inclusive end). Equal vars let
+    each invocation reuse the previous one's parse (dbt drops its partial parse when vars change)."""
+    if context.assets_def.partitions_def is not None:
+        window = context.partition_time_window
+        start, end = window.start.date(), window.end.date()
+    else:
+        tags = context.run.tags
+        first, last = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+        if not (first and last):
+            return {}
+        start, end = date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
+    return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
+
+
+def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
+    """Make this invocation's parse the one the next invocation starts from: dagster-dbt copies the project
+    target's partial_parse.msgpack into each invocation's own target folder, but never back."""
+    parsed = invocation_target / PARTIAL_PARSE_FILE
+    if not parsed.is_file():
+        return
+    project_target.mkdir(parents=True, exist_ok=True)
+    temporary = project_target / f"{PARTIAL_PARSE_FILE}.{invocation_target.name}.tmp"
+    shutil.copyfile(parsed, temporary)
+    temporary.replace(project_target / PARTIAL_PARSE_FILE)  # atomic: a concurrent run reads old or new whole
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
+    project_target = DBT_PROJECT_DIR / "target"
+    prune_dbt_run_targets(project_target, context.run.run_id)
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(warehouse, **extra_vars))], context=context).stream()
+    dbt_vars_json = json.dumps(dbt_vars(warehouse, **run_window_vars(context)), sort_keys=True)
+    invocation = dbt.cli(["build", "--vars", dbt_vars_json], context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation.target_path, project_target)
 
 
 @dbt_assets(
@@ -123,14 +162,7 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
     name="dbt_daily_facts",
 )
 def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    window = context.partition_time_window
-    yield from _build(
-        context,
-        dbt,
-        warehouse,
-        partition_start_date=window.start.date().isoformat(),
-        partition_end_date=window.end.date().isoformat(),
-    )
+    yield from _build(context, dbt, warehouse)
 
 
 @dbt_assets(
