@@ -5,6 +5,7 @@ once."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -16,8 +17,9 @@ from tests.demo_world import DEMO_WORLD
 
 @pytest.fixture(scope="session")
 def demo_job(tmp_path_factory) -> dict:
-    """{"root", "landing", "settings", "ok"}: the demo landing and its warehouse after one run of the job.
-    Tests that change the landing or the warehouse build their own."""
+    """{"root", "landing", "settings", "ok", "started", "ended"}: the demo landing and its warehouse after one run
+    of the job, and when the run started and ended (time.time()). Tests that change the landing or the warehouse
+    build their own."""
     root = tmp_path_factory.mktemp("demo_job")
     saved = dict(os.environ)
     os.environ.pop("DAGSTER_HOME", None)  # ephemeral run storage
@@ -26,8 +28,17 @@ def demo_job(tmp_path_factory) -> dict:
         settings = Settings.resolve(
             landing=root / "landing", warehouse_path=root / "w.duckdb", exports_dir=root / "exports"
         )
+        started = time.time()
         ok = run_main_job(settings)
+        ended = time.time()
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    return {"root": root, "landing": root / "landing", "settings": settings, "ok": ok}
+    return {
+        "root": root,
+        "landing": root / "landing",
+        "settings": settings,
+        "ok": ok,
+        "started": started,
+        "ended": ended,
+    }
