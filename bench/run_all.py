@@ -143,8 +143,9 @@ def print_table(after: list[dict], before: list[dict] | None, before_label: str)
         target = f"{row['op']} {row['target']:g}{row['unit']}" if "op" in row else ""
         line = f"{bench:<13} {name[:70]:<70} {target:>10}  {_cell(rows_after.get((bench, name))):<36}"
         if before is not None:
-            line += f"  {_cell(rows_before.get((bench, name)))}"
-        print(line)
+            line += f"  {_cell(rows_before.get((bench, name))):<36}"
+        note = (rows_after.get((bench, name)) or {}).get("note")
+        print(line + (f"  {note}" if note else ""))
     print()
     for label, results in (("after", after), (f"before ({before_label})", before or [])):
         for result in results:
