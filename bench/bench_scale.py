@@ -165,13 +165,15 @@ def run_job(landing: Path, warehouse: Path, memory_limit: str, log: Path) -> dic
     """`finops run` in its own process; one row per step from its progress lines, with the sampled peaks."""
     env = {**os.environ, "FINOPS_DUCKDB_MEMORY_LIMIT": memory_limit, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DAGSTER_HOME", None)
-    finops = Path(sys.executable).parent / "finops"
-    command = [str(finops), "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    # `finops run` of THIS checkout (python -m from ROOT), not whatever checkout the venv's entry point names
+    command = [sys.executable, "-m", "pipelines.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)]
     started = time.perf_counter()
     steps: list[dict] = []
     step_started: dict[str, float] = {}
     with log.open("w") as transcript:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+        )
         sampler = TreeSampler(process.pid, warehouse.with_name(warehouse.name + ".tmp"))
         sampler.start()
         for line in process.stdout:
