@@ -1,5 +1,5 @@
 """The shared CSV writer: Arrow batches written a column at a time give the very bytes of the cell-by-cell rules
-the exports used before (kept below, frozen, as the reference), on the values most likely to differ."""
+the exports used before (frozen in tests/csv_reference.py), on the values most likely to differ."""
 
 from __future__ import annotations
 
@@ -12,36 +12,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from tests.csv_reference import reference_csv
 from warehouse.csv_files import UTF8_BOM, CsvWriter, write_csv
-
-
-# ---- the reference: the writer's rules as they were before the streaming writer, copied verbatim ----
-def _reference_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        starts = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-        return "'" + value if value.startswith(starts) else value
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _reference_quoted(text: str) -> str:
-    if any(mark in text for mark in (",", '"', "\r", "\n")):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def reference_csv(header: list[str], rows: list[tuple]) -> bytes:
-    lines = [",".join(_reference_quoted(_reference_cell(name)) for name in header)]
-    lines += [",".join(_reference_quoted(_reference_cell(value)) for value in row) for row in rows]
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
 
 # ---- tricky values, one list per Arrow type ----
 TEXT = [
