@@ -106,9 +106,9 @@ def generate(db: Path, rows: int) -> None:
             billed_cost as x_billed_cost_usd, effective_cost as x_effective_cost_usd,
             cast(1.0 as decimal(38, 9)) as x_fx_rate, 'tags' as allocated_method_id,
             case when parts.split then 'split ' || cast(parts.i % 2 as varchar) end as allocated_resource_id,
-            null as allocated_tags, lines.team, 'unassigned' as feature, lines.environment,
+            cast(null as varchar) as allocated_tags, lines.team, 'unassigned' as feature, lines.environment,
             'unassigned' as tenant, case when parts.split then 'even split' end as x_allocation_reason,
-            null as x_adjusted_month, null as x_adjusted_origin, lines.tags
+            cast(null as varchar) as x_adjusted_month, cast(null as varchar) as x_adjusted_origin, lines.tags
         from parts
         join fct_cloud_costs as lines on lines.cloud_cost_id = 'line-' || lpad(cast(parts.line as varchar), 10, '0')
         """

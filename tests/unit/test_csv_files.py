@@ -71,9 +71,10 @@ def _written(tmp_path: Path, table: pa.Table, *, batch_rows: int, bom: bool = Fa
     return out.read_bytes(), writer
 
 
-@pytest.mark.parametrize("batch_rows", [1, 7, 1000])
-def test_arrow_batches_give_the_bytes_of_the_cell_by_cell_rules(tmp_path, batch_rows):
-    table = _tricky_table()
+# batches of 1024+ rows whose first rows repeat few values take the once-per-distinct-value path
+@pytest.mark.parametrize(("batch_rows", "length"), [(1, 60), (7, 60), (1000, 60), (3000, 6000)])
+def test_arrow_batches_give_the_bytes_of_the_cell_by_cell_rules(tmp_path, batch_rows, length):
+    table = _tricky_table(length)
     expected = reference_csv(table.column_names, [tuple(row.values()) for row in table.to_pylist()])
 
     data, writer = _written(tmp_path, table, batch_rows=batch_rows)
@@ -102,15 +103,17 @@ def test_random_decimals_and_timestamps_match_the_reference(tmp_path):
     table = pa.table(
         {
             "money": pa.array(money, pa.decimal128(38, 9)),
+            "few_money": pa.array([money[index % 40] for index in range(3000)], pa.decimal128(38, 9)),
+            "few_at": pa.array([times[index % 50] for index in range(3000)], pa.timestamp("us", tz="UTC")),
             "at": pa.array(times, pa.timestamp("us", tz="UTC")),
             "naive_at": pa.array([time.replace(tzinfo=None) for time in times], pa.timestamp("us")),
         }
     )
     expected = reference_csv(table.column_names, [tuple(row.values()) for row in table.to_pylist()])
 
-    data, _ = _written(tmp_path, table, batch_rows=512)
-
-    assert data == expected
+    for batch_rows in (512, 3000):
+        data, _ = _written(tmp_path, table, batch_rows=batch_rows)
+        assert data == expected
 
 
 def test_rows_and_batches_share_one_writer_and_the_bom_stays_out_of_the_data_hash(tmp_path):
