@@ -31,9 +31,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from warehouse.csv_files import write_csv
+from warehouse.csv_files import CsvWriter
 
 FOCUS_VERSIONS = ("1.2", "1.3")
 DEFAULT_FOCUS_VERSION = "1.3"
@@ -143,7 +144,7 @@ rows as (
         coalesce(costs.host_provider_name, costs.service_provider_name, costs.x_source) as host_provider_name,
         {_QUANTITY} as pricing_quantity,
         coalesce(costs.pricing_unit, cloud.pricing_unit) as source_pricing_unit,
-        cast(null as varchar) as pricing_unit,  -- from source_pricing_unit in Python (focus_unit)
+        cast(null as varchar) as pricing_unit,  -- from source_pricing_unit by a lookup (focus_unit per unit)
         cloud.region_id,
         costs.resource_id,
         cloud.resource_name,
@@ -274,53 +275,101 @@ def focus_unit(unit: str | None) -> str | None:
     return rest if count == 1 else f"{count} {rest}"
 
 
+# rows per Arrow batch read from DuckDB: the export holds about one batch at a time (Arrow, its CSV text)
+EXPORT_BATCH_ROWS = 65_536
+
+
 def export_focus(
-    con: duckdb.DuckDBPyConnection, folder: Path, focus_version: str = DEFAULT_FOCUS_VERSION
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    focus_version: str = DEFAULT_FOCUS_VERSION,
+    *,
+    batch_rows: int = EXPORT_BATCH_ROWS,
 ) -> FocusExport:
+    """Stream fct_costs in FOCUS columns, ordered by x_CostId, into Parquet and CSV batch by batch: memory stays
+    about one batch whatever the row count (DuckDB sorts within its memory_limit and spills the rest)."""
     if focus_version not in FOCUS_VERSIONS:
         raise ValueError(f"FOCUS version {focus_version!r}: expected one of {', '.join(FOCUS_VERSIONS)}")
     columns = [(name, expression) for name, expression, since in FOCUS_COLUMNS if since <= focus_version]
     select = ", ".join(f"{expression} as {name}" for name, expression in columns)
-    table = con.sql(f"select {select} from ({_CHARGES}) order by x_CostId").to_arrow_table()
-    table = _with_focus_units(table)
-    table = _utc_timestamps(table)
+    units = _focus_unit_map(con)  # before the stream: DuckDB serves one open result per connection
+    reader = con.sql(f"select {select} from ({_CHARGES}) order by x_CostId").to_arrow_reader(batch_rows)
+    schema = _export_schema(reader.schema)
     folder.mkdir(parents=True, exist_ok=True)
     parquet_path, csv_path = folder / "focus_costs.parquet", folder / "focus_costs.csv"
-    pq.write_table(table, parquet_path.with_suffix(".parquet.tmp"))
-    parquet_path.with_suffix(".parquet.tmp").replace(parquet_path)
-    # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
-    written = write_csv(
-        csv_path, table.column_names, zip(*(column.to_pylist() for column in table.columns), strict=True)
-    )
-    billed = sum((value for value in table.column("BilledCost").to_pylist() if value is not None), Decimal(0))
+    parquet_tmp = parquet_path.with_suffix(".parquet.tmp")
+    rows, billed = 0, Decimal(0)
+    try:
+        # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
+        with pq.ParquetWriter(parquet_tmp, schema) as parquet, CsvWriter(csv_path, schema.names) as csv_out:
+            for source_batch in reader:
+                batch = _focus_batch(source_batch, schema, units)
+                parquet.write_batch(batch)
+                csv_out.write_batch(batch)
+                rows += batch.num_rows
+                batch_billed = pc.sum(batch.column("BilledCost")).as_py()  # exact: decimal128 arithmetic
+                billed += batch_billed if batch_billed is not None else Decimal(0)
+    except BaseException:
+        parquet_tmp.unlink(missing_ok=True)
+        raise
+    parquet_tmp.replace(parquet_path)
+    assert csv_out.result is not None
     return FocusExport(
         parquet=parquet_path,
         csv=csv_path,
-        rows=table.num_rows,
+        rows=rows,
         billed_cost=billed,
-        csv_sha256=written.sha256,
+        csv_sha256=csv_out.result.sha256,
         focus_version=focus_version,
     )
 
 
-def _with_focus_units(table: pa.Table) -> pa.Table:
-    """PricingUnit from the source's unit (x_SourcePricingUnit); a row with a quantity but no unit counts charges."""
-    sources = table.column("x_SourcePricingUnit").to_pylist()
-    quantities = table.column("PricingQuantity").to_pylist()
-    units = [
-        None if quantity is None else (focus_unit(source) or "Charges")
-        for source, quantity in zip(sources, quantities, strict=True)
+def _focus_unit_map(con: duckdb.DuckDBPyConnection) -> tuple[pa.Array, pa.Array]:
+    """(source unit, FOCUS unit) for every distinct source unit: a few dozen at most, so `focus_unit` runs once
+    per unit and each batch maps its column by lookup. A unit without a FOCUS form counts charges."""
+    sources = [
+        unit
+        for (unit,) in con.execute(
+            "select pricing_unit from fct_costs where pricing_unit is not null"
+            " union select pricing_unit from fct_cloud_costs where pricing_unit is not null"
+        ).fetchall()
     ]
-    return table.set_column(table.column_names.index("PricingUnit"), "PricingUnit", pa.array(units, pa.string()))
+    return pa.array(sources, pa.string()), pa.array([focus_unit(unit) or "Charges" for unit in sources], pa.string())
 
 
-def _utc_timestamps(table: pa.Table) -> pa.Table:
-    """Every timestamp column as a UTC instant, whatever the session's time zone."""
-    for index, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type):
-            utc = pa.timestamp("us", tz="UTC")
-            column = table.column(index)
-            if field.type.tz is None:  # naive timestamps in the warehouse are UTC by convention
-                column = column.cast(pa.timestamp("us")).cast(utc)
-            table = table.set_column(index, field.name, column.cast(utc))
-    return table
+def _export_schema(source: pa.Schema) -> pa.Schema:
+    """The query's schema with PricingUnit as text and every timestamp a UTC instant."""
+    utc = pa.timestamp("us", tz="UTC")
+    fields = []
+    for field in source:
+        if field.name == "PricingUnit":
+            field = pa.field("PricingUnit", pa.string())
+        elif pa.types.is_timestamp(field.type):
+            field = pa.field(field.name, utc)
+        fields.append(field)
+    return pa.schema(fields, metadata=source.metadata)
+
+
+def _focus_batch(batch: pa.RecordBatch, schema: pa.Schema, units: tuple[pa.Array, pa.Array]) -> pa.RecordBatch:
+    """PricingUnit from the source's unit (x_SourcePricingUnit), a row with a quantity but no unit counting
+    charges; every timestamp as a UTC instant, whatever the session's time zone."""
+    arrays = []
+    for field, column in zip(schema, batch.columns, strict=True):
+        if field.name == "PricingUnit":
+            column = _pricing_units(batch, units)
+        elif pa.types.is_timestamp(column.type):
+            if column.type.tz is None:  # naive timestamps in the warehouse are UTC by convention
+                column = column.cast(pa.timestamp("us")).cast(field.type)
+            column = column.cast(field.type)
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _pricing_units(batch: pa.RecordBatch, units: tuple[pa.Array, pa.Array]) -> pa.Array:
+    sources, focus_units = units
+    source = batch.column("x_SourcePricingUnit")
+    positions = pc.index_in(source, value_set=sources.cast(source.type))
+    if pc.sum(pc.and_(pc.is_valid(source), pc.is_null(positions))).as_py():
+        raise RuntimeError("x_SourcePricingUnit holds a unit missing from the unit map: fct_costs changed mid-export?")
+    mapped = pc.take(focus_units, positions).fill_null("Charges")
+    return pc.if_else(pc.is_null(batch.column("PricingQuantity")), pa.scalar(None, pa.string()), mapped)

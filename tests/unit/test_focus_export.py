@@ -7,9 +7,10 @@ from decimal import Decimal
 import pyarrow.parquet as pq
 import pytest
 
+from tests.csv_reference import reference_csv
 from tests.showback_fixture import fct_costs_from_cloud_lines
 from warehouse.duckdb_store import connect
-from warehouse.focus_export import export_focus, focus_unit
+from warehouse.focus_export import EXPORT_BATCH_ROWS, export_focus, focus_unit
 
 _LINES = [
     # id, category, line item type, quantity, unit, billed, effective, list
@@ -21,8 +22,8 @@ _LINES = [
 
 @pytest.fixture
 def exported(tmp_path):
-    def run(version):
-        with connect(tmp_path / f"w{version}.duckdb") as con:
+    def run(version, batch_rows=EXPORT_BATCH_ROWS):
+        with connect(tmp_path / f"w{version}-{batch_rows}.duckdb") as con:
             con.execute(
                 "create table fct_cloud_costs (cloud_cost_id varchar, provider_name varchar, billing_account_id"
                 " varchar, sub_account_id varchar, sub_account_name varchar, billing_period_start date,"
@@ -42,7 +43,7 @@ def exported(tmp_path):
                     [line_id, category, item, item, quantity, unit, billed, effective, listed],
                 )
             fct_costs_from_cloud_lines(con)
-            return export_focus(con, tmp_path / f"focus-{version}", version)
+            return export_focus(con, tmp_path / f"focus-{version}-{batch_rows}", version, batch_rows=batch_rows)
 
     return run
 
@@ -74,6 +75,22 @@ def test_export_follows_the_focus_rules(exported):
     assert {"ServiceProviderName", "HostProviderName", "AllocatedMethodDetails", "ContractApplied"} <= set(
         header.split(",")
     )
+
+
+def test_export_streamed_one_row_at_a_time_is_the_export_in_one_piece(exported):
+    whole, streamed = exported("1.3"), exported("1.3", batch_rows=1)
+    table = pq.read_table(streamed.parquet)
+    assert table.equals(pq.read_table(whole.parquet)) and table.schema.equals(pq.read_schema(whole.parquet))
+    assert pq.ParquetFile(streamed.parquet).metadata.num_row_groups == 4  # 3 lines + the unused commitment
+    assert streamed.csv.read_bytes() == whole.csv.read_bytes()
+    # the CSV is the Parquet's values by the cell-by-cell rules the export used before it streamed
+    expected = reference_csv(table.column_names, [tuple(row.values()) for row in table.to_pylist()])
+    assert streamed.csv.read_bytes() == expected
+    assert (streamed.rows, streamed.billed_cost) == (4, Decimal("117.845678901"))
+    assert [row["PricingUnit"] for row in table.to_pylist()] == ["Hours", "Hours", None, "GB-Months"]
+    assert sorted(path.name for path in streamed.csv.parent.iterdir()) == [
+        "focus_costs.csv", "focus_costs.csv.sha256", "focus_costs.parquet",
+    ]  # fmt: skip
 
 
 def test_focus_1_2_has_no_1_3_columns(exported):
