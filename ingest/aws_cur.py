@@ -240,6 +240,17 @@ def _local_copy(store: LandingStore, key: str, scratch: Path) -> Path:
     return target
 
 
+def _trimmed(expression: str) -> str:
+    """`trim(expression)`, skipped for the (usual) value that has nothing to trim: DuckDB's trim removes only
+    Unicode space separators, and of ASCII only the space, so an all-ASCII value (byte length = character length)
+    that neither starts nor ends with a space is returned as is. Same result, a quarter of the cost (it copied
+    every value of every text column)."""
+    return (
+        f"case when prefix({expression}, ' ') or suffix({expression}, ' ')"
+        f" or strlen({expression}) <> length({expression}) then trim({expression}) else {expression} end"
+    )
+
+
 def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tuple[dict[str, str], str]:
     """SQL for the normalized tag columns and the raw tags JSON, from tag columns and/or a tags map."""
     tag_columns = {}
@@ -256,7 +267,7 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
         candidates = []
         for key in mapping[column]:
             if key in lowered:
-                candidates.append(f"nullif(trim({sql_identifier(lowered[key])}), '')")
+                candidates.append(f"nullif({_trimmed(sql_identifier(lowered[key]))}, '')")
             if tag_map:
                 path = sql_literal("$." + json.dumps(key))
                 candidates.append(f"nullif(trim(json_extract_string(tags_json, {path})), '')")
@@ -266,8 +277,8 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
     elif tag_columns:
         # JSON text built by concatenation (concat_ws skips the nulls): cheaper than a map per row
         parts = ", ".join(
-            f"case when nullif(trim({sql_identifier(actual)}), '') is not null then {sql_literal(json.dumps(key) + ':')} "
-            f"|| cast(to_json(trim({sql_identifier(actual)})) as varchar) end"
+            f"case when nullif({_trimmed(sql_identifier(actual))}, '') is not null then {sql_literal(json.dumps(key) + ':')} "
+            f"|| cast(to_json({_trimmed(sql_identifier(actual))}) as varchar) end"
             for key, actual in tag_columns.items()
         )
         raw = f"nullif('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
@@ -293,7 +304,8 @@ def cur_file_query(
 
 
 def _cur_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
-    """A relation over the file's rows, all text, with `source_line` (the line in the file, header = 1)."""
+    """A relation over the file's rows, all text, with `source_line`: the row in a Parquet file (+1), null for
+    CSV rows until `number_csv_rows` numbers them."""
     quoted = sql_literal(str(path))
     if str(path).endswith(".parquet"):
         relation = (
@@ -313,9 +325,9 @@ def _cur_relation(con: duckdb.DuckDBPyConnection, path: Path) -> str:
             if full_rows
             else "null_padding = true"
         )
-        relation = (
-            f"(select *, row_number() over () + 1 as source_line from read_csv({quoted}, {csv_options}, {reading}))"
-        )
+        # no line here: `row_number() over ()` would run the whole load on one thread; `number_csv_rows` gives
+        # each row its line once the rows are in a table
+        relation = f"(select *, cast(null as bigint) as source_line from read_csv({quoted}, {csv_options}, {reading}))"
     return relation
 
 
@@ -342,7 +354,7 @@ def _typed_select(relation: str, columns: dict[str, str], path: Path, tag_mappin
         return f"cast({sql_identifier(columns[name])} as varchar)" if name in columns else "cast(null as varchar)"
 
     def text(name: str) -> str:
-        return f"nullif(trim({col(name)}), '')"
+        return f"nullif({_trimmed(col(name))}, '')"
 
     def money(name: str) -> str:
         return f"try_cast({text(name)} as decimal(38, 9))"
@@ -404,13 +416,19 @@ def _typed_select(relation: str, columns: dict[str, str], path: Path, tag_mappin
             when line_item_type is null then 'lineItem/LineItemType is empty'
             when usage_start is null then 'lineItem/UsageStartDate is not a timestamp'
             when period_start is null then 'bill/BillingPeriodStartDate is not a timestamp'
-            when {utc_offset_invalid_sql("usage_start_text")} or {utc_offset_invalid_sql("period_start_text")}
+            when {_offset_invalid("usage_start_text")} or {_offset_invalid("period_start_text")}
                 then 'timestamp has an impossible UTC offset (accepted: -14:00 to +14:00)'
             when {timestamp_out_of_range_sql("usage_start")} or {timestamp_out_of_range_sql("cast(period_start as timestamp)")}
                 then {sql_literal("timestamp outside the accepted range " + TIMESTAMP_RANGE_TEXT)}
         end as problem
     from typed
     """
+
+
+def _offset_invalid(text: str) -> str:
+    # the offset pattern ends in digits: text ending in `Z` (how CUR writes its timestamps) cannot match, and the
+    # four regular expressions per timestamp are skipped
+    return f"(not suffix({text}, 'Z') and {utc_offset_invalid_sql(text)})"
 
 
 def _focus_select(query: str, source: str, delivery_id: str | None) -> str:
@@ -471,7 +489,7 @@ def clear_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
     """Forget the CSV lines DuckDB rejected in earlier scans on this connection (call before each file)."""
     for table in (REJECTS_TABLE, REJECTS_SCAN):
         if con.execute("select count(*) from duckdb_tables() where table_name = ?", [table]).fetchall()[0][0]:
-            con.execute(f"delete from {table}")
+            con.execute(f"delete from {table}").fetchall()
 
 
 def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
@@ -489,6 +507,37 @@ def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
     ]
 
 
+def number_csv_rows(
+    con: duckdb.DuckDBPyConnection, table: str, where: str, parameters: list, rejected_lines: list[int]
+) -> int:
+    """Give the rows one CSV file just inserted into `table` (those matching `where` whose `source_line` is null)
+    their line in the file; returns how many were numbered.
+
+    DuckDB keeps a file's row order when it inserts (preserve_insertion_order, set by the caller), so the rows of
+    one insert have consecutive rowids in file order: the k-th is the k-th data row, on line k + 2 -- plus one for
+    each line before it that DuckDB rejected (`rejected_lines`: rows cut mid-line, bad encoding), which never
+    reached the table. Numbering after the insert keeps the insert parallel (a window over the scan ran it on one
+    thread). Rowids that are not consecutive would make the lines wrong: that fails loudly instead."""
+    rows = f"{table} where ({where}) and source_line is null"
+    ((first, last, count),) = con.execute(f"select min(rowid), max(rowid), count(*) from {rows}", parameters).fetchall()
+    if not count:
+        return 0
+    if last - first + 1 != count:
+        raise AssertionError(f"{table}: {count} new rows span rowids {first}..{last}; cannot number their lines")
+    # the j-th rejected line (1-based, in order) moves every row from ordinal (line - 1 - j) on down by one line
+    thresholds = [line - 1 - index for index, line in enumerate(sorted(set(rejected_lines)), start=1)]
+    shift = (
+        "(select count(*) from unnest(cast(? as bigint[])) as shifts(threshold) where threshold <= rowid - ?)"
+        if thresholds
+        else "0"
+    )
+    con.execute(
+        f"update {table} set source_line = rowid - ? + 2 + {shift} where ({where}) and source_line is null",
+        [first, *([thresholds, first] if thresholds else []), *parameters],
+    ).fetchall()
+    return count
+
+
 def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -> ParseResult:
     """One CUR data file -> typed rows in memory (small files, tests); rows that do not parse are rejected."""
     con = duckdb.connect()
@@ -496,17 +545,20 @@ def parse_cur_file(path: Path, source: str, *, delivery_id: str | None = None) -
     try:
         query = cur_file_query(con, path, source, delivery_id=delivery_id)
         clear_csv_rejects(con)
-        rows = con.sql(f"select * from ({query}) order by source_line").to_arrow_table()
+        con.execute("set preserve_insertion_order = true")
+        con.execute(f"create temp table finops_cur_rows as select * from ({query})").fetchall()
     except duckdb.Error as exc:  # not UTF-8, a broken Parquet file: one line naming the file
         con.close()
         raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
+    cut_rows = [Rejected(source, line, reason, raw) for line, reason, raw in csv_rejects(con)]
+    number_csv_rows(con, "finops_cur_rows", "true", [], [row.line for row in cut_rows if row.line is not None])
+    rows = con.sql("select * from finops_cur_rows order by source_line").to_arrow_table()
     problems = rows.column("problem").to_pylist()
     rejected = [
         Rejected(source, line, problem)
         for line, problem in zip(rows.column("source_line").to_pylist(), problems, strict=True)
         if problem
     ]
-    cut_rows = [Rejected(source, line, reason, raw) for line, reason, raw in csv_rejects(con)]
     rejected += cut_rows
     good = rows.filter(pa.array([problem is None for problem in problems], pa.bool_()))
     table = pa.table({name: good.column(name) for name in CLOUD_COST_SCHEMA.names}).cast(CLOUD_COST_SCHEMA)

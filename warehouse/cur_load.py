@@ -21,7 +21,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from ingest.aws_cur import Delivery, RejectedDelivery, clear_csv_rejects, csv_rejects, cur_file_query
+from ingest.aws_cur import (
+    Delivery,
+    RejectedDelivery,
+    clear_csv_rejects,
+    csv_rejects,
+    cur_file_query,
+    number_csv_rows,
+)
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
 from ingest.common import Rejected, SourceFormatError
 from ingest.tags import TagMapping
@@ -81,6 +88,8 @@ def load_cur_delivery(
     """Replace the delivery's report x billing period with its files (store key, local path, description);
     tags are normalized by `tag_mapping` (default: ingest/tag_mapping.toml)."""
     con.execute("set TimeZone = 'UTC'")
+    # the rows of a CSV file are numbered by their order in the table (number_csv_rows): keep the file's order
+    con.execute("set preserve_insertion_order = true")
     ensure_cur_table(con)
     input_total = loaded_total = quarantined_total = 0
     with transaction(con):
@@ -105,6 +114,13 @@ def load_cur_delivery(
             except duckdb.Error as exc:  # e.g. a CSV that is not UTF-8: the delivery fails naming the file
                 raise SourceFormatError(source, f"unreadable CUR file: {str(exc).splitlines()[0]}") from None
             cut_rows = [Rejected(source, line, reason, raw) for line, reason, raw in csv_rejects(con)]
+            number_csv_rows(
+                con,
+                TABLE,
+                "cur_report = ? and source_file = ?",
+                [delivery.report, source],
+                [row.line for row in cut_rows if row.line is not None],
+            )
             if delivery.billing_period_start is not None:
                 con.execute(
                     f"""update {TABLE} set load_problem = 'billing period ' || cast(billing_period_start as varchar)

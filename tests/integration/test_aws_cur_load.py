@@ -93,3 +93,50 @@ def test_restated_period_keeps_only_the_last_delivery_and_survives_a_crash(tmp_p
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"row_balance": True, "deliveries_loaded": False}
     assert _totals(warehouse) == second
+
+
+def test_every_row_of_a_large_gzip_csv_keeps_its_line_under_a_parallel_load(tmp_path):
+    """Lines are numbered from the order of the inserted rows, not by a window over the scan: on a file of many
+    row groups read by several threads, with a cut row in the middle, each row still carries its own line (its
+    resource id names the line it was written on) and the bad rows are quarantined at theirs."""
+    import gzip
+    from datetime import date
+
+    from ingest.aws_cur import Delivery
+    from warehouse.cur_load import TABLE, load_cur_delivery
+    from warehouse.duckdb_store import QUARANTINE_TABLE, connect
+
+    data_lines = 300_000
+    cut_line, bad_line = 150_001, 290_000
+    header = "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/ResourceId,lineItem/UnblendedCost"
+    lines = [header]
+    for line in range(2, data_lines + 2):
+        if line == cut_line:
+            lines.append("2026-10-01T00:00:00Z,2026-10-01T00:00:00Z")
+        else:
+            cost = "n/a" if line == bad_line else f"{line % 1000}.25"
+            lines.append(f"2026-10-01T00:00:00Z,2026-10-01T00:00:00Z,Usage,r{line},{cost}")
+    path = tmp_path / "big.csv.gz"
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1))
+    expected_cost = sum(
+        (Decimal(f"{line % 1000}.25") for line in range(2, data_lines + 2) if line not in (cut_line, bad_line)),
+        Decimal(0),
+    )
+
+    con = connect(tmp_path / "w.duckdb", threads=4)
+    delivery = Delivery("aws_cur/m.json", "assembly-1", ("aws_cur/big.csv.gz",), date(2026, 10, 1))
+    load = load_cur_delivery(con, delivery, [("aws_cur/big.csv.gz", path, str(path))])
+    assert (load.input_rows, load.loaded_rows, load.quarantined_rows) == (data_lines, data_lines - 2, 2)
+    count, misplaced, first, last, total = con.execute(
+        f"select count(*), count(*) filter (where resource_id <> 'r' || cast(source_line as varchar)),"
+        f" min(source_line), max(source_line), sum(billed_cost) from {TABLE}"
+    ).fetchone()
+    assert (count, misplaced, first, last, total) == (data_lines - 2, 0, 2, data_lines + 1, expected_cost)
+    quarantined = con.execute(
+        f"select line, reason from {QUARANTINE_TABLE} where source = 'aws_cur' order by line"
+    ).fetchall()
+    assert [(line, reason.split(":")[0].split(" (")[0]) for line, reason in quarantined] == [
+        (cut_line, "CSV line is not a complete row of the header's columns"),
+        (bad_line, "lineItem/UnblendedCost is not a number"),
+    ]
+    con.close()

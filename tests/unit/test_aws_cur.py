@@ -124,6 +124,38 @@ def test_unparseable_cost_is_quarantined_with_its_line(tmp_path):
     ]
 
 
+def test_lines_after_a_cut_row_keep_their_own_line_numbers(tmp_path):
+    # DuckDB drops the cut row (line 4) from the scan: rows after it must not move up a line
+    path = tmp_path / "cur.csv"
+    path.write_text(
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost\n"
+        "2026-10-01,2026-10-01,Usage,1.5\n"  # 2
+        "2026-10-01,2026-10-01,Usage,twelve\n"  # 3
+        "2026-10-01,2026-10-01\n"  # 4: cut mid-line
+        "2026-10-01,2026-10-01,Usage,\n"  # 5: empty cost
+        "2026-10-01,2026-10-01,Usage,2.5\n"  # 6
+        "2026-10-01,2026-10-01\n"  # 7: cut mid-line
+        "2026-10-01,2026-10-01,Usage,abc\n"  # 8
+        "2026-10-01,2026-10-01,Usage,4\n"  # 9
+    )
+    result = parse_cur_file(path, str(path))
+    assert [(r.line, r.reason.split(":")[0].split(" (")[0]) for r in result.rejected] == [
+        (3, "lineItem/UnblendedCost is not a number"),
+        (5, "lineItem/UnblendedCost is empty"),
+        (8, "lineItem/UnblendedCost is not a number"),
+        (4, "CSV line is not a complete row of the header's columns"),
+        (7, "CSV line is not a complete row of the header's columns"),
+    ]
+    assert list(
+        zip(result.table.column("source_line").to_pylist(), result.table.column("billed_cost").to_pylist(), strict=True)
+    ) == [
+        (2, Decimal("1.5")),
+        (6, Decimal("2.5")),
+        (9, Decimal("4")),
+    ]
+    assert result.input_rows == 8  # every line after the header
+
+
 def test_header_names_normalize_to_cur2_snake_case():
     assert canonical_column("lineItem/UnblendedCost") == "line_item_unblended_cost"
     assert canonical_column("savingsPlan/SavingsPlanEffectiveCost") == "savings_plan_savings_plan_effective_cost"
