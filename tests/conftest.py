@@ -49,8 +49,10 @@ def sample(*parts: str) -> Path:
     return path
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """When the style test is part of this session, start its lint now, beside the other tests."""
+    """When the style test is part of this session, start its lint now, beside the other tests. Last of the
+    hooks, so a test deselected by -k or -m (removed from items by then) starts nothing."""
     if any(item.nodeid.startswith("tests/unit/test_sql_style.py") for item in items):
         from tests import sql_lint_run
 
