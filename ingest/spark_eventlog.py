@@ -127,8 +127,9 @@ def _ms(value: object, what: str) -> int | None:
 
 def _codec_of(name: str) -> str:
     """The compression suffix of an event log file name (ignoring `.inprogress`)."""
-    name = name.removesuffix(".inprogress")
-    suffix = PurePosixPath(name).suffix.lower()
+    name = name.removesuffix(".inprogress").rstrip("/").rsplit("/", 1)[-1]  # PurePosixPath's suffix, in strings
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
     return suffix if suffix in {".zstd", ".zst", ".gz", *JAVA_FRAMED_CODECS} else ""
 
 
