@@ -9,6 +9,8 @@ Speed (issue 12): each line is decoded by msgspec into only the fields the handl
 being checked but not built (task metrics, accumulables, plans); a line msgspec cannot settle exactly as the
 standard library would (non-ASCII, very deep, NaN, a field of an odd type) takes the reference path, which
 decodes it whole with `json` (floats as Decimal) and alone words quarantine reasons. See "Fast path" below.
+A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`)
+whose results are merged in the folder's order: tables, quarantine rows and totals do not depend on the count.
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
