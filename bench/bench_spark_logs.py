@@ -2,12 +2,17 @@
 
 Generates N synthetic zstd event logs (GPU resource profiles, executors, tasks with metrics, SQL and block
 manager noise, one malformed line in every 50th log), then, each phase in its own process:
-- baseline: zstd stream-decompress every file and split it into lines (nothing parsed);
-- ours: `ingest.spark_eventlog.parse_landing` on the folder (JSON per line, GPU-seconds, Arrow tables).
-Reports MB/s of decompressed bytes, logs/s, the ratio ours/baseline and peak RSS of each phase. Goal (issue 12):
-our throughput >= 0.3x the baseline's; our peak RSS is reported as information.
+- baseline: zstd stream-decompress every file and split it into lines (nothing parsed, one process);
+- ours: `ingest.spark_eventlog.parse_landing` on the folder (JSON per line, GPU-seconds, Arrow tables) with the
+  default number of worker processes (the CPUs available, or --workers), then again with 1 (no pool).
+Reports MB/s of decompressed bytes, logs/s, the ratio ours/baseline, CPU-seconds (the process and its workers)
+and peak RSS of each phase. Goal (issue 12): our throughput >= 0.3x the baseline's with the default workers;
+the 1-worker ratio and our peak RSS (the process + its workers, an upper bound) are reported as information.
 
-  uv run python bench/bench_spark_logs.py --logs 10000 [--json-out results.json]
+On a shared machine the kernel may share CPU between sessions, not processes (autogroup): workers then add no
+CPU to the session and the wall-clock ratio cannot show them; the CPU-seconds show the work they split.
+
+  uv run python bench/bench_spark_logs.py --logs 10000 [--workers N] [--json-out results.json]
 """
 
 from __future__ import annotations
@@ -142,6 +147,7 @@ def phase_baseline(folder: Path) -> dict:
 
     import zstandard
 
+    cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
     started = time.perf_counter()
     lines = raw = 0
     for path in sorted((folder / "spark").iterdir()):
@@ -150,13 +156,22 @@ def phase_baseline(folder: Path) -> dict:
             for line in reader:
                 lines += 1
                 raw += len(line)
-    return {"seconds": time.perf_counter() - started, "lines": lines, "bytes": raw, "peak_rss_mb": _peak_rss_mb()}
+    seconds = time.perf_counter() - started
+    cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
+    return {"seconds": seconds, "lines": lines, "bytes": raw, "cpu_seconds": cpu, "peak_rss_mb": _peak_rss_mb()}
 
 
-def phase_ours(folder: Path) -> dict:
+def _cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def phase_ours(folder: Path, workers: int | None) -> dict:
+    import multiprocessing
+
     import pyarrow as pa
 
-    from ingest.spark_eventlog import parse_landing
+    from ingest.spark_eventlog import default_workers, parse_landing
     from ingest.storage import LocalStore
 
     # pyarrow imports pandas on its first array (~1 s, more under load): a one-off cost of the process, paid
@@ -164,9 +179,14 @@ def phase_ours(folder: Path) -> dict:
     warm = time.perf_counter()
     pa.array([0])
     first_arrow_seconds = time.perf_counter() - warm
+    cpu_before = _cpu_seconds(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    results = parse_landing(LocalStore(folder), "spark")
+    results = parse_landing(LocalStore(folder), "spark", workers=workers)
     seconds = time.perf_counter() - started
+    cpu_self = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
+    while multiprocessing.active_children():  # workers leave on their own: wait, so their usage is counted
+        time.sleep(0.05)
+    worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     apps = results["spark_apps"]
     apps.check_balance()
     gpu_seconds = sum(apps.table.column("executor_gpu_seconds").to_pylist())
@@ -177,14 +197,21 @@ def phase_ours(folder: Path) -> dict:
         "quarantined_lines": len(apps.rejected),
         "executor_gpu_seconds": str(gpu_seconds),
         "first_arrow_seconds": first_arrow_seconds,
-        "peak_rss_mb": _peak_rss_mb(),
+        "workers": workers or default_workers(),
+        "cpu_seconds": cpu_self + _cpu_seconds(resource.RUSAGE_CHILDREN),
+        "worker_cpu_seconds": _cpu_seconds(resource.RUSAGE_CHILDREN),
+        "main_peak_rss_mb": _peak_rss_mb(),
+        "worker_peak_rss_mb": worker_peak_mb,
+        # the process and each other worker at the largest one's peak: an upper bound of the tree's peak
+        "peak_rss_mb": _peak_rss_mb() + ((workers or default_workers()) - 1) * worker_peak_mb,
     }
 
 
-def _run_phase(name: str, folder: Path) -> dict:
-    output = subprocess.run(
-        [sys.executable, __file__, "--phase", name, "--folder", str(folder)], check=True, capture_output=True, text=True
-    ).stdout
+def _run_phase(name: str, folder: Path, workers: int | None = None) -> dict:
+    command = [sys.executable, __file__, "--phase", name, "--folder", str(folder)]
+    if workers:
+        command += ["--workers", str(workers)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -192,11 +219,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--logs", type=int, default=10_000, help="number of synthetic event logs")
     parser.add_argument("--json-out", default=None, help="write the goals for bench/run_all.py here")
+    parser.add_argument("--workers", type=int, default=None, help="parsing processes (default: the CPUs available)")
     parser.add_argument("--phase", choices=["baseline", "ours"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps((phase_baseline if args.phase == "baseline" else phase_ours)(args.folder)))
+        phase = phase_baseline(args.folder) if args.phase == "baseline" else phase_ours(args.folder, args.workers)
+        print(json.dumps(phase))
         return
     load_before = load_averages()
     with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
@@ -209,15 +238,23 @@ def main() -> None:
             f"in {time.perf_counter() - started:.1f}s"
         )
         baseline = _run_phase("baseline", folder)
-        ours = _run_phase("ours", folder)
+        ours = _run_phase("ours", folder, args.workers)
+        sequential = _run_phase("ours", folder, 1)
     mb = raw_bytes / 1e6
-    for name, phase in (("decompress+read", baseline), ("parse_landing", ours)):
+    phases = (
+        ("decompress+read", baseline),
+        (f"parse, {ours['workers']} workers", ours),
+        ("parse, 1 worker", sequential),
+    )
+    for name, phase in phases:
         print(
-            f"{name:16s} {phase['seconds']:7.2f}s  {mb / phase['seconds']:8.1f} MB/s  "
-            f"{args.logs / phase['seconds']:9.0f} logs/s  peak RSS {phase['peak_rss_mb']:.0f} MB"
+            f"{name:18s} {phase['seconds']:7.2f}s  {mb / phase['seconds']:8.1f} MB/s  "
+            f"{args.logs / phase['seconds']:9.0f} logs/s  CPU {phase['cpu_seconds']:6.2f}s  "
+            f"peak RSS {phase['peak_rss_mb']:.0f} MB"
         )
     ratio = baseline["seconds"] / ours["seconds"]
-    print(f"ratio ours/baseline throughput: {ratio:.3f}")
+    sequential_ratio = baseline["seconds"] / sequential["seconds"]
+    print(f"ratio ours/baseline throughput: {ratio:.3f} with {ours['workers']} workers, {sequential_ratio:.3f} with 1")
     print(
         f"apps {ours['apps']}, executors {ours['executors']}, quarantined lines {ours['quarantined_lines']}, "
         f"executor GPU-seconds {ours['executor_gpu_seconds']}"
@@ -231,8 +268,8 @@ def main() -> None:
         RATIO_GOAL,
         "x",
         peak_rss_mb=round(ours["peak_rss_mb"], 1),
-        note=f"{args.logs} logs, {mb:.0f} MB decompressed; ours {mb / ours['seconds']:.0f} MB/s, "
-        f"baseline {mb / baseline['seconds']:.0f} MB/s",
+        note=f"{args.logs} logs, {mb:.0f} MB decompressed; ours {mb / ours['seconds']:.0f} MB/s with "
+        f"{ours['workers']} workers ({sequential_ratio:.3f}x with 1), baseline {mb / baseline['seconds']:.0f} MB/s",
     )
     details = {
         "logs": args.logs,
@@ -240,6 +277,8 @@ def main() -> None:
         "compressed_mb": round(compressed / 1e6, 1),
         "baseline": baseline,
         "ours": ours,
+        "ours_one_worker": sequential,
+        "ratio_one_worker": round(sequential_ratio, 3),
         "load_before": load_before,
     }
     write_results(args.json_out, "spark_logs", [goal], details)

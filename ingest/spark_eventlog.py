@@ -9,6 +9,8 @@ Speed (issue 12): each line is decoded by msgspec into only the fields the handl
 being checked but not built (task metrics, accumulables, plans); a line msgspec cannot settle exactly as the
 standard library would (non-ASCII, very deep, NaN, a field of an odd type) takes the reference path, which
 decodes it whole with `json` (floats as Decimal) and alone words quarantine reasons. See "Fast path" below.
+A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`)
+whose results are merged in the folder's order: tables, quarantine rows and totals do not depend on the count.
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
@@ -30,9 +32,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
+import multiprocessing
+import os
+import pickle
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -68,6 +77,7 @@ _MS = Decimal(1000)
 _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
+_log = logging.getLogger(__name__)
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
 _EARLIEST_MS = (EARLIEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 _LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
@@ -119,8 +129,9 @@ def _ms(value: object, what: str) -> int | None:
 
 def _codec_of(name: str) -> str:
     """The compression suffix of an event log file name (ignoring `.inprogress`)."""
-    name = name.removesuffix(".inprogress")
-    suffix = PurePosixPath(name).suffix.lower()
+    name = name.removesuffix(".inprogress").rstrip("/").rsplit("/", 1)[-1]  # PurePosixPath's suffix, in strings
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
     return suffix if suffix in {".zstd", ".zst", ".gz", *JAVA_FRAMED_CODECS} else ""
 
 
@@ -753,37 +764,140 @@ def _preferred(candidate: SparkAppParse, kept: SparkAppParse) -> bool:
 def _decompress_errors() -> tuple[type[BaseException], ...]:
     import zstandard
 
-    return (OSError, EOFError, zstandard.ZstdError)
+    return (OSError, EOFError, zlib.error, zstandard.ZstdError)  # zlib.error: a corrupt .gz deflate stream
+
+
+PARALLEL_MIN_LOGS = 256  # below this many logs a pool's start-up (a fresh interpreter importing pyarrow) outweighs it
+_CHUNK_MAX_LOGS = 16  # logs per task sent to a worker: fewer round trips, yet short tasks balance the tail
+
+
+def default_workers() -> int:
+    """The CPUs this process may run on (its affinity, e.g. a container's cpuset), else os.cpu_count()."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _parse_group(store: LandingStore, group: str, parts: list[str], tag_prefix: str) -> SparkAppParse | Rejected:
+    """One application's log parsed, or the one Rejected row that stands for the file when it cannot be used."""
+    label = store.describe(group)  # the file, or the rolling / Databricks directory
+    try:
+        if not parts:
+            raise SourceFormatError(label, "rolling event log directory has no events_<n>_<appId> file")
+        result = parse_streams(_open_parts(store, parts), label, tag_prefix=tag_prefix)
+    except SourceFormatError as exc:
+        return Rejected(label, None, str(exc))
+    except _decompress_errors() as exc:  # corrupt gzip/zstd stream
+        return Rejected(label, None, f"cannot decompress: {exc}")
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a value no event check foresaw: file, not run
+        return Rejected(label, None, f"unreadable event log ({type(exc).__name__}): {exc}")
+    if result.problem:  # one reason for the file, not one per garbage line
+        return Rejected(label, None, f"log rejected: {result.problem}")
+    return result
+
+
+def _parse_group_chunk(
+    store: LandingStore, groups: list[tuple[str, list[str]]], tag_prefix: str
+) -> list[SparkAppParse | Rejected]:
+    """A worker process's task: a few logs parsed in order (module level, so a worker can import it)."""
+    return [_parse_group(store, group, parts, tag_prefix) for group, parts in groups]
+
+
+def _can_ship(store: LandingStore) -> bool:
+    """Whether worker processes can rebuild the store: it pickles, and its class is importable by name."""
+    if type(store).__module__ == "__main__":
+        return False
+    try:
+        pickle.dumps(store)
+    except Exception:  # any pickling failure (a client, a lock, a local class) means: parse here
+        return False
+    return True
+
+
+def _parsed_groups(
+    store: LandingStore,
+    groups: list[tuple[str, list[str]]],
+    tag_prefix: str,
+    workers: int,
+    min_parallel_logs: int,
+) -> Iterator[SparkAppParse | Rejected]:
+    """Every group's outcome, in the order of `groups` whatever the number of workers.
+
+    `workers` processes parse: this one and `workers - 1` pool processes. Until a pool process is up (a
+    fresh interpreter importing the parser: seconds on a loaded machine), this process parses in order, so a
+    small folder never waits for the pool. Then the pool holds the next few chunks, and while the oldest one
+    is not back this process parses chunks further on and keeps them until their turn. Chunks out at once are
+    bounded: memory is the few logs being streamed plus small per-application results waiting their turn.
+
+    The pool is "spawn"ed, never forked: the parent runs threads (Dagster, DuckDB, OpenBLAS) and a fork copies
+    their held locks; a forkserver would block the first task until its server has imported everything."""
+    if workers <= 1 or len(groups) < max(2, min_parallel_logs) or not _can_ship(store):
+        for group, parts in groups:
+            yield _parse_group(store, group, parts, tag_prefix)
+        return
+    pool_workers = workers - 1
+    size = max(1, min(_CHUNK_MAX_LOGS, len(groups) // (workers * 8)))
+    chunks = [groups[start : start + size] for start in range(0, len(groups), size)]
+    pool_limit = 2 * pool_workers  # queued per worker: one running, one ready
+    window = pool_limit + 4 * workers  # chunks handed out and not yet yielded
+    assigned: dict[int, Future | list] = {}  # chunk index -> its pool task, or its outcomes parsed here
+    next_out = next_in = 0
+    pool = ProcessPoolExecutor(pool_workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        probes = [pool.submit(os.getpid) for _ in range(pool_workers)]  # starts the workers, tells when one is up
+        pool_up = False
+        while next_out < len(chunks):
+            pool_up = pool_up or any(probe.done() for probe in probes)
+            busy = sum(1 for task in assigned.values() if isinstance(task, Future) and not task.done())
+            while pool_up and next_in < len(chunks) and busy < pool_limit and next_in - next_out < window:
+                assigned[next_in] = pool.submit(_parse_group_chunk, store, chunks[next_in], tag_prefix)
+                next_in += 1
+                busy += 1
+            head = assigned.get(next_out)
+            pending = head is None or (isinstance(head, Future) and not head.done())
+            if pending and next_in < len(chunks) and next_in - next_out < window:  # work here, not wait
+                assigned[next_in] = _parse_group_chunk(store, chunks[next_in], tag_prefix)
+                next_in += 1
+                continue
+            outcomes = head.result() if isinstance(head, Future) else head
+            del assigned[next_out]
+            next_out += 1
+            yield from outcomes
+    except BrokenProcessPool as exc:
+        # a worker died (killed, out of memory, or the caller's unguarded script re-ran in it): the logs not
+        # yielded yet are parsed here, so the result is still the sequential one
+        _log.warning("Spark log worker pool stopped (%s); parsing the remaining logs in this process", exc)
+        for index in range(next_out, len(chunks)):
+            done = assigned.get(index)
+            yield from done if isinstance(done, list) else _parse_group_chunk(store, chunks[index], tag_prefix)
+    finally:
+        # no wait: a worker still starting up (all work done here) exits on its own once up
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def parse_landing(
-    store: LandingStore, prefix: str = "spark", *, tag_prefix: str = DEFAULT_TAG_PREFIX
+    store: LandingStore,
+    prefix: str = "spark",
+    *,
+    tag_prefix: str = DEFAULT_TAG_PREFIX,
+    workers: int | None = None,
+    min_parallel_logs: int = PARALLEL_MIN_LOGS,
 ) -> dict[str, ParseResult]:
     """Every event log under `prefix` → {"spark_apps", "spark_executors"} results.
 
     Attribution properties use `tag_prefix` (`[tags] spark_prefix` in finops.toml, passed in by the asset).
     Two logs of one application attempt load once (the complete / longer one; the other is quarantined).
+    `workers` processes parse the logs (None: the CPUs available; 1: this process only); folders of fewer than
+    `min_parallel_logs` logs are parsed here. The result is the same whatever the number of workers.
 
     Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
     parsed: dict[str, SparkAppParse] = {}
     rejected: list[Rejected] = []
-    for group, parts in _group_logs(store.list(prefix)):
-        label = store.describe(group)  # the file, or the rolling / Databricks directory
-        try:
-            if not parts:
-                raise SourceFormatError(label, "rolling event log directory has no events_<n>_<appId> file")
-            result = parse_streams(_open_parts(store, parts), label, tag_prefix=tag_prefix)
-        except SourceFormatError as exc:
-            rejected.append(Rejected(label, None, str(exc)))
-            continue
-        except _decompress_errors() as exc:  # corrupt gzip/zstd stream
-            rejected.append(Rejected(label, None, f"cannot decompress: {exc}"))
-            continue
-        except (ValueError, TypeError, ArithmeticError) as exc:  # a value no event check foresaw: file, not run
-            rejected.append(Rejected(label, None, f"unreadable event log ({type(exc).__name__}): {exc}"))
-            continue
-        if result.problem:  # one reason for the file, not one per garbage line
-            rejected.append(Rejected(label, None, f"log rejected: {result.problem}"))
+    groups = _group_logs(store.list(prefix))
+    workers = default_workers() if workers is None else workers
+    for result in _parsed_groups(store, groups, tag_prefix, workers, min_parallel_logs):
+        if isinstance(result, Rejected):
+            rejected.append(result)
             continue
         rejected.extend(result.rejected)
         job_id = result.app["job_id"]
@@ -809,7 +923,9 @@ def parse_landing(
 
 
 __all__ = [
+    "PARALLEL_MIN_LOGS",
     "SparkAppParse",
+    "default_workers",
     "open_decompressed",
     "parse_eventlog_path",
     "parse_landing",

@@ -74,6 +74,10 @@ api_key_env = "ANTHROPIC_ADMIN_KEY"
 token_env = "AZURE_MANAGEMENT_TOKEN"      # the variable holding an ARM bearer token
 # location = "/data/azure_openai"
 
+[sources.spark]
+# location = "/data/spark"
+# workers = 2                             # processes parsing event logs (FINOPS_SPARK_WORKERS); default: the CPUs, 1 = no pool
+
 [tags]
 # mapping = "tag_mapping.toml"            # which tag keys fill team, feature, ... (default ingest/tag_mapping.toml)
 # spark_prefix = "spark.finops."          # Spark properties read as attribution tags

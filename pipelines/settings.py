@@ -17,6 +17,7 @@ working directory). `finops init` writes a commented one (`CONFIG_TEMPLATE` belo
 | who closes months | FINOPS_ACTOR | [warehouse] actor | the OS user |
 | tag mapping | FINOPS_TAG_MAPPING | [tags] mapping | ingest/tag_mapping.toml |
 | Spark tag prefix | FINOPS_SPARK_TAG_PREFIX | [tags] spark_prefix | spark.finops. |
+| Spark log parsing processes | FINOPS_SPARK_WORKERS | [sources.spark] workers | the CPUs available (1 = no pool) |
 | rate cards | FINOPS_RATE_CARDS_DIR | [rate_cards] dir | rate_cards/ (llm/, gpu/, ptu/ inside) |
 | GCP export table | FINOPS_GCP_BILLING_TABLE | [sources.gcp] bigquery_table, project | files in landing/gcp |
 
@@ -74,6 +75,7 @@ _SOURCE_KEYS = {
     "openai": {"location", "api_key_env", "base_url"},
     "anthropic": {"location", "api_key_env", "base_url"},
     "azure_openai": {"location", "account_resource_id", "token_env"},
+    "spark": {"location", "workers"},
 }
 _SECTIONS = {
     "landing": {"root", "s3_endpoint_url"},
@@ -110,6 +112,7 @@ class Settings:
     actor: str | None = None
     tag_mapping: Path = DEFAULT_TAG_MAPPING
     spark_tag_prefix: str = DEFAULT_SPARK_TAG_PREFIX
+    spark_workers: int | None = None  # processes parsing Spark event logs; None = the CPUs available
     rate_cards_dir: Path = DEFAULT_RATE_CARDS_DIR
     gcp_bigquery_table: str = ""
     gcp_project: str = ""
@@ -159,6 +162,10 @@ class Settings:
             actor=str(actor) if actor else None,
             tag_mapping=_path(mapping, mapping_base) if mapping else DEFAULT_TAG_MAPPING,
             spark_tag_prefix=str(spark_prefix) if spark_prefix else DEFAULT_SPARK_TAG_PREFIX,
+            spark_workers=_count(
+                "FINOPS_SPARK_WORKERS / [sources.spark] workers",
+                layers.source_setting("spark", "workers", "FINOPS_SPARK_WORKERS"),
+            ),
             rate_cards_dir=_path(cards, cards_base) if cards else DEFAULT_RATE_CARDS_DIR,
             gcp_bigquery_table=layers.source_value("gcp", "bigquery_table", "FINOPS_GCP_BILLING_TABLE"),
             gcp_project=layers.source_value("gcp", "project"),
@@ -227,6 +234,13 @@ class _Layers:
             return self.env[env_name]
         table = self.config.get("sources", {}).get(name)
         return str(table.get(key) or "") if isinstance(table, Mapping) else ""
+
+    def source_setting(self, name: str, key: str, env_name: str) -> Any:
+        """The variable, else `[sources.<name>] key` as written (a 0 stays 0, for the caller to refuse)."""
+        if self.env.get(env_name):
+            return self.env[env_name]
+        table = self.config.get("sources", {}).get(name)
+        return table.get(key) if isinstance(table, Mapping) else None
 
     def api(self, provider: str) -> ApiSource:
         key_env = _env_name(f"[sources.{provider}] api_key_env", self.source_value(provider, "api_key_env"))

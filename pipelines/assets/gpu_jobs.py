@@ -21,6 +21,7 @@ still runs.
 
 import importlib
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -193,8 +194,11 @@ def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseRe
         raise ParserUnavailable(f"{module_name} is not available: landing/{folder}/ was not loaded") from None
     if not hasattr(module, "parse_landing"):
         raise ParserUnavailable(f"{module_name} has no parse_landing(store, prefix): landing/{folder}/ was not loaded")
-    # the Spark parser reads attribution from properties under the configured prefix ([tags] spark_prefix)
-    options = {"tag_prefix": landing.settings.spark_tag_prefix} if folder == "spark" else {}
+    # the Spark parser reads attribution from properties under the configured prefix ([tags] spark_prefix),
+    # with as many processes as [sources.spark] workers says
+    options: dict[str, Any] = {}
+    if folder == "spark":
+        options = {"tag_prefix": landing.settings.spark_tag_prefix, "workers": landing.settings.spark_workers}
     results = module.parse_landing(landing.store(), folder, **options)
     missing = [table for table in tables if table not in results]
     if missing:

@@ -50,6 +50,16 @@ def test_precedence_flag_over_env_over_file_over_default(tmp_path, monkeypatch):
     assert default.lock_timeout_seconds == 600.0 and default.tag_mapping == PROJECT_ROOT / "ingest" / "tag_mapping.toml"
 
 
+def test_spark_workers_from_the_variable_over_the_file_else_the_cpus(tmp_path):
+    config = _config(tmp_path, '[sources.spark]\nlocation = "/data/spark"\nworkers = 3\n')
+    assert Settings.resolve(config_file=config, environ=NO_ENV).spark_workers == 3
+    assert Settings.resolve(config_file=config, environ={"FINOPS_SPARK_WORKERS": "1"}).spark_workers == 1
+    assert Settings.resolve(config_file=config, environ=NO_ENV).source_location("spark") == "/data/spark"
+    assert Settings.resolve(environ=NO_ENV).spark_workers is None  # the parser then uses the CPUs available
+    with pytest.raises(SettingsError, match="FINOPS_SPARK_WORKERS .* = '-2': expected 1 or more"):
+        Settings.resolve(config_file=config, environ={"FINOPS_SPARK_WORKERS": "-2"})
+
+
 def test_finops_toml_in_the_working_directory_and_finops_config(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "finops.toml").write_text('[sources.gcp]\nbigquery_table = "p.d.gcp_billing_export_v1_X"\n')
@@ -70,6 +80,9 @@ def test_finops_toml_in_the_working_directory_and_finops_config(tmp_path, monkey
         ('[sources]\nledger = "s3://acme/ledger"\n', "ledger is read from a local folder only"),
         ("[warehouse\n", "not valid TOML"),
         ("[warehouse]\nthreads = 0\n", "expected 1 or more"),
+        ("[sources.spark]\nworkers = 0\n", "workers = 0: expected 1 or more"),
+        ('[sources.spark]\nworkers = "many"\n', "workers = 'many': expected a whole number"),
+        ("[sources.spark]\nthreads = 2\n", "unknown key 'threads' in \\[sources.spark\\]"),
     ],
 )
 def test_a_bad_config_is_one_line_naming_the_file_and_key(tmp_path, text, expected):
