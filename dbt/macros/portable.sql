@@ -107,6 +107,19 @@
     )[offset(0)]
 {%- endmacro %}
 
+{#- A field of a struct column (first_row_struct), without the dotted path that reads as a table reference. -#}
+{% macro struct_field(struct, field) -%}
+    {{ return(adapter.dispatch('struct_field', 'finops')(struct, field)) }}
+{%- endmacro %}
+
+{% macro default__struct_field(struct, field) -%}
+    struct_extract({{ struct }}, '{{ field }}')
+{%- endmacro %}
+
+{% macro bigquery__struct_field(struct, field) -%}
+    {{ struct }}.{{ field }}
+{%- endmacro %}
+
 {#- Calendar date (UTC) of a timestamp. -#}
 {% macro to_date(expression) -%}
     {{ return(adapter.dispatch('to_date', 'finops')(expression)) }}

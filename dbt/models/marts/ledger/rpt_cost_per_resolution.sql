@@ -29,8 +29,8 @@ conversations as (
         conversation_totals.conversation_id,
         conversation_totals.requests,
         conversation_totals.conversation_cost_usd,
-        conversation_totals.first_request.feature_tag,
-        conversation_totals.first_request.model,
+        {{ struct_field('conversation_totals.first_request', 'feature_tag') }} as feature_tag,
+        {{ struct_field('conversation_totals.first_request', 'model') }} as model,
         coalesce(outcomes.outcome, 'unknown') as outcome,
         coalesce(
             outcomes.outcome = 'resolved'
@@ -42,7 +42,9 @@ conversations as (
             false
         ) as is_resolution,
         coalesce(
-            {{ to_date('outcomes.resolved_at') }}, {{ to_date('outcomes.opened_at') }}, conversation_totals.first_request.request_date
+            {{ to_date('outcomes.resolved_at') }},
+            {{ to_date('outcomes.opened_at') }},
+            {{ struct_field('conversation_totals.first_request', 'request_date') }}
         ) as outcome_date
     from conversation_costs as conversation_totals
     left join outcomes
