@@ -67,32 +67,49 @@
 
 {#- Requests of `requests` (fct_requests) served by an in-house model version of `registry`
     (stg_gpu__model_registry): same feature_tag (and model when the registry names one), on or after the
-    version's service start; when several versions qualify, the latest to enter service serves it. -#}
+    version's service start; when several versions qualify, the latest to enter service serves it. Which version
+    serves depends only on (feature_tag, model, request_date): it is ranked once per such key (few), then the
+    requests are joined to their key's version (a hash join on a small table) instead of ranking every request. -#}
 {% macro requests_served_by_model_versions(requests, registry) -%}
     select
-        ranked.*
-    from (
+        {{ requests }}.request_id,
+        {{ requests }}.requested_at,
+        {{ requests }}.request_date,
+        {{ requests }}.model,
+        {{ requests }}.is_batch,
+        {{ requests }}.prompt_tokens,
+        {{ requests }}.output_tokens,
+        {{ requests }}.total_tokens,
+        {{ requests }}.total_cost_usd,
+        serving.model_version
+    from {{ requests }}
+    inner join (
         select
-            {{ requests }}.request_id,
-            {{ requests }}.requested_at,
-            {{ requests }}.request_date,
-            {{ requests }}.model,
-            {{ requests }}.is_batch,
-            {{ requests }}.prompt_tokens,
-            {{ requests }}.output_tokens,
-            {{ requests }}.total_tokens,
-            {{ requests }}.total_cost_usd,
-            {{ registry }}.model_version,
-            row_number() over (
-                partition by {{ requests }}.request_id
-                order by {{ registry }}.service_start_date desc, {{ registry }}.model_version
-            ) as version_rank
-        from {{ requests }}
-        inner join {{ registry }}
-            on
-                {{ requests }}.feature_tag = {{ registry }}.ledger_feature_tag
-                and ({{ registry }}.ledger_model is null or {{ requests }}.model = {{ registry }}.ledger_model)
-                and {{ requests }}.request_date >= {{ registry }}.service_start_date
-    ) as ranked
-    where ranked.version_rank = 1
+            ranked.feature_tag,
+            ranked.model,
+            ranked.request_date,
+            ranked.model_version
+        from (
+            select
+                request_keys.feature_tag,
+                request_keys.model,
+                request_keys.request_date,
+                {{ registry }}.model_version,
+                row_number() over (
+                    partition by request_keys.feature_tag, request_keys.model, request_keys.request_date
+                    order by {{ registry }}.service_start_date desc, {{ registry }}.model_version
+                ) as version_rank
+            from (select distinct feature_tag, model, request_date from {{ requests }}) as request_keys
+            inner join {{ registry }}
+                on
+                    request_keys.feature_tag = {{ registry }}.ledger_feature_tag
+                    and ({{ registry }}.ledger_model is null or request_keys.model = {{ registry }}.ledger_model)
+                    and request_keys.request_date >= {{ registry }}.service_start_date
+        ) as ranked
+        where ranked.version_rank = 1
+    ) as serving
+        on
+            {{ requests }}.feature_tag = serving.feature_tag
+            and {{ requests }}.model = serving.model
+            and {{ requests }}.request_date = serving.request_date
 {%- endmacro %}

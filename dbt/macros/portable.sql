@@ -1,17 +1,123 @@
 {#- Dialect differences live here, each with a DuckDB (default) and a BigQuery version. -#}
 
-{#- Continuous percentile of a numeric column as an aggregate. -#}
-{% macro percentile_cont(expression, fraction) -%}
-    {{ return(adapter.dispatch('percentile_cont', 'finops')(expression, fraction)) }}
+{#- Exact continuous percentiles (DuckDB's quantile_cont, digit for digit) from a histogram instead of an
+    aggregate that holds every value in memory (quantile_cont does not spill; BigQuery has only approximate
+    quantiles). The model groups its rows by grain + value into a histogram (a hash aggregate, which spills);
+    histogram_positions places each bucket among its grain's values (a window over the histogram);
+    percentile_bounds reads, per grain, the two values the percentile falls between; percentile_interpolated
+    interpolates them. Nulls are not values: a bucket counts only its non-null values. -#}
+
+{#- Select-list items over a histogram relation: <prefix>_before (values of the grain in lower buckets) and
+    <prefix>_total (values of the grain). `counts` is the bucket's count of non-null values. -#}
+{% macro histogram_positions(value, counts, partition_by, prefix) -%}
+    coalesce(sum({{ counts }}) over (
+        partition by {{ partition_by | join(', ') }} order by {{ value }}
+        rows between unbounded preceding and 1 preceding
+    ), 0) as {{ prefix }}_before,
+    sum({{ counts }}) over (partition by {{ partition_by | join(', ') }}) as {{ prefix }}_total
 {%- endmacro %}
 
-{% macro default__percentile_cont(expression, fraction) -%}
-    quantile_cont({{ expression }}, {{ fraction }})
+{#- Aggregate select items over one grain's buckets (with histogram_positions): <name>_position, h = (n - 1) x
+    fraction in double as quantile_cont computes it (null when the grain has no value), and <name>_low /
+    <name>_high, the values at positions floor(h) and ceil(h) (0-based, in value order). -#}
+{% macro percentile_bounds(value, fraction, counts, prefix, name) -%}
+    {%- if not (fraction == 0 or (fraction >= 0.00390625 and fraction <= 1)) -%}
+        {#- below 2^-8 the exact interpolation (default__interpolate_percentile) would lose bits -#}
+        {% do exceptions.raise_compiler_error("percentile_bounds: fraction must be 0 or in [2^-8, 1], got " ~ fraction) %}
+    {%- endif -%}
+    {%- set position = 'cast(' ~ prefix ~ '_total - 1 as ' ~ double_type() ~ ') * cast(' ~ fraction ~ ' as '
+        ~ double_type() ~ ')' -%}
+    max(case when {{ prefix }}_total > 0 then {{ position }} end) as {{ name }}_position,
+    {%- for bound, rounding in [('low', 'floor'), ('high', 'ceil')] %}
+    max(
+        case
+            when {{ prefix }}_before <= {{ rounding }}({{ position }})
+                and {{ rounding }}({{ position }}) < {{ prefix }}_before + {{ counts }}
+                then {{ value }}
+        end
+    ) as {{ name }}_{{ bound }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
 {%- endmacro %}
 
-{#- BigQuery has no exact percentile aggregate; approx_quantiles over 1000 buckets is within 0.1%. -#}
-{% macro bigquery__percentile_cont(expression, fraction) -%}
-    approx_quantiles({{ expression }}, 1000)[offset({{ (fraction * 1000) | int }})]
+{#- The percentile from the columns of percentile_bounds: the value itself when h is whole, else the two values
+    interpolated at d = h - floor(h); null when the grain had no value. -#}
+{% macro percentile_interpolated(name) -%}
+    case
+        when {{ name }}_position is null then null
+        when floor({{ name }}_position) = ceil({{ name }}_position)
+            then cast({{ name }}_low as {{ double_type() }})
+        else {{ interpolate_percentile(
+            'cast(' ~ name ~ '_low as ' ~ double_type() ~ ')',
+            'cast(' ~ name ~ '_high as ' ~ double_type() ~ ')',
+            '(' ~ name ~ '_position - floor(' ~ name ~ '_position))'
+        ) }}
+    end
+{%- endmacro %}
+
+{#- low x (1 - d) + high x d, in double. -#}
+{% macro interpolate_percentile(low, high, d) -%}
+    {{ return(adapter.dispatch('interpolate_percentile', 'finops')(low, high, d)) }}
+{%- endmacro %}
+
+{#- DuckDB's quantile_cont computes low * (1 - d) + high * d with one fused multiply-add (its build contracts
+    it): high * d rounded to double, then low * (1 - d) added to it exactly and rounded once. SQL has no fused
+    multiply-add, so the sum is formed exactly in hugeint scaled by 2^60 (d and 1 - d are whole multiples of
+    2^-60 for fractions >= 2^-8; the doubles scaled by 2^60 are whole numbers below 2^124) and rounded once to
+    double through its decimal text (correctly rounded, unlike hugeint -> double). -#}
+{% macro default__interpolate_percentile(low, high, d) -%}
+    {%- set scale = 'cast(1152921504606846976 as double)' -%}
+    cast(cast(
+        cast({{ low }} as hugeint) * cast((1 - {{ d }}) * {{ scale }} as hugeint)
+        + cast({{ high }} * ({{ d }} * {{ scale }}) as hugeint)
+        as varchar) as double) / {{ scale }}
+{%- endmacro %}
+
+{% macro bigquery__interpolate_percentile(low, high, d) -%}
+    {{ low }} * (1 - {{ d }}) + {{ high }} * {{ d }}
+{%- endmacro %}
+
+{#- IEEE double precision: DuckDB's `float` is single precision, hence not dbt.type_float(). -#}
+{% macro double_type() -%}
+    {{ return(adapter.dispatch('double_type', 'finops')()) }}
+{%- endmacro %}
+
+{% macro default__double_type() -%}double{%- endmacro %}
+
+{% macro bigquery__double_type() -%}float64{%- endmacro %}
+
+{#- The row of a group that comes first by `order_by` (a list of columns that orders the group's rows
+    uniquely), as a struct of `columns` (name -> expression); read its fields as <alias>.<name>. An aggregate:
+    no window over every row of the group. -#}
+{% macro first_row_struct(columns, order_by) -%}
+    {{ return(adapter.dispatch('first_row_struct', 'finops')(columns, order_by)) }}
+{%- endmacro %}
+
+{#- arg_min over a struct key; a struct argument is never null (arg_min skips rows whose argument is null). -#}
+{% macro default__first_row_struct(columns, order_by) -%}
+    arg_min(
+        struct_pack({% for name, expression in columns.items() %}{{ name }} := {{ expression }}{% if not loop.last %}, {% endif %}{% endfor %}),
+        struct_pack({% for column in order_by %}order_{{ loop.index }} := {{ column }}{% if not loop.last %}, {% endif %}{% endfor %})
+    )
+{%- endmacro %}
+
+{% macro bigquery__first_row_struct(columns, order_by) -%}
+    array_agg(
+        struct({% for name, expression in columns.items() %}{{ expression }} as {{ name }}{% if not loop.last %}, {% endif %}{% endfor %})
+        order by {{ order_by | join(', ') }} limit 1
+    )[offset(0)]
+{%- endmacro %}
+
+{#- A field of a struct column (first_row_struct), without the dotted path that reads as a table reference. -#}
+{% macro struct_field(struct, field) -%}
+    {{ return(adapter.dispatch('struct_field', 'finops')(struct, field)) }}
+{%- endmacro %}
+
+{% macro default__struct_field(struct, field) -%}
+    struct_extract({{ struct }}, '{{ field }}')
+{%- endmacro %}
+
+{% macro bigquery__struct_field(struct, field) -%}
+    {{ struct }}.{{ field }}
 {%- endmacro %}
 
 {#- Calendar date (UTC) of a timestamp. -#}

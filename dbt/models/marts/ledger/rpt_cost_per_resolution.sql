@@ -9,21 +9,17 @@ outcomes as (
     select * from {{ ref('stg_outcomes__conversations') }}
 ),
 
-ordered_requests as (
-    select
-        conversation_id,
-        feature_tag,
-        model,
-        request_date,
-        row_number() over (partition by conversation_id order by requested_at, request_id) as request_order
-    from requests
-),
-
+-- one aggregate per conversation (spills to disk), its first request picked by the aggregate too: no window
+-- that sorts every request
 conversation_costs as (
     select
         conversation_id,
         count(*) as requests,
-        {{ sum_money('total_cost_usd') }} as conversation_cost_usd
+        {{ sum_money('total_cost_usd') }} as conversation_cost_usd,
+        {{ first_row_struct(
+            {'feature_tag': 'feature_tag', 'model': 'model', 'request_date': 'request_date'},
+            ['requested_at', 'request_id']
+        ) }} as first_request
     from requests
     group by conversation_id
 ),
@@ -33,8 +29,8 @@ conversations as (
         conversation_totals.conversation_id,
         conversation_totals.requests,
         conversation_totals.conversation_cost_usd,
-        first_request.feature_tag,
-        first_request.model,
+        {{ struct_field('conversation_totals.first_request', 'feature_tag') }} as feature_tag,
+        {{ struct_field('conversation_totals.first_request', 'model') }} as model,
         coalesce(outcomes.outcome, 'unknown') as outcome,
         coalesce(
             outcomes.outcome = 'resolved'
@@ -46,11 +42,11 @@ conversations as (
             false
         ) as is_resolution,
         coalesce(
-            {{ to_date('outcomes.resolved_at') }}, {{ to_date('outcomes.opened_at') }}, first_request.request_date
+            {{ to_date('outcomes.resolved_at') }},
+            {{ to_date('outcomes.opened_at') }},
+            {{ struct_field('conversation_totals.first_request', 'request_date') }}
         ) as outcome_date
     from conversation_costs as conversation_totals
-    inner join ordered_requests as first_request
-        on conversation_totals.conversation_id = first_request.conversation_id and first_request.request_order = 1
     left join outcomes
         on conversation_totals.conversation_id = outcomes.conversation_id
 ),
