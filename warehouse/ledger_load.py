@@ -149,7 +149,7 @@ def _parts_sum(total: str) -> str:
     return " + ".join(kind.count for kind in part_kinds(total)) or "0"
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The requests and duplicates tables, with a count column per token kind; a kind added to the cards
     after the warehouse was created gets its column (0 for the rows already loaded)."""
     part_columns = ",\n    ".join(f"{column} bigint not null" for column in _PART_COUNTS)
@@ -167,7 +167,7 @@ def _load_days(
     files = [f for f in files if f.ingest_date in set(days)]
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw_ledger")
-    _create_tables(con)
+    create_ledger_tables(con)
     inputs = _typed_inputs(con, files, days, unreadable)
     day_list = _date_list(days)
     checked = _checked_sql("\nunion all by name\n".join(inputs.selects))
