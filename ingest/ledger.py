@@ -291,6 +291,17 @@ def _timestamp_sql(columns: _Columns) -> tuple[str, bool]:
     return f"cast(try_cast({columns.as_text('ts')} as timestamptz) as timestamp)", True
 
 
+def _uuid_sql(columns: _Columns) -> str:
+    """UUID expression of `request_id`. Text is cast as sent first and trimmed only when that fails: trimming
+    every 36-character id copies it, a third of the cost of typing a row (spaces never parse as a UUID, so
+    an id that parses untrimmed is the id its trimmed text gives)."""
+    column = columns.col("request_id")
+    if columns.kind("request_id") == "UUID":  # a Parquet UUID column
+        return column
+    text = f"cast({column} as varchar)"
+    return f"coalesce(try_cast({text} as uuid), try_cast(trim({text}) as uuid))"
+
+
 def _client_cost_sql(columns: _Columns) -> str:
     kind = columns.kind("total_cost_usd")
     if kind in _NARROW_INTEGERS | _WIDE_INTEGERS | _FLOATS or kind.startswith("DECIMAL"):
@@ -308,6 +319,10 @@ def _problem_checks(
             checks.append(("true", f"missing required field {name}"))
         elif columns.kind(name) != "VARCHAR":
             checks.append((f"{columns.col(name)} is null", f"missing required field {name}"))
+        elif name == "request_id":  # blank text: only an id that does not parse can be blank (see _uuid_sql)
+            column = columns.col(name)
+            blank = f"{column} is null or ({typed['request_id']} is null and ltrim({column}) = '')"
+            checks.append((blank, f"missing required field {name}"))
         else:
             checks.append((f"{columns.as_text(name)} is null", f"missing required field {name}"))
     checks += [
@@ -369,7 +384,7 @@ def typed_select_sql(
     }
     ts, ts_is_text = _timestamp_sql(columns)
     typed = {
-        "request_id": f"try_cast(trim(cast({columns.col('request_id')} as varchar)) as uuid)",
+        "request_id": _uuid_sql(columns),
         "requested_at": ts,
         **{name: columns.as_text(name) for name in _TEXT_FIELDS},
         **{name: value for name, (value, _) in numbers.items()},

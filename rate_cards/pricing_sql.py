@@ -90,6 +90,68 @@ def _billed_sql(counts: Mapping[str, str], card: str, kind: TokenKind, parts_bes
     return f"(case when {card}.{_FLAG[kind.name]} then {own} - {less} else {own} end)"
 
 
+def token_cost_pico_sql(
+    counts: Mapping[str, str],
+    card: str,
+    *,
+    per_request: bool = True,
+    parts_beside_totals: bool = False,
+    dialect: Dialect = DUCKDB,
+    integer_type: str | None = None,
+    long_context: str | None = None,
+) -> str:
+    """SQL expression: exact cost in pico-dollars, computed in `integer_type` (the dialect's wide integer
+    unless told; `dialect.bigint` only where `cost_fits_bigint_sql` holds). `long_context` is the SQL of the
+    request's long-context flag when a column already holds it (computed once, not once per kind)."""
+    integer_type = integer_type or dialect.wide_int
+    is_long = (long_context or is_long_context_sql(counts, card)) if per_request else None
+
+    def unit(kind: TokenKind) -> str:
+        if is_long is None:
+            return f"{card}.{kind.name}_pico"
+        return f"(case when {is_long} then {card}.lc_{kind.name}_pico else {card}.{kind.name}_pico end)"
+
+    def term(kind: TokenKind) -> str:
+        billed = _billed_sql(counts, card, kind, parts_beside_totals)
+        cost = f"cast({billed} as {integer_type}) * {unit(kind)}"
+        if kind.optional_price:  # a kind the card does not sell costs 0 when unused, and is unpriced when used
+            return f"coalesce({cost}, case when {billed} = 0 then 0 end)"
+        return cost
+
+    pico = "\n        + ".join(term(kind) for kind in TOKEN_KINDS)
+    return f"({pico})"
+
+
+def pico_to_nano_sql(pico: str, dialect: Dialect = DUCKDB) -> str:
+    """Half-even rounding of a non-negative pico-dollar amount to nano-dollars (`pico` is read four times:
+    pass a column, not a long expression)."""
+    nano = dialect.div(pico, "1000")
+    remainder = dialect.mod(pico, "1000")
+    return (
+        f"({nano} + case when {remainder} > 500 "
+        f"or ({remainder} = 500 and {dialect.mod(nano, '2')} = 1) then 1 else 0 end)"
+    )
+
+
+# The bounds under which a request's cost is computed in 64-bit integers: every count within +-1e8 and every
+# price at most 1e10 pico-dollars per unit ($10,000 per 1M) keep each product within 1e18 and the sum of all
+# kinds below 2**63. Beyond them (up to the ledger's 1e12 tokens per request) the wide type takes over.
+FAST_MAX_COUNT = 10**8
+FAST_MAX_PICO = 10**10
+assert len(TOKEN_KINDS) * FAST_MAX_COUNT * FAST_MAX_PICO < 2**63 - 1, "fewer kinds or lower bounds"
+
+
+def cost_fits_bigint_sql(counts: Mapping[str, str], card: str, *, parts_beside_totals: bool = False) -> str:
+    """Condition: the row's pico-dollar cost and every term of it fit the dialect's 64-bit integer, in which
+    it is exact and several times cheaper than the wide type (null when a count or the card is missing)."""
+    fits = [f"abs({_billed_sql(counts, card, kind, parts_beside_totals)}) <= {FAST_MAX_COUNT}" for kind in TOKEN_KINDS]
+    # an absent price (a kind the card does not sell) fits: its product is null in either type
+    fits += [
+        f"coalesce({card}.{tier}{kind.name}_pico, 0) <= {FAST_MAX_PICO}" for kind in TOKEN_KINDS for tier in ("", "lc_")
+    ]
+    return "(" + " and ".join(fits) + ")"
+
+
 def token_cost_nano_sql(
     counts: Mapping[str, str],
     card: str,
@@ -105,29 +167,10 @@ def token_cost_nano_sql(
     relation with the `pico_price_columns_sql` columns, already matched on model, batch and time.
     `per_request=False` prices aggregates (a day, an hour) at the base tier: the long-context tier is a
     property of one request's prompt, which an aggregate cannot tell."""
-    is_long = is_long_context_sql(counts, card) if per_request else None
-
-    def unit(kind: TokenKind) -> str:
-        if is_long is None:
-            return f"{card}.{kind.name}_pico"
-        return f"(case when {is_long} then {card}.lc_{kind.name}_pico else {card}.{kind.name}_pico end)"
-
-    def term(kind: TokenKind) -> str:
-        billed = _billed_sql(counts, card, kind, parts_beside_totals)
-        cost = f"cast({billed} as {dialect.wide_int}) * {unit(kind)}"
-        if kind.optional_price:  # a kind the card does not sell costs 0 when unused, and is unpriced when used
-            return f"coalesce({cost}, case when {billed} = 0 then 0 end)"
-        return cost
-
-    pico = "\n        + ".join(term(kind) for kind in TOKEN_KINDS)
-    pico = f"({pico})"
-    nano = dialect.div(pico, "1000")
-    remainder = dialect.mod(pico, "1000")
-    # half-even rounding of a non-negative pico amount to nano-dollars
-    return (
-        f"({nano} + case when {remainder} > 500 "
-        f"or ({remainder} = 500 and {dialect.mod(nano, '2')} = 1) then 1 else 0 end)"
+    pico = token_cost_pico_sql(
+        counts, card, per_request=per_request, parts_beside_totals=parts_beside_totals, dialect=dialect
     )
+    return pico_to_nano_sql(pico, dialect)
 
 
 def unpriced_kinds_sql(counts: Mapping[str, str], card: str) -> str:

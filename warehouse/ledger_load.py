@@ -18,11 +18,14 @@ from ingest.common import Rejected, SourceFormatError, sql_literal
 from ingest.ledger import LEDGER_FIELDS, LedgerFile, read_text_file, typed_select_sql
 from ingest.record_counts import file_input_records
 from rate_cards.pricing_sql import (
+    DUCKDB,
+    cost_fits_bigint_sql,
     is_long_context_sql,
     pico_price_columns_sql,
+    pico_to_nano_sql,
     price_in_force_sql,
     prompt_tokens_sql,
-    token_cost_nano_sql,
+    token_cost_pico_sql,
     unpriced_kinds_sql,
 )
 from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, part_kinds
@@ -149,7 +152,7 @@ def _parts_sum(total: str) -> str:
     return " + ".join(kind.count for kind in part_kinds(total)) or "0"
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The requests and duplicates tables, with a count column per token kind; a kind added to the cards
     after the warehouse was created gets its column (0 for the rows already loaded)."""
     part_columns = ",\n    ".join(f"{column} bigint not null" for column in _PART_COUNTS)
@@ -167,7 +170,7 @@ def _load_days(
     files = [f for f in files if f.ingest_date in set(days)]
     con.execute("set TimeZone = 'UTC'")
     con.execute("create schema if not exists raw_ledger")
-    _create_tables(con)
+    create_ledger_tables(con)
     inputs = _typed_inputs(con, files, days, unreadable)
     day_list = _date_list(days)
     checked = _checked_sql("\nunion all by name\n".join(inputs.selects))
@@ -177,8 +180,8 @@ def _load_days(
     # pass when every row was valid
     engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in inputs.relations)
     with transaction(con):
-        invalid = _replace_day_rows(con, day_list, checked, engine_rows)
-        touched_days = _settle_duplicates(con, day_list)
+        inserted, invalid = _replace_day_rows(con, day_list, checked, engine_rows)
+        touched_days = _settle_duplicates(con, day_list, inserted)
         results = _record_days(con, files, days, touched_days, invalid, inputs.rejected)
     for name in inputs.registered:
         con.unregister(name)
@@ -251,13 +254,31 @@ def _typed_inputs(
     return inputs
 
 
+# the card's columns a matched row carries to the pricing step (prices per unit of both tiers, conventions)
+_CARD_PRICING_COLUMNS = (
+    *(f"{tier}{kind.name}_pico" for kind in TOKEN_KINDS for tier in ("", "lc_")),
+    "cached_input_counted_in_input",
+    "reasoning_counted_in_output",
+)
+
+
 def _checked_sql(typed: str) -> str:
     """Type, validate, resolve aliases, price: one streaming pipeline over the typed files, with
     `invalid_reason` (null for a row that loads). The pricing is the generated SQL of `rate_cards.pricing_sql`."""
     counts = {kind.name: f"defaulted.{kind.count}" for kind in TOKEN_KINDS}
+    matched_counts = {kind.name: f"matched.{kind.count}" for kind in TOKEN_KINDS}
     defaults = ",\n                    ".join(f"coalesce({column}, 0) as {column}" for column in _PART_COUNTS)
+    carried = ", ".join(f"card.{column}" for column in _CARD_PRICING_COLUMNS)
+
+    def pico(integer_type: str) -> str:
+        return token_cost_pico_sql(
+            matched_counts, "matched", integer_type=integer_type, long_context="matched.is_long_context"
+        )
+
     # Type, validate, resolve aliases, price: one streaming pipeline, read twice (valid rows into the table,
     # then the few invalid rows into quarantine) rather than materialized: a 20M-row batch never sits in memory.
+    # Each step is its own projection so that what it computes (the long-context flag, the cost in
+    # pico-dollars) is computed once per row and read by the next step as a column.
     return f"""
         with typed as ({typed}),
         defaulted as (
@@ -280,28 +301,41 @@ def _checked_sql(typed: str) -> str:
             from card_by_model
             inner join {ALIASES_TABLE} as aliases on aliases.model = card_by_model.model
         ),
-        priced as (
+        matched as (
             select
                 defaulted.*,
                 coalesce(card.model, defaulted.model_id) as model,
                 card.provider,
                 card.card_version as rate_card_version,
                 card.model is not null as is_priced,
-                card.cached_input_counted_in_input as cached_is_subset,
-                card.reasoning_counted_in_output as reasoning_is_subset,
                 {prompt_tokens_sql(counts, "card")} as prompt_tokens,
                 coalesce({is_long_context_sql(counts, "card")}, false) as is_long_context,
-                {token_cost_nano_sql(counts, "card")} as cost_nano,
-                {unpriced_kinds_sql(counts, "card")} as unpriced_kinds
+                {unpriced_kinds_sql(counts, "card")} as unpriced_kinds,
+                -- exact in 64-bit integers for all but extreme rows, which take the wide type
+                coalesce({cost_fits_bigint_sql(counts, "card")}, false) as cost_fits_bigint,
+                {carried}
             from defaulted
             left join card
                 on card.sent_id = defaulted.model_id
                 and card.is_batch = defaulted.is_batch
                 and card.service_tier = defaulted.service_tier
                 and {price_in_force_sql("card", "defaulted.requested_at")}
+        ),
+        costed as (
+            select
+                matched.*,
+                case when cost_fits_bigint then {pico(DUCKDB.bigint)} end as pico_bigint,
+                case when not cost_fits_bigint then {pico(DUCKDB.wide_int)} end as pico_wide
+            from matched
+        ),
+        priced as (
+            select
+                * exclude (pico_bigint, pico_wide, cost_fits_bigint),
+                coalesce({pico_to_nano_sql("pico_bigint")}, {pico_to_nano_sql("pico_wide")}) as cost_nano
+            from costed
         )
         select
-            * exclude (problem, is_priced, cached_is_subset, reasoning_is_subset, unpriced_kinds),
+            * exclude (problem, is_priced, unpriced_kinds, {", ".join(_CARD_PRICING_COLUMNS)}),
             coalesce(problem, case
                 when not is_priced then 'unpriced model ' || model_id || ' at '
                     || strftime(requested_at, '%Y-%m-%d %H:%M:%S')
@@ -309,18 +343,21 @@ def _checked_sql(typed: str) -> str:
                     || ' (no rate card entry or alias)'
                 when cost_nano is null then 'unpriced usage of model ' || model || ': its card has no price for '
                     || unpriced_kinds
-                when cached_is_subset and {_parts_sum("input")} > input_tokens
+                when cached_input_counted_in_input and {_parts_sum("input")} > input_tokens
                     then '{_parts_sum("input")} exceed input_tokens'
-                when reasoning_is_subset and {_parts_sum("output")} > output_tokens
+                when reasoning_counted_in_output and {_parts_sum("output")} > output_tokens
                     then '{_parts_sum("output")} exceed output_tokens'
             end) as invalid_reason
         from priced
         """
 
 
-def _replace_day_rows(con: duckdb.DuckDBPyConnection, day_list: str, checked: str, engine_rows: int) -> list[tuple]:
-    """In the caller's transaction: the days' rows replaced by the valid checked rows; returns the invalid
-    rows (ingest_date, source_file, source_line, invalid_reason), read only when some row did not load."""
+def _replace_day_rows(
+    con: duckdb.DuckDBPyConnection, day_list: str, checked: str, engine_rows: int
+) -> tuple[int, list[tuple]]:
+    """In the caller's transaction: the days' rows replaced by the valid checked rows; returns how many were
+    inserted and the invalid rows (ingest_date, source_file, source_line, invalid_reason), read only when
+    some row did not load."""
     # requests of these days that won over a copy delivered on another day: if the restated days drop
     # them, that other copy takes their place (dedup is decided over the whole history)
     con.execute(
@@ -357,7 +394,7 @@ def _replace_day_rows(con: duckdb.DuckDBPyConnection, day_list: str, checked: st
             where invalid_reason is not null
             """
         ).fetchall()
-    return invalid
+    return inserted, invalid
 
 
 def _record_days(
@@ -403,28 +440,39 @@ def _record_days(
     return results
 
 
-def _settle_duplicates(con: duckdb.DuckDBPyConnection, day_list: str) -> set[date]:
+# Rows per pass of the search for contested request_ids: its hash table holds about 75 bytes per row searched,
+# so a 20M-row day is searched in parts of a few hundred MB (each part one hash bucket of the ids) instead of
+# a 1.5 GB table at once; a day of up to this many rows is searched in one pass.
+_CONTESTED_SEARCH_ROWS = 4_000_000
+
+
+def _settle_duplicates(con: duckdb.DuckDBPyConnection, day_list: str, loaded_rows: int) -> set[date]:
     """Decide, over the whole history, which copy of each request_id the just-loaded days touch is kept: the
     earliest (ingest_date, source_file, source_line). Winners go to the requests table, the other valid copies
     to the duplicates table. Only contested ids are ranked (a cheap hash aggregate finds them). Returns the
     delivery days outside `day_list` holding a copy of a contested id: a copy there may have been promoted or
     demoted, or now loses to another copy (its quarantine reason names the copy kept)."""
-    con.execute(
-        f"""
-        create or replace temp table _ledger_contested as
-        with batch as (
-            select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list})
+    parts = max(1, -(-loaded_rows // _CONTESTED_SEARCH_ROWS))
+    con.execute("create or replace temp table _ledger_contested (request_id uuid)")
+    for part in range(parts):
+        in_part = f"hash(request_id) % {parts} = {part}" if parts > 1 else "true"
+        con.execute(
+            f"""
+            insert into _ledger_contested
+            with batch as (
+                select request_id from {REQUESTS_TABLE} where ingest_date in ({day_list}) and {in_part}
+            )
+            select request_id from batch group by request_id having count(*) > 1
+            union
+            select request_id from {REQUESTS_TABLE}
+            where ingest_date not in ({day_list}) and {in_part} and request_id in (select request_id from batch)
+            union
+            select request_id from {DUPLICATES_TABLE}
+            where {in_part} and request_id in (select request_id from batch)
+            union
+            select request_id from _ledger_orphaned where {in_part}
+            """
         )
-        select request_id from batch group by request_id having count(*) > 1
-        union
-        select request_id from {REQUESTS_TABLE}
-        where ingest_date not in ({day_list}) and request_id in (select request_id from batch)
-        union
-        select request_id from {DUPLICATES_TABLE} where request_id in (select request_id from batch)
-        union
-        select request_id from _ledger_orphaned
-        """
-    )
     con.execute(
         f"""
         create or replace temp table _ledger_copies as

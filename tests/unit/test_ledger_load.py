@@ -14,7 +14,9 @@ import pytest
 from ingest.common import SourceFormatError
 from ingest.ledger import discover_ledger_files
 from rate_cards.pricing import price_ledger_row
+from rate_cards.pricing_sql import FAST_MAX_COUNT
 from tests.ledger_fixture import CARDS, ledger_request, priced_warehouse
+from warehouse import ledger_load
 from warehouse.duckdb_store import connect, load_balance
 from warehouse.ledger_load import load_ledger_days
 from warehouse.rate_card_load import load_llm_rate_cards
@@ -328,3 +330,93 @@ def test_tool_calls_priced_from_the_card_and_unpriced_when_it_sells_none(warehou
     assert quarantine(warehouse) == {
         2: "unpriced usage of model gpt-4o-mini: its card has no price for web_search_calls"
     }
+
+
+def test_request_id_is_trimmed_only_where_needed_and_blank_is_missing(warehouse, tmp_path):
+    # the loader casts the id as sent and trims only the ids that fail: padded ids still load as their UUID,
+    # blank ones are "missing", spaces inside are "not a UUID"; a Parquet UUID column is taken as it is
+    padded, braced, typed = uuid.UUID(int=101), uuid.UUID(int=102), uuid.UUID(int=103)
+    rows = [
+        request(request_id=f"  {padded}  "),  # 1: loads
+        request(request_id="   "),  # 2
+        request(request_id=""),  # 3
+        request(request_id=f"{{{braced}}}"),  # 4: loads (DuckDB's braced form)
+        request(request_id=f"{str(padded)[:8]} {str(padded)[9:]}"),  # 5: a space inside
+    ]
+    write_jsonl(tmp_path, DAY, rows)
+    folder = tmp_path / "ledger" / DAY.isoformat()
+    as_uuid = pa.array([typed.bytes, None], pa.uuid())
+    base = pa.Table.from_pylist([request(), request()]).drop_columns("request_id")
+    pq.write_table(base.append_column("request_id", as_uuid), folder / "typed.parquet")
+    (result,) = load(warehouse, tmp_path, [DAY])
+    stored = {row[0] for row in warehouse.execute("select request_id from raw_ledger.requests").fetchall()}
+    assert stored == {padded, braced, typed}
+    reasons = dict(
+        warehouse.execute(
+            "select parse_filename(source_file) || ':' || line, reason from quarantine.rejected_rows"
+        ).fetchall()
+    )
+    assert reasons == {
+        "requests.jsonl:2": "missing required field request_id",
+        "requests.jsonl:3": "missing required field request_id",
+        "requests.jsonl:5": "request_id is not a UUID",
+        "typed.parquet:2": "missing required field request_id",
+    }
+    assert (result.input_rows, result.loaded_rows, result.quarantined_rows) == (7, 3, 4)
+
+
+def test_costs_at_the_edge_of_64_bit_pricing_equal_the_python_reference(warehouse, tmp_path):
+    # rows within FAST_MAX_COUNT are priced in BIGINT, the others in HUGEINT: both sides of the edge, on the
+    # dearest card (Opus 4.1, $75 per 1M output), with the half-even rounding of odd token counts
+    edge = FAST_MAX_COUNT
+    opus = "claude-opus-4-1"
+    cases = [
+        {"input_tokens": edge, "output_tokens": edge},
+        {"input_tokens": edge + 1, "output_tokens": edge},
+        {"input_tokens": edge, "output_tokens": edge + 1},
+        {"input_tokens": edge, "output_tokens": 1, "cached_input_tokens": edge, "cache_write_tokens": edge},
+        {"input_tokens": 1, "output_tokens": 1, "cache_write_1h_tokens": edge + 1},
+        {"input_tokens": 3, "output_tokens": 7, "cached_input_tokens": 333},
+        {"input_tokens": edge * 10_000, "output_tokens": 999_999_999_999},
+    ]
+    rows = [request(request_id=str(uuid.UUID(int=500 + n)), model_id=opus, **case) for n, case in enumerate(cases)]
+    write_jsonl(tmp_path, DAY, rows)
+    (result,) = load(warehouse, tmp_path, [DAY])
+    assert result.loaded_rows == len(rows), quarantine(warehouse)
+    stored = dict(
+        warehouse.execute("select cast(request_id as varchar), total_cost_usd from raw_ledger.requests").fetchall()
+    )
+    assert stored == {row["request_id"]: _python_cost(row) for row in rows}
+    # by hand: 1e8 input at $15 + 1e8 output at $75 per 1M tokens = $1,500 + $7,500
+    assert stored[rows[0]["request_id"]] == Decimal("9000")
+
+
+def _duplicates_scenario(con, landing: Path) -> tuple:
+    """Copies within a day, across days, and a restated first day whose copy elsewhere takes its place."""
+    rows = _random_rows(random.Random(5), 40)
+    later = DAY + timedelta(days=1)
+    write_jsonl(landing, DAY, rows[:20] + [dict(row, duration_ms=1) for row in rows[:4]])
+    write_jsonl(landing, later, rows[20:] + [dict(row, duration_ms=2) for row in rows[4:9]])
+    load(con, landing, [DAY, later])
+    first = _state(con)
+    write_jsonl(landing, DAY, rows[:4] + rows[5:20])  # re-delivered without rows[4]: its later copy is promoted
+    load(con, landing, [DAY])
+    return first, _state(con)
+
+
+def test_contested_ids_are_the_same_when_searched_in_parts(tmp_path, monkeypatch):
+    # a big day is searched for repeated request_ids one hash bucket at a time (bounded memory); with one row
+    # per part every bucket path runs on this small ledger, and must settle exactly as the single pass
+    single = connect(tmp_path / "single.duckdb")
+    load_llm_rate_cards(single, CARDS)
+    expected = _duplicates_scenario(single, tmp_path / "landing")
+    monkeypatch.setattr(ledger_load, "_CONTESTED_SEARCH_ROWS", 1)
+    parted = connect(tmp_path / "parted.duckdb")
+    load_llm_rate_cards(parted, CARDS)
+    assert _duplicates_scenario(parted, tmp_path / "landing") == expected  # same files, same rows
+    (requests, duplicates, quarantined, _) = expected[0]
+    # 4 copies within the first day, 5 on the second day of requests the first day holds: 40 requests kept
+    assert (len(requests), len(duplicates), len(quarantined)) == (40, 9, 9)
+    # restated: no copies within the first day; rows[4] now kept from the second day, whose 4 other copies stay
+    requests, duplicates, quarantined, _ = expected[1]
+    assert (len(requests), len(duplicates), len(quarantined)) == (40, 4, 4)
