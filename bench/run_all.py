@@ -88,7 +88,7 @@ def run_bench(code_root: Path, name: str, scale: str, workdir: Path) -> dict:
     if completed.returncode != 0 or not out.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["(no output)"]
         return {**result, "error": f"exit {completed.returncode}: {tail[0][:160]} (log {log})"}
-    return {**result, **json.loads(out.read_text())}
+    return {**json.loads(out.read_text()), **result}  # the suite's bench name, whatever the script calls itself
 
 
 def run_suite(code_root: Path, benches: list[str], scale: str, workdir: Path) -> list[dict]:

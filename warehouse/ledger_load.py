@@ -113,7 +113,44 @@ def load_ledger_days(
     Files whose date is outside `days` are ignored; a day with no files is emptied. Requires the rate card
     tables (`raw_rate_cards.*`) to be loaded. Re-running with the same files gives identical rows.
     A file the engine cannot decode is rejected by name (one quarantined row) and the others load.
+
+    Days load in date order, in batches of consecutive days of at most BATCH_BYTES of files (a day larger than
+    that alone), so one statement never holds a month of a large ledger (100M requests over a month ran out of a
+    2 GB memory limit in one statement); each batch is its own transaction, as a night of those days would be.
     """
+    loads: list[DayLoad] = []
+    for batch in day_batches(files, days):
+        loads.extend(_load_batch(con, files, batch))
+    return loads
+
+
+# Files (bytes on disk) loaded by one statement: ~10M requests of zstd Parquet, ~1 GB of DuckDB memory.
+BATCH_BYTES = 256 * 2**20
+
+
+def day_batches(files: Sequence[LedgerFile], days: Sequence[date], limit: int = BATCH_BYTES) -> list[list[date]]:
+    """`days` in date order, cut into runs of consecutive days whose files total at most `limit` bytes."""
+    size_by_day: dict[date, int] = {}
+    for file in files:
+        try:
+            size = file.path.stat().st_size
+        except OSError:  # unreadable files are rejected by the load itself, with their reason
+            size = 0
+        size_by_day[file.ingest_date] = size_by_day.get(file.ingest_date, 0) + size
+    batches: list[list[date]] = []
+    batch_bytes = 0
+    for day in sorted(set(days)):
+        size = size_by_day.get(day, 0)
+        if batches and batch_bytes + size <= limit:
+            batches[-1].append(day)
+            batch_bytes += size
+        else:
+            batches.append([day])
+            batch_bytes = size
+    return batches
+
+
+def _load_batch(con: duckdb.DuckDBPyConnection, files: Sequence[LedgerFile], days: Sequence[date]) -> list[DayLoad]:
     unreadable: dict[str, str] = {}
     while True:
         try:
@@ -135,7 +172,7 @@ def load_ledger_days(
 def _undecodable(con: duckdb.DuckDBPyConnection, file: LedgerFile) -> bool:
     """True when reading every value of a Parquet file fails (only run after a load failed)."""
     try:
-        reader = con.execute(f"select * from read_parquet({sql_literal(str(file.path))})").fetch_record_batch()
+        reader = con.execute(f"select * from read_parquet({sql_literal(str(file.path))})").to_arrow_reader()
         for _ in reader:
             pass
     except duckdb.Error:

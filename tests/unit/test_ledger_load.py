@@ -420,3 +420,30 @@ def test_contested_ids_are_the_same_when_searched_in_parts(tmp_path, monkeypatch
     # restated: no copies within the first day; rows[4] now kept from the second day, whose 4 other copies stay
     requests, duplicates, quarantined, _ = expected[1]
     assert (len(requests), len(duplicates), len(quarantined)) == (40, 4, 4)
+
+
+def test_days_loaded_one_batch_each_settle_as_one_statement(tmp_path, monkeypatch):
+    # a large window loads in batches of days (bounded memory): each day alone must give the same rows,
+    # duplicates, quarantine and day audits as the whole window in one statement
+    whole = connect(tmp_path / "whole.duckdb")
+    load_llm_rate_cards(whole, CARDS)
+    expected = _duplicates_scenario(whole, tmp_path / "landing")
+    monkeypatch.setattr(ledger_load, "BATCH_BYTES", 1)
+    daily = connect(tmp_path / "daily.duckdb")
+    load_llm_rate_cards(daily, CARDS)
+    assert _duplicates_scenario(daily, tmp_path / "landing") == expected
+    assert len(expected[0][0]) == 40
+
+
+def test_day_batches_cut_consecutive_days_by_file_bytes(tmp_path):
+    def day_file(day: date, size: int) -> ledger_load.LedgerFile:
+        path = tmp_path / f"{day.isoformat()}-{size}.jsonl"
+        path.write_bytes(b"x" * size)
+        return ledger_load.LedgerFile(path=path, ingest_date=day, format="jsonl")
+
+    days = [DAY + timedelta(days=offset) for offset in range(5)]
+    files = [day_file(days[0], 40), day_file(days[1], 50), day_file(days[2], 100), day_file(days[4], 30)]
+    # in date order whatever the order asked: 40 + 50 fit in 100; the 100-byte day fills a batch, which the
+    # empty day (0 bytes) still joins; the 30-byte day starts the next
+    assert ledger_load.day_batches(files, list(reversed(days)), limit=100) == [days[0:2], days[2:4], [days[4]]]
+    assert ledger_load.day_batches(files, days, limit=10) == [[day] for day in days]
