@@ -506,6 +506,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5 days x 20k rows, 6-day World")
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--json-out", default=None, help="write the goals for bench/run_all.py")
+    parser.add_argument(
+        "--reuse-setup", action="store_true", help="keep the history warehouse a previous setup left in --workdir"
+    )
     parser.add_argument("--report", default=None, help="print the report of a saved results.json, run nothing")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--landing", default=None, help=argparse.SUPPRESS)
@@ -537,14 +540,20 @@ def main() -> None:
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     history_landing, night_landing, ledger_days = build_landing(workdir, args.days, args.rows_per_day, world_days)
-    for name in ("history", "empty"):
-        shutil.rmtree(workdir / name, ignore_errors=True)
-        (workdir / name).mkdir()
     history_db, empty_db = workdir / "history" / "finops.duckdb", workdir / "empty" / "finops.duckdb"
-
-    print(f"setup: main job over {ledger_days[0]} .. {ledger_days[-2]} ...", flush=True)
-    history = run_phase("setup", workdir, history_landing, history_db, ledger_days[0], ledger_days[-2])
-    print(f"setup done in {history['seconds']:.1f} s", flush=True)
+    setup_saved = workdir / "setup.json"
+    if args.reuse_setup and setup_saved.exists() and history_db.exists():
+        history = json.loads(setup_saved.read_text())  # the history warehouse a previous setup left
+        print(f"reusing the history warehouse of a previous setup ({history['seconds']:.1f} s)", flush=True)
+    else:
+        for name in ("history", "empty"):
+            shutil.rmtree(workdir / name, ignore_errors=True)
+            (workdir / name).mkdir()
+        print(f"setup: main job over {ledger_days[0]} .. {ledger_days[-2]} ...", flush=True)
+        history = run_phase("setup", workdir, history_landing, history_db, ledger_days[0], ledger_days[-2])
+        setup_saved.write_text(json.dumps(history))
+        print(f"setup done in {history['seconds']:.1f} s", flush=True)
+    empty_db.parent.mkdir(exist_ok=True)
     # Pairs run back to back so both sides of a ratio see the same machine load. A repeat of the history run
     # re-runs the same day (a restatement: the day is replaced); the empty side starts from a new file each time.
     history_runs, empty_runs = [], []
