@@ -17,9 +17,9 @@ from tests.demo_world import DEMO_WORLD
 
 @pytest.fixture(scope="session")
 def demo_job(tmp_path_factory) -> dict:
-    """{"root", "landing", "settings", "ok", "started", "ended"}: the demo landing and its warehouse after one run
-    of the job, and when the run started and ended (time.time()). Tests that change the landing or the warehouse
-    build their own."""
+    """{"root", "landing", "settings", "ok", "dbt_logs"}: the demo landing and its warehouse after one run of the
+    job, and the dbt.log of each of its dbt invocations. Tests that change the landing or the warehouse build
+    their own."""
     root = tmp_path_factory.mktemp("demo_job")
     saved = dict(os.environ)
     os.environ.pop("DAGSTER_HOME", None)  # ephemeral run storage
@@ -31,6 +31,8 @@ def demo_job(tmp_path_factory) -> dict:
         started = time.time()
         ok = run_main_job(settings)
         ended = time.time()
+        # read now: later runs in the session prune the target folders of older runs
+        dbt_logs = dbt_invocation_logs(started, ended)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -39,6 +41,18 @@ def demo_job(tmp_path_factory) -> dict:
         "landing": root / "landing",
         "settings": settings,
         "ok": ok,
-        "started": started,
-        "ended": ended,
+        "dbt_logs": dbt_logs,
     }
+
+
+def dbt_invocation_logs(started: float, ended: float) -> dict[str, str]:
+    """{target folder name: dbt.log text} of the dbt invocations between two times, oldest first."""
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    folders = [
+        folder
+        for folder in (DBT_PROJECT_DIR / "target").iterdir()
+        if folder.is_dir() and (folder / "dbt.log").is_file() and started <= folder.stat().st_mtime <= ended + 1
+    ]
+    folders.sort(key=lambda folder: (folder / "dbt.log").stat().st_mtime)
+    return {folder.name: (folder / "dbt.log").read_text() for folder in folders}
