@@ -404,16 +404,23 @@ def _duplicates_scenario(con, landing: Path) -> tuple:
     return first, _state(con)
 
 
+def _scenario_unchanged_by(tmp_path, monkeypatch, setting: str, value: int) -> tuple:
+    """The duplicates scenario with the loader's defaults, then with `setting` forced to `value`: both runs
+    must leave the same rows, duplicates, quarantine and audits (returned)."""
+    reference = connect(tmp_path / "reference.duckdb")
+    load_llm_rate_cards(reference, CARDS)
+    expected = _duplicates_scenario(reference, tmp_path / "landing")
+    monkeypatch.setattr(ledger_load, setting, value)
+    changed = connect(tmp_path / "changed.duckdb")
+    load_llm_rate_cards(changed, CARDS)
+    assert _duplicates_scenario(changed, tmp_path / "landing") == expected  # same files, same rows
+    return expected
+
+
 def test_contested_ids_are_the_same_when_searched_in_parts(tmp_path, monkeypatch):
     # a big day is searched for repeated request_ids one hash bucket at a time (bounded memory); with one row
     # per part every bucket path runs on this small ledger, and must settle exactly as the single pass
-    single = connect(tmp_path / "single.duckdb")
-    load_llm_rate_cards(single, CARDS)
-    expected = _duplicates_scenario(single, tmp_path / "landing")
-    monkeypatch.setattr(ledger_load, "_CONTESTED_SEARCH_ROWS", 1)
-    parted = connect(tmp_path / "parted.duckdb")
-    load_llm_rate_cards(parted, CARDS)
-    assert _duplicates_scenario(parted, tmp_path / "landing") == expected  # same files, same rows
+    expected = _scenario_unchanged_by(tmp_path, monkeypatch, "_CONTESTED_SEARCH_ROWS", 1)
     (requests, duplicates, quarantined, _) = expected[0]
     # 4 copies within the first day, 5 on the second day of requests the first day holds: 40 requests kept
     assert (len(requests), len(duplicates), len(quarantined)) == (40, 9, 9)
@@ -425,13 +432,7 @@ def test_contested_ids_are_the_same_when_searched_in_parts(tmp_path, monkeypatch
 def test_days_loaded_one_batch_each_settle_as_one_statement(tmp_path, monkeypatch):
     # a large window loads in batches of days (bounded memory): each day alone must give the same rows,
     # duplicates, quarantine and day audits as the whole window in one statement
-    whole = connect(tmp_path / "whole.duckdb")
-    load_llm_rate_cards(whole, CARDS)
-    expected = _duplicates_scenario(whole, tmp_path / "landing")
-    monkeypatch.setattr(ledger_load, "BATCH_BYTES", 1)
-    daily = connect(tmp_path / "daily.duckdb")
-    load_llm_rate_cards(daily, CARDS)
-    assert _duplicates_scenario(daily, tmp_path / "landing") == expected
+    expected = _scenario_unchanged_by(tmp_path, monkeypatch, "BATCH_BYTES", 1)
     assert len(expected[0][0]) == 40
 
 
