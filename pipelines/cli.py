@@ -166,9 +166,16 @@ def _delivery_days(settings: Settings) -> list[date]:
 
 
 def run_main_job(
-    settings: Settings, start: date | None = None, end: date | None = None, *, debug: bool = False
+    settings: Settings,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    debug: bool = False,
+    rebuild: bool = False,
 ) -> bool:
     """Materialize every asset for the delivery days [start, end] (default: all days in the landing folder).
+    The dbt steps and exports whose inputs are those of their last build skip (pipelines/unchanged.py), unless
+    `rebuild`.
     A day without ledger files is an empty delivery; a landing folder that is not there raises LandingError,
     a warehouse or exports folder finops cannot write raises NotWritable, both before anything starts.
 
@@ -188,10 +195,12 @@ def run_main_job(
         say=_say,
         timeout_seconds=settings.lock_timeout_seconds,
     ):
-        return _run_main_job_locked(settings, start, end, debug=debug)
+        return _run_main_job_locked(settings, start, end, debug=debug, rebuild=rebuild)
 
 
-def _run_main_job_locked(settings: Settings, start: date | None, end: date | None, *, debug: bool) -> bool:
+def _run_main_job_locked(
+    settings: Settings, start: date | None, end: date | None, *, debug: bool, rebuild: bool
+) -> bool:
     from pipelines.progress import cause_block, execute_with_progress, quiet_warnings
 
     ensure_dbt_manifest()
@@ -205,6 +214,7 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
         from dagster import AssetCheckSeverity, DagsterInstance
 
         from pipelines.definitions import defs
+        from pipelines.unchanged import REBUILD_TAG
 
         job = defs.resolve_job_def("main")
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
@@ -223,6 +233,7 @@ def _run_main_job_locked(settings: Settings, start: date | None, end: date | Non
             "dagster/asset_partition_range_end": end.isoformat(),
             # one DAGSTER_HOME may hold runs of several warehouses: say which one each run wrote
             "finops/warehouse": str(settings.warehouse_path),
+            **({REBUILD_TAG: "true"} if rebuild else {}),
         },
         raise_on_error=False,
         # step starts/ends and dbt's own progress lines; DEBUG event chatter stays in run storage
@@ -304,7 +315,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
 
     try:
-        ok = run_main_job(settings, start, end, debug=args.debug)
+        ok = run_main_job(settings, start, end, debug=args.debug, rebuild=args.rebuild)
     except (LandingError, NotWritable, SourceFormatError, WarehouseBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -468,6 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             command.add_argument("--start", help="first delivery day YYYY-MM-DD (default: first found)")
             command.add_argument("--end", help="last delivery day YYYY-MM-DD (default: last found)")
+            command.add_argument(
+                "--rebuild",
+                action="store_true",
+                help="rebuild the dbt models and exports even when their inputs are those of their last build",
+            )
     export = commands.add_parser("export", help="write an export from the warehouse")
     export_kinds = export.add_subparsers(dest="kind", required=True)
     showback = export_kinds.add_parser("showback", help="showback CSV of one month")

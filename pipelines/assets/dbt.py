@@ -13,17 +13,20 @@ import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
 from pipelines.partitions import daily_partitions, single_run_backfill
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.unchanged import StepState, unchanged_results
+from warehouse.build_state import existing_relations, files_digest, recorded_state, tables_digest
 
 
 class FinopsDbtCliResource(DbtCliResource):
@@ -136,21 +139,115 @@ def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
     temporary.replace(project_target / PARTIAL_PARSE_FILE)  # atomic: a concurrent run reads old or new whole
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
+# what a dbt build's output is a function of, besides the tables it reads
+DBT_PROJECT_FILES = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "packages.yml",
+    "models/**/*",
+    "macros/**/*",
+    "tests/**/*",
+    "seeds/**/*",
+    "snapshots/**/*",
+    "analyses/**/*",
+)
+WINDOW_VARS = ("partition_start_date", "partition_end_date")
+# where the warehouse is and how much memory its DuckDB may take change how a build runs, not what it builds
+CONNECTION_VARS = ("finops_warehouse_path", "finops_duckdb_memory_limit")
+
+
+@cache
+def _manifest() -> dict[str, Any]:
+    return json.loads(Path(dbt_project.manifest_path).read_text())
+
+
+def source_tables() -> list[str]:
+    """`schema.table` of every dbt source: the raw tables the Python assets load and the audit register."""
+    return sorted(f"{s['schema']}.{s['identifier']}" for s in _manifest()["sources"].values())
+
+
+def step_relations(context: dg.AssetExecutionContext) -> list[str]:
+    """`schema.alias` of every model and seed the step builds (ephemeral models have none)."""
+    nodes = _manifest()["nodes"]
+    relations = []
+    for spec in context.assets_def.specs:
+        node = nodes.get(spec.metadata.get("dagster_dbt/unique_id", ""), {})
+        if node.get("resource_type") in ("model", "seed") and node.get("config", {}).get("materialized") != "ephemeral":
+            relations.append(f"{node['schema']}.{node.get('alias') or node['name']}")
+    return sorted(relations)
+
+
+def project_config(invocation_vars: Mapping[str, str]) -> dict[str, Any]:
+    """The part of a build's state that is not data: the project's files, the dbt and DuckDB versions and the
+    vars, but the connection's and the run window (a mart's rows do not depend on which days the run delivered)."""
+    return {
+        "project": files_digest(DBT_PROJECT_DIR, DBT_PROJECT_FILES),
+        "versions": {name: importlib.metadata.version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")},
+        "vars": {name: value for name, value in invocation_vars.items() if name not in WINDOW_VARS + CONNECTION_VARS},
+    }
+
+
+def _window_is_empty(con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionContext, window: Mapping) -> bool:
+    """No ledger row was delivered in the window, and fct_requests holds none there: the window's build would
+    delete nothing and insert nothing (a kept copy moves between days only with a delivered row)."""
+    if not window:
+        return False
+    bounds = [window["partition_start_date"], window["partition_end_date"]]
+    existing = existing_relations(con)
+    for table in ["raw_ledger.requests", *step_relations(context)]:
+        if (
+            table.lower() in existing
+            and con.execute(
+                f"select count(*) from {table} where ingest_date >= cast(? as date) and ingest_date < cast(? as date)",
+                bounds,
+            ).fetchone()[0]
+        ):
+            return False
+    return True
+
+
+def _step_state(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, step: str, invocation_vars: Mapping[str, str]
+) -> tuple[StepState, bool]:
+    """This step's state, and whatever else must hold for it to skip: its relations all exist, and for the
+    daily facts an empty window (their rows depend on the window, unlike the marts')."""
+    parts: dict[str, Any] = {"step": step, **project_config(invocation_vars)}
+    with warehouse.connect() as con:
+        existing = existing_relations(con)
+        relations_exist = all(relation.lower() in existing for relation in step_relations(context))
+        if step == "dbt_daily_facts":
+            condition = relations_exist and _window_is_empty(con, context, run_window_vars(context))
+        else:
+            condition = relations_exist
+            parts["sources"] = tables_digest(con, source_tables())
+            if step == "dbt_marts":
+                # fct_requests: what the daily facts last built (their state changes with every build)
+                parts["daily_facts"] = recorded_state(con, "dbt_daily_facts")
+    return StepState(context, warehouse, step, parts), condition
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, step: str) -> Iterator:
+    window = run_window_vars(context)
+    invocation_vars = dbt_vars(warehouse, **window)
+    state, condition = _step_state(context, warehouse, step, invocation_vars)
+    unchanged, since_run = state.unchanged(extra_condition=condition)
+    if unchanged:
+        yield from unchanged_results(context, step, since_run)
+        return
     project_target = DBT_PROJECT_DIR / "target"
     prune_dbt_run_targets(project_target, context.run.run_id)
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
-    dbt_vars_json = json.dumps(dbt_vars(warehouse, **run_window_vars(context)), sort_keys=True)
-    invocation = dbt.cli(["build", "--vars", dbt_vars_json], context=context)
+    invocation = dbt.cli(["build", "--vars", json.dumps(invocation_vars, sort_keys=True)], context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, project_target)
+    state.record()
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path, select=STAGING_SELECT, dagster_dbt_translator=translator, name="dbt_staging"
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, "dbt_staging")
 
 
 @dbt_assets(
@@ -162,7 +259,7 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
     name="dbt_daily_facts",
 )
 def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, "dbt_daily_facts")
 
 
 @dbt_assets(
@@ -172,4 +269,4 @@ def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ware
     name="dbt_marts",
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, "dbt_marts")
