@@ -206,6 +206,18 @@ def _window_is_empty(con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionC
     return True
 
 
+_sources_digest_of_run: dict[str, dict[str, str]] = {}
+
+
+def _sources_digest(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str]:
+    """The digest of every source table, computed once per run: every asset that loads a source runs before the
+    first dbt step, and nothing after it writes one, so the staging step's digest holds for the marts too."""
+    if run_id not in _sources_digest_of_run:
+        _sources_digest_of_run.clear()  # a long-lived process (dagster dev) keeps only the current run's
+        _sources_digest_of_run[run_id] = tables_digest(con, source_tables())
+    return _sources_digest_of_run[run_id]
+
+
 def _step_state(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, step: str, invocation_vars: Mapping[str, str]
 ) -> tuple[StepState, bool]:
@@ -219,7 +231,7 @@ def _step_state(
             condition = relations_exist and _window_is_empty(con, context, run_window_vars(context))
         else:
             condition = relations_exist
-            parts["sources"] = tables_digest(con, source_tables())
+            parts["sources"] = _sources_digest(con, context.run.run_id)
             if step == "dbt_marts":
                 # fct_requests: what the daily facts last built (their state changes with every build)
                 parts["daily_facts"] = recorded_state(con, "dbt_daily_facts")
