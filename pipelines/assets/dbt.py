@@ -6,9 +6,11 @@
 Every dbt invocation is `dbt build`, so the tests run with the models and surface as asset checks.
 """
 
+import hashlib
 import importlib.metadata
 import json
 import re
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -109,6 +111,51 @@ def prune_dbt_run_targets(target_dir: Path, current_run_id: str, keep_runs: int 
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# one parse kept per warehouse (dbt drops a parse made for another profile): a few recent ones, ~1.4 MB each
+PARSES_KEPT = 8
+
+
+def parse_store(project_target: Path, invocation_vars: Mapping[str, str]) -> Path:
+    """Where the last parse for this warehouse is kept. dbt reuses a parse only for the same profile (the
+    warehouse path, its memory limit) and vars, so two warehouses built by turns (two users' runs, parallel
+    tests) would each throw the other's away if they shared one file."""
+    connection = {name: invocation_vars[name] for name in CONNECTION_VARS if name in invocation_vars}
+    key = hashlib.sha256(json.dumps(connection, sort_keys=True).encode()).hexdigest()[:16]
+    return project_target / "parses" / f"{key}.msgpack"
+
+
+def invocation_target(project_target: Path, context: dg.AssetExecutionContext) -> Path:
+    """A new target folder for one invocation, named as dagster-dbt names its own (`_RUN_TARGET_NAME`)."""
+    return project_target / f"{context.op.name}-{context.run.run_id[:7]}-{secrets.token_hex(4)[:7]}"
+
+
+def seed_partial_parse(parse: Path, target: Path) -> None:
+    """Start the invocation from this warehouse's last parse (dagster-dbt then leaves the target's file alone)."""
+    if parse.is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parse, target / PARTIAL_PARSE_FILE)
+
+
+def keep_partial_parse(invocation_target: Path, parse: Path, keep: int = PARSES_KEPT) -> None:
+    """Make this invocation's parse the one the next invocation on the same warehouse starts from, and drop
+    all but the `keep` most recent parses of other warehouses."""
+    parsed = invocation_target / PARTIAL_PARSE_FILE
+    if not parsed.is_file():
+        return
+    parse.parent.mkdir(parents=True, exist_ok=True)
+    temporary = parse.with_name(f"{parse.name}.{invocation_target.name}.tmp")
+    shutil.copyfile(parsed, temporary)
+    temporary.replace(parse)  # atomic: a concurrent run reads old or new whole
+    kept = sorted(parse.parent.glob("*.msgpack"), key=_modified_at, reverse=True)
+    for old in kept[keep:]:
+        old.unlink(missing_ok=True)
+
+
+def _modified_at(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned by a concurrent run
+        return 0.0
 
 
 def run_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
@@ -125,18 +172,6 @@ def run_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
             return {}
         start, end = date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
     return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
-
-
-def keep_partial_parse(invocation_target: Path, project_target: Path) -> None:
-    """Make this invocation's parse the one the next invocation starts from: dagster-dbt copies the project
-    target's partial_parse.msgpack into each invocation's own target folder, but never back."""
-    parsed = invocation_target / PARTIAL_PARSE_FILE
-    if not parsed.is_file():
-        return
-    project_target.mkdir(parents=True, exist_ok=True)
-    temporary = project_target / f"{PARTIAL_PARSE_FILE}.{invocation_target.name}.tmp"
-    shutil.copyfile(parsed, temporary)
-    temporary.replace(project_target / PARTIAL_PARSE_FILE)  # atomic: a concurrent run reads old or new whole
 
 
 # what a dbt build's output is a function of, besides the tables it reads
@@ -248,10 +283,14 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         return
     project_target = DBT_PROJECT_DIR / "target"
     prune_dbt_run_targets(project_target, context.run.run_id)
+    parse, target = parse_store(project_target, invocation_vars), invocation_target(project_target, context)
+    seed_partial_parse(parse, target)
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
-    invocation = dbt.cli(["build", "--vars", json.dumps(invocation_vars, sort_keys=True)], context=context)
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps(invocation_vars, sort_keys=True)], context=context, target_path=target
+    )
     yield from invocation.stream()
-    keep_partial_parse(invocation.target_path, project_target)
+    keep_partial_parse(invocation.target_path, parse)
     state.record()
 
 

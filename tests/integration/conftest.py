@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -32,7 +33,7 @@ def demo_job(tmp_path_factory) -> dict:
         ok = run_main_job(settings)
         ended = time.time()
         # read now: later runs in the session prune the target folders of older runs
-        dbt_logs = dbt_invocation_logs(started, ended)
+        dbt_logs = dbt_invocation_logs(started, ended, settings.warehouse_path)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -45,8 +46,9 @@ def demo_job(tmp_path_factory) -> dict:
     }
 
 
-def dbt_invocation_logs(started: float, ended: float) -> dict[str, str]:
-    """{target folder name: dbt.log text} of the dbt invocations between two times, oldest first."""
+def dbt_invocation_logs(started: float, ended: float, warehouse: Path) -> dict[str, str]:
+    """{target folder name: dbt.log text} of the dbt invocations on `warehouse` between two times, oldest first
+    (other test processes may run dbt on their own warehouses meanwhile)."""
     from pipelines.settings import DBT_PROJECT_DIR
 
     folders = [
@@ -55,4 +57,5 @@ def dbt_invocation_logs(started: float, ended: float) -> dict[str, str]:
         if folder.is_dir() and (folder / "dbt.log").is_file() and started <= folder.stat().st_mtime <= ended + 1
     ]
     folders.sort(key=lambda folder: (folder / "dbt.log").stat().st_mtime)
-    return {folder.name: (folder / "dbt.log").read_text() for folder in folders}
+    logs = {folder.name: (folder / "dbt.log").read_text() for folder in folders}
+    return {name: text for name, text in logs.items() if str(warehouse) in text}

@@ -2,7 +2,13 @@
 
 import os
 
-from pipelines.assets.dbt import prune_dbt_run_targets
+from pipelines.assets.dbt import (
+    PARTIAL_PARSE_FILE,
+    keep_partial_parse,
+    parse_store,
+    prune_dbt_run_targets,
+    seed_partial_parse,
+)
 
 
 def test_only_the_newest_runs_target_folders_are_kept(tmp_path):
@@ -37,3 +43,36 @@ def test_the_current_run_is_never_deleted_even_when_oldest(tmp_path):
         os.utime(folder, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
     prune_dbt_run_targets(target, "7654321-current-run-is-the-oldest", keep_runs=2)
     assert sorted(p.name for p in target.iterdir()) == ["dbt_marts-1234567-0000000", "dbt_marts-7654321-0000000"]
+
+
+def test_each_warehouse_starts_from_its_own_last_parse(tmp_path):
+    """Two warehouses built by turns (parallel tests, two users) do not throw away each other's parse: dbt
+    reuses a parse only for the profile it was made with."""
+    target = tmp_path / "target"
+    first = {"finops_warehouse_path": "/a/w.duckdb", "partition_start_date": "2026-10-01"}
+    second = {"finops_warehouse_path": "/b/w.duckdb", "partition_start_date": "2026-10-01"}
+    assert parse_store(target, first) != parse_store(target, second)
+    # the night's window is not part of the key: it changes every night
+    assert parse_store(target, first) == parse_store(target, {**first, "partition_start_date": "2026-10-02"})
+
+    for vars_, content in ((first, b"parse of a"), (second, b"parse of b")):
+        invocation = target / f"dbt_marts-{content[-1:].hex()}00000-0000000"
+        invocation.mkdir(parents=True)
+        (invocation / PARTIAL_PARSE_FILE).write_bytes(content)
+        keep_partial_parse(invocation, parse_store(target, vars_))
+
+    next_invocation = target / "dbt_staging-1111111-0000000"
+    seed_partial_parse(parse_store(target, first), next_invocation)
+    assert (next_invocation / PARTIAL_PARSE_FILE).read_bytes() == b"parse of a"
+
+
+def test_only_the_newest_parses_are_kept(tmp_path):
+    target = tmp_path / "target"
+    invocation = target / "dbt_marts-1234567-0000000"
+    invocation.mkdir(parents=True)
+    (invocation / PARTIAL_PARSE_FILE).write_bytes(b"parse")
+    for index in range(5):
+        keep_partial_parse(invocation, parse_store(target, {"finops_warehouse_path": f"/w{index}"}), keep=3)
+        os.utime(parse_store(target, {"finops_warehouse_path": f"/w{index}"}), (1_700_000_000 + index,) * 2)
+    left = {path.name for path in (target / "parses").iterdir()}
+    assert left == {parse_store(target, {"finops_warehouse_path": f"/w{index}"}).name for index in (2, 3, 4)}
