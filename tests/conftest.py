@@ -49,11 +49,26 @@ def sample(*parts: str) -> Path:
     return path
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items) -> None:
-    """When the style test is part of this session, start its lint now, beside the other tests. Last of the
-    hooks, so a test deselected by -k or -m (removed from items by then) starts nothing."""
-    if any(item.nodeid.startswith("tests/unit/test_sql_style.py") for item in items):
+    """Under pytest-xdist (`--dist loadgroup`, as ./bootstrap.sh test runs the suite), a module's tests run in
+    one worker, so its module fixtures are built once, and the tests that read the shared demo night (a whole
+    job run) run in one worker, so it runs once. First of the hooks: xdist reads the groups in its own."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        shared = "demo_job" if "demo_job" in getattr(item, "fixturenames", ()) else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(shared))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session) -> None:
+    """When the style test is part of this session, start its lint now, beside the other tests (after -k or -m
+    removed what they deselect, so a deselected style test starts nothing). Not in a pytest-xdist worker: every
+    worker collects every test, and the one that runs the style test starts the lint itself."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if any(item.nodeid.startswith("tests/unit/test_sql_style.py") for item in session.items):
         from tests import sql_lint_run
 
         sql_lint_run.start()
