@@ -9,6 +9,9 @@ import dagster as dg
 
 from ingest.aws_cur import local_files, scan_deliveries
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.unchanged import SourceStep
+from warehouse.cur_load import SOURCE as CUR_SOURCE
+from warehouse.cur_load import TABLE as CUR_TABLE
 from warehouse.cur_load import ensure_cur_table, load_cur_delivery, record_rejected_delivery
 from warehouse.duckdb_store import load_balance
 
@@ -34,6 +37,13 @@ AWS_CUR = dg.AssetKey(["aws_cur", "line_items"])
     description="AWS Cost and Usage Report line items, one report x billing period per manifest, replaced atomically.",
 )
 def aws_cur_line_items(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
+    step = SourceStep(context, landing, warehouse, folders=["aws_cur"], tables=[CUR_TABLE], sources=[CUR_SOURCE])
+    yield from step.run(lambda: _load_cur(context, landing, warehouse))
+
+
+def _load_cur(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     import tempfile
     from pathlib import Path
 

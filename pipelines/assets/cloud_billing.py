@@ -25,6 +25,7 @@ from ingest.focus import parse_focus_file
 from ingest.gcp_billing import parse_export_file
 from pipelines.resources import LandingResource, WarehouseResource
 from pipelines.settings import Settings
+from pipelines.unchanged import SourceStep
 from warehouse.billing_periods import Selection, forget_superseded, load_deliveries, newest_deliveries
 from warehouse.duckdb_store import load_balance
 
@@ -109,7 +110,14 @@ def _balance_check(key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     check_specs=_balance_check(AZURE),
     description="Azure Cost Management exports (actual = billed, amortized = effective) from landing/azure/.",
 )
-def azure_cost_details(landing: LandingResource, warehouse: WarehouseResource):
+def azure_cost_details(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
+    step = SourceStep(
+        context, landing, warehouse, folders=["azure"], tables=["raw_azure.cost_details"], sources=["azure"]
+    )
+    yield from step.run(lambda: _load_azure(landing, warehouse))
+
+
+def _load_azure(landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = landing.store()
     keys = _data_keys(store, "azure")
     manifests = {}
@@ -194,9 +202,24 @@ class GcpBillingExportResource(dg.ConfigurableResource):
     check_specs=_balance_check(GCP),
     description="GCP billing export from landing/gcp/ files, or from BigQuery when configured.",
 )
-def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, gcp_billing: GcpBillingExportResource):
-    mapping = landing.tag_mapping()
+def gcp_billing_export(
+    context: dg.AssetExecutionContext,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+    gcp_billing: GcpBillingExportResource,
+):
     table = gcp_billing.export_table()
+    if table:  # BigQuery has no file times to compare: always read
+        yield _load_gcp(landing, warehouse, gcp_billing, table)
+        return
+    step = SourceStep(context, landing, warehouse, folders=["gcp"], tables=["raw_gcp.billing_export"], sources=["gcp"])
+    yield from step.run(lambda: _load_gcp(landing, warehouse, gcp_billing, table))
+
+
+def _load_gcp(
+    landing: LandingResource, warehouse: WarehouseResource, gcp_billing: GcpBillingExportResource, table: str
+) -> dg.MaterializeResult:
+    mapping = landing.tag_mapping()
     if table:
         from ingest.gcp_billing import fetch_export_rows
 
@@ -242,7 +265,12 @@ def gcp_billing_export(landing: LandingResource, warehouse: WarehouseResource, g
     check_specs=_balance_check(FOCUS),
     description="FOCUS 1.0-1.4 files from any provider in landing/focus/.",
 )
-def focus_cost_rows(landing: LandingResource, warehouse: WarehouseResource):
+def focus_cost_rows(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource):
+    step = SourceStep(context, landing, warehouse, folders=["focus"], tables=["raw_focus.cost_rows"], sources=["focus"])
+    yield from step.run(lambda: _load_focus(landing, warehouse))
+
+
+def _load_focus(landing: LandingResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
     store = landing.store()
     slices = ("provider_name", "billing_account_id", "billing_period_start")
     mapping = landing.tag_mapping()

@@ -36,6 +36,7 @@ from ingest.gpu_schema import (
 )
 from ingest.model_registry import MODEL_REGISTRY_SCHEMA, parse_model_registry
 from pipelines.resources import LandingResource, WarehouseResource
+from pipelines.unchanged import SourceStep
 from rate_cards.gpu_cards import (
     JOB_TYPE_RULES_FILE,
     gpu_prices_table,
@@ -206,6 +207,45 @@ def _parse_telemetry(landing: LandingResource, folder: str) -> dict[str, ParseRe
     return {table: results[table] for table in tables}
 
 
+def _load_telemetry(
+    context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource, folder: str
+) -> Iterator:
+    _, tables = TELEMETRY_SOURCES[folder]
+    try:
+        results = _parse_telemetry(landing, folder)
+        missing_parser = None
+        if results is None:
+            context.log.warning(_no_delivery(landing, folder))
+            _keep_tables(warehouse, "raw_gpu", {table: EXPECTED_RAW_SCHEMAS[table] for table in tables})
+            for table in tables:
+                key = dg.AssetKey([GROUP, table])
+                yield dg.MaterializeResult(asset_key=key, metadata={"delivery": _no_delivery(landing, folder)})
+                yield dg.AssetCheckResult(
+                    asset_key=key, check_name="row_balance", passed=True, metadata={"delivery": "none"}
+                )
+            return
+    except ParserUnavailable as exc:
+        context.log.error(str(exc))
+        missing_parser = str(exc)
+        results = {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
+    files = [landing.store().describe(key) for key in landing.store().list(folder)] if not missing_parser else []
+    balance = _load_tables(warehouse, "raw_gpu", results, _delivered_keys(results, files))
+    for table, result in results.items():
+        key = dg.AssetKey([GROUP, table])
+        metadata = {**_metadata(result), **({"parser_missing": missing_parser} if missing_parser else {})}
+        yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+        if missing_parser:
+            yield dg.AssetCheckResult(
+                asset_key=key,
+                check_name="row_balance",
+                passed=False,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"reason": missing_parser},
+            )
+        else:
+            yield dg.AssetCheckResult(asset_key=key, check_name="row_balance", passed=balance[table])
+
+
 def _telemetry_asset(folder: str, description: str) -> dg.AssetsDefinition:
     _, tables = TELEMETRY_SOURCES[folder]
     keys = [dg.AssetKey([GROUP, table]) for table in tables]
@@ -219,39 +259,9 @@ def _telemetry_asset(folder: str, description: str) -> dg.AssetsDefinition:
         ],
     )
     def _asset(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource) -> Iterator:
-        try:
-            results = _parse_telemetry(landing, folder)
-            missing_parser = None
-            if results is None:
-                context.log.warning(_no_delivery(landing, folder))
-                _keep_tables(warehouse, "raw_gpu", {table: EXPECTED_RAW_SCHEMAS[table] for table in tables})
-                for table in tables:
-                    key = dg.AssetKey([GROUP, table])
-                    yield dg.MaterializeResult(asset_key=key, metadata={"delivery": _no_delivery(landing, folder)})
-                    yield dg.AssetCheckResult(
-                        asset_key=key, check_name="row_balance", passed=True, metadata={"delivery": "none"}
-                    )
-                return
-        except ParserUnavailable as exc:
-            context.log.error(str(exc))
-            missing_parser = str(exc)
-            results = {table: ParseResult(EXPECTED_RAW_SCHEMAS[table].empty_table(), [], 0) for table in tables}
-        files = [landing.store().describe(key) for key in landing.store().list(folder)] if not missing_parser else []
-        balance = _load_tables(warehouse, "raw_gpu", results, _delivered_keys(results, files))
-        for table, result in results.items():
-            key = dg.AssetKey([GROUP, table])
-            metadata = {**_metadata(result), **({"parser_missing": missing_parser} if missing_parser else {})}
-            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
-            if missing_parser:
-                yield dg.AssetCheckResult(
-                    asset_key=key,
-                    check_name="row_balance",
-                    passed=False,
-                    severity=dg.AssetCheckSeverity.WARN,
-                    metadata={"reason": missing_parser},
-                )
-            else:
-                yield dg.AssetCheckResult(asset_key=key, check_name="row_balance", passed=balance[table])
+        raw_tables = [f"raw_gpu.{table}" for table in tables]
+        step = SourceStep(context, landing, warehouse, folders=[folder], tables=raw_tables, sources=raw_tables)
+        yield from step.run(lambda: _load_telemetry(context, landing, warehouse, folder))
 
     return _asset
 

@@ -59,15 +59,16 @@ def test_azure_flat_folder_keeps_the_newest_file_of_a_period_and_all_parts_of_a_
     run = landing / "azure" / "actual" / "20261001-20261031" / "run-1"
     _write(run / "part_0_0001.csv", AZURE_HEADER + "s3,10/1/2026,3.00,Usage,VM,10/1/2026,\n", day=7)
     _write(run / "part_0_0002.csv", AZURE_HEADER + "s3,10/2/2026,4.00,Usage,VM,10/1/2026,\n", day=7)
-    for _ in range(2):  # a re-run gives the same rows
-        result = _materialize(azure_cost_details, landing, warehouse)
+    results = []
+    for _ in range(2):  # a re-run gives the same rows (the second finds nothing changed and keeps them)
+        results.append(_materialize(azure_cost_details, landing, warehouse))
         assert _totals(warehouse, "raw_azure.cost_details", "sub_account_id || ' ' || invoice_month") == {
             "s1 2026-10": Decimal("11.00"),  # the 6 Nov delivery, not 10 + 5.50 + 11
             "s1 2026-09": Decimal("1.25"),
             "s2 2026-10": Decimal("2.00"),
             "s3 2026-10": Decimal("7.00"),  # both parts of the run
         }
-    (materialization,) = result.get_asset_materialization_events()
+    (materialization,) = results[0].get_asset_materialization_events()
     assert "export_20261105.csv (by " in materialization.materialization.metadata["superseded_files"].value
 
 

@@ -1,5 +1,5 @@
-"""A night with no new data rebuilds nothing that would come out the same (pipelines/unchanged.py), and one cent
-changed in one bill rebuilds what reads it and reaches the marts exactly.
+"""A night with no new data reloads and rebuilds nothing that would come out the same (pipelines/unchanged.py),
+and one cent changed in one bill reloads that source, rebuilds what reads it and reaches the marts exactly.
 
 Starts from a copy of the shared demo night's warehouse (same landing: raw rows carry their files' paths), with
 its own exports folder, and runs the main job for the day after the demo's last delivery day."""
@@ -20,6 +20,19 @@ from pipelines.settings import Settings
 from tests.demo_world import DEMO_WORLD
 
 DBT_STEPS = ("dbt_staging", "dbt_daily_facts", "dbt_marts")
+# sources loaded from landing files that skip when nothing changed (the ledger and windowed sources always load)
+SOURCE_STEPS = tuple(
+    f"source:{op}"
+    for op in (
+        "aws_cur__line_items",
+        "azure__cost_details",
+        "gcp__billing_export",
+        "focus__cost_rows",
+        "gpu_spark",
+        "gpu_kubeflow",
+        "gpu_dcgm",
+    )
+)
 EXPORT_STEPS = ("focus_costs", "showback_csv")
 MARTS = ("fct_requests", "fct_costs", "rpt_showback", "rpt_cost_conservation", "rpt_model_unit_costs")
 BILLED_ORIGINS = "('billed', 'allocated_shared', 'capitalized', 'unallocated')"
@@ -94,10 +107,11 @@ def test_every_night_succeeds(nights):
     assert [nights[name]["ok"] for name in ("first", "second", "changed")] == [True, True, True]
 
 
-def test_a_night_without_new_data_keeps_every_dbt_build(nights):
+def test_a_night_without_new_data_keeps_every_dbt_build_and_source_load(nights):
     before, first = nights["before"], nights["first"]
-    assert set(DBT_STEPS) <= set(before["builds"])
-    assert {step: first["builds"][step] for step in DBT_STEPS} == {step: before["builds"][step] for step in DBT_STEPS}
+    kept = (*DBT_STEPS, *SOURCE_STEPS)
+    assert set(kept) <= set(before["builds"])
+    assert {step: first["builds"][step] for step in kept} == {step: before["builds"][step] for step in kept}
     assert first["marts"] == before["marts"]
     # the exports had never been written to this folder: they are, once
     assert all(first["builds"][step] != before["builds"].get(step) for step in EXPORT_STEPS)
@@ -113,9 +127,10 @@ def test_a_second_night_without_new_data_keeps_the_exports_too(nights):
 
 def test_one_changed_cent_rebuilds_what_reads_it_exactly(nights):
     second, changed = nights["second"], nights["changed"]
-    rebuilt = {step for step in (*DBT_STEPS, *EXPORT_STEPS) if changed["builds"][step] != second["builds"][step]}
+    steps = (*SOURCE_STEPS, *DBT_STEPS, *EXPORT_STEPS)
+    rebuilt = {step for step in steps if changed["builds"][step] != second["builds"][step]}
     # the daily facts read only the ledger, and the night's window is empty
-    assert rebuilt == {"dbt_staging", "dbt_marts", *EXPORT_STEPS}
+    assert rebuilt == {"source:gcp__billing_export", "dbt_staging", "dbt_marts", *EXPORT_STEPS}
     assert changed["billed"] - nights["before"]["billed"] == Decimal("0.01")
     assert changed["marts"]["fct_requests"] == second["marts"]["fct_requests"]
     assert all(row[-3:] == (0, 0, 0) for row in changed["marts"]["rpt_cost_conservation"])
