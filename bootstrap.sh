@@ -34,7 +34,7 @@ case "$command" in
         # tests in parallel processes (pytest-xdist), one per core up to 4; FINOPS_TEST_WORKERS=0 runs them in
         # this process. A module's tests share a process (tests/conftest.py), so their fixtures run once.
         workers="${FINOPS_TEST_WORKERS:-$(python3 -c 'import os; print(min(len(os.sched_getaffinity(0)), 4))')}"
-        uv run --no-sync pytest -n "$workers" --dist loadgroup "$@"
+        uv run --no-sync pytest -n "$workers" "$@"
         ;;
     dev)
         uv sync --frozen --no-dev

@@ -49,16 +49,34 @@ def sample(*parts: str) -> Path:
     return path
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session, config, items) -> None:
-    """Under pytest-xdist (`--dist loadgroup`, as ./bootstrap.sh test runs the suite), a module's tests run in
-    one worker, so its module fixtures are built once, and the tests that read the shared demo night (a whole
-    job run) run in one worker, so it runs once. First of the hooks: xdist reads the groups in its own."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        shared = "demo_job" if "demo_job" in getattr(item, "fixturenames", ()) else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(shared))
+# the modules that read the shared demo night (the `demo_job` fixture: a whole job run)
+DEMO_NIGHT_MODULES = (
+    "tests/integration/test_focus_validator.py",
+    "tests/integration/test_main_job.py",
+    "tests/integration/test_unchanged_nights.py",
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (./bootstrap.sh test runs the suite in one process per core), a module's tests run in
+    one worker, so its module fixtures are built once, and the demo night's readers all run in one worker, so it
+    runs once. (xdist's own `loadgroup` does not group under pytest 9: it renames a node id pytest no longer
+    reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "demo night" if module in DEMO_NIGHT_MODULES else module
+
+    return ModuleScheduling(config, log)
+
+
+def pytest_itemcollected(item) -> None:
+    """A new reader of the demo night must join DEMO_NIGHT_MODULES, or two workers would each run the night."""
+    module = item.nodeid.split("::", 1)[0]
+    if "demo_job" in getattr(item, "fixturenames", ()) and module not in DEMO_NIGHT_MODULES:
+        raise pytest.UsageError(f"{module} reads the demo night (demo_job): add it to DEMO_NIGHT_MODULES")
 
 
 @pytest.hookimpl(trylast=True)
