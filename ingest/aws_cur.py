@@ -240,20 +240,12 @@ def _local_copy(store: LandingStore, key: str, scratch: Path) -> Path:
     return target
 
 
-def _trimmed(expression: str) -> str:
-    """`trim(expression)`, skipped for the (usual) value that has nothing to trim: DuckDB's trim removes only
-    Unicode space separators, and of ASCII only the space, so an all-ASCII value (byte length = character length)
-    that neither starts nor ends with a space is returned as is. Same result, a quarter of the cost (it copied
-    every value of every text column)."""
-    return (
-        f"case when prefix({expression}, ' ') or suffix({expression}, ' ')"
-        f" or strlen({expression}) <> length({expression}) then trim({expression}) else {expression} end"
-    )
-
-
 def _text_or_null(expression: str) -> str:
-    """`nullif(trim(expression), '')` as one CASE (same result as `nullif(_trimmed(...), '')`, one pass less per
-    value): empty is null, values with nothing to trim pass as they are."""
+    """`nullif(trim(expression), '')` as one CASE: empty is null, and trim is skipped for the (usual) value that has
+    nothing to trim: DuckDB's trim removes only Unicode space separators, and of ASCII only the space, so an
+    all-ASCII value (byte length = character length) that neither starts nor ends with a space is returned as is.
+    Same result, a fraction of the cost (trim copied every value of every text column; nested nullif/CASE cost a
+    pass more)."""
     return (
         f"case when {expression} = '' then null"
         f" when prefix({expression}, ' ') or suffix({expression}, ' ') or strlen({expression}) <> length({expression})"
@@ -304,7 +296,7 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
         candidates = []
         for key in mapping[column]:
             if key in lowered:
-                candidates.append(f"nullif({_trimmed(sql_identifier(lowered[key]))}, '')")
+                candidates.append(_text_or_null(sql_identifier(lowered[key])))
             if tag_map:
                 path = sql_literal("$." + json.dumps(key))
                 candidates.append(f"nullif(trim(json_extract_string(tags_json, {path})), '')")
@@ -312,10 +304,10 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
     if tag_map:
         raw = "tags_json"
     elif tag_columns:
-        # JSON text built by concatenation (concat_ws skips the nulls): cheaper than a map per row
+        # JSON text built by concatenation (concat_ws skips the nulls; `||` of a null tag is null): cheaper than a
+        # map per row; the trimmed value is the one the tag columns use, computed once
         parts = ", ".join(
-            f"case when nullif({_trimmed(sql_identifier(actual))}, '') is not null then {sql_literal(json.dumps(key) + ':')} "
-            f"|| cast(to_json({_trimmed(sql_identifier(actual))}) as varchar) end"
+            f"{sql_literal(json.dumps(key) + ':')} || cast(to_json({_text_or_null(sql_identifier(actual))}) as varchar)"
             for key, actual in tag_columns.items()
         )
         raw = f"nullif('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
@@ -483,6 +475,8 @@ def _focus_select(query: str, source: str, delivery_id: str | None) -> str:
             usage_start as charge_period_start,
             usage_end as charge_period_end,
             case
+                -- most lines are Usage: one comparison instead of every branch
+                when line_item_type = 'Usage' then 'Usage'
                 when line_item_type = 'Tax' then 'Tax'
                 when line_item_type in ('Credit', 'Refund') or line_item_type like '%Discount' then 'Credit'
                 when line_item_type in ('Fee', 'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee')
@@ -502,6 +496,7 @@ def _focus_select(query: str, source: str, delivery_id: str | None) -> str:
             pricing_unit,
             coalesce(unblended_cost, 0) as billed_cost,
             case line_item_type
+                when 'Usage' then coalesce(unblended_cost, 0)
                 when 'SavingsPlanCoveredUsage' then coalesce(sp_effective, 0)
                 when 'SavingsPlanRecurringFee' then coalesce(sp_commitment, 0) - coalesce(sp_used, 0)
                 when 'SavingsPlanNegation' then 0

@@ -277,3 +277,20 @@ def test_timestamps_convert_to_utc_and_broken_ones_keep_their_reason(tmp_path):
         (10, "bill/BillingPeriodStartDate is not a timestamp"),
         (11, "timestamp has an impossible UTC offset (accepted: -14:00 to +14:00)"),
     ]
+
+
+def test_tag_columns_are_trimmed_and_empty_ones_left_out_of_the_tags_json(tmp_path):
+    path = tmp_path / "cur.csv"
+    path.write_text(
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost,"
+        "resourceTags/user:team,resourceTags/user:feature,resourceTags/user:note\n"
+        '2026-10-01,2026-10-01,Usage,1,  ml ,,"say ""hi"" \\ bye"\n'
+        "2026-10-01,2026-10-01,Usage,1,,   ,\n"
+        "2026-10-01,2026-10-01,Usage,1,\u00a0search\u00a0,chat,x\n"
+    )
+    rows = parse_cur_file(path, str(path)).table.to_pylist()
+    assert [(r["team"], r["feature"], r["tags"]) for r in rows] == [
+        ("ml", None, '{"user:team":"ml","user:note":"say \\"hi\\" \\\\ bye"}'),
+        (None, None, None),
+        ("search", "chat", '{"user:team":"search","user:feature":"chat","user:note":"x"}'),
+    ]
