@@ -180,11 +180,13 @@ def epoch_ms_timestamp(value: object, what: str = "timestamp") -> datetime:
     return _EPOCH + timedelta(milliseconds=value)
 
 
-def timestamp_out_of_range_sql(expression: str) -> str:
-    """SQL condition, true when the TIMESTAMP `expression` lies outside the accepted range (null stays null)."""
+def timestamp_out_of_range_sql(expression: str, *, with_time_zone: bool = False) -> str:
+    """SQL condition, true when the TIMESTAMP `expression` lies outside the accepted range (null stays null);
+    `with_time_zone`: the expression is a TIMESTAMPTZ, compared with UTC bounds of the same type (no per-row cast)."""
+    kind, zone = ("timestamptz", "+00") if with_time_zone else ("timestamp", "")
     return (
-        f"not ({expression} >= timestamp '{EARLIEST_TIMESTAMP:%Y-%m-%d %H:%M:%S}'"
-        f" and {expression} < timestamp '{LATEST_TIMESTAMP:%Y-%m-%d %H:%M:%S}')"
+        f"not ({expression} >= {kind} '{EARLIEST_TIMESTAMP:%Y-%m-%d %H:%M:%S}{zone}'"
+        f" and {expression} < {kind} '{LATEST_TIMESTAMP:%Y-%m-%d %H:%M:%S}{zone}')"
     )
 
 

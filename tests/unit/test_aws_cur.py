@@ -5,7 +5,8 @@ import csv
 import gzip
 import io
 import json
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 
 import pytest
 
@@ -204,3 +205,92 @@ def test_listed_keys_resolve_exactly_inside_the_manifests_period_folder(tmp_path
     assert rejected.manifest_key.endswith("20260901-20261001/report-x-Manifest.json")
     assert "lists cur/report-x/20260901-20261001/a1/report-x-1.csv, which is not in the landing area" in rejected.reason
     assert scan.warnings == []  # report-x-2.csv sits in a period folder its manifest owns: not read without it
+
+
+def _cur_file(tmp_path, lines: list[str]):
+    path = tmp_path / "cur.csv"
+    header = (
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost,"
+        "pricing/publicOnDemandCost\n"
+    )
+    path.write_text(header + "\n".join(lines) + "\n")
+    return path
+
+
+def test_money_text_parses_exactly_whatever_its_form(tmp_path):
+    # each value against Python's Decimal rounded to 9 places, ties away from zero (as DuckDB's cast rounds):
+    # exponent notation (an 18-digit cast drops a digit of the first two), beyond 1e9, ties, padding
+    values = [
+        "585.4950746034162676483992E+6",
+        "-9151017.459848501134673399013E+3",
+        "12345678901.123456789",
+        "999999999.9999999995",
+        "-999999999.999999999",
+        "0.0000000025",
+        "-0.0000000025",
+        "1.81E-8",
+        "1e9",
+        " 2.5 ",
+        "5.",
+        ".5",
+        "-0",
+        "99999999999999999999999999999",
+        "123.4567890125",
+    ]
+    path = _cur_file(tmp_path, [f"2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,Usage,{v},{v}" for v in values])
+    result = parse_cur_file(path, str(path))
+    assert result.rejected == []
+    wide = Context(prec=60)
+    expected = [Decimal(v.strip()).quantize(NANO, rounding=ROUND_HALF_UP, context=wide) for v in values]
+    assert result.table.column("billed_cost").to_pylist() == expected
+    assert result.table.column("list_cost").to_pylist() == expected
+    assert expected[0] == Decimal("585495074.603416268") and expected[5] == Decimal("0.000000003")
+
+
+def test_timestamps_convert_to_utc_and_broken_ones_keep_their_reason(tmp_path):
+    lines = [
+        "2026-09-30T23:30:00-02:00,2026-10-01T05:00:00+14:00,Usage,1,1",  # 2: both cross midnight into UTC
+        "2026-10-01,2026-10-01 12:00:00,Usage,1,1",  # 3: naive = UTC
+        "2026-10-01T00:00:00Z,2099-12-31T23:59:59.999999Z,Usage,1,1",  # 4: the last accepted instant
+        "infinity,2026-10-01T00:00:00Z,Usage,1,1",  # 5
+        "2026-10-01T00:00:00Z,-infinity,Usage,1,1",  # 6
+        "1999-12-31T23:59:59Z,2026-10-01T00:00:00Z,Usage,1,1",  # 7
+        "2026-10-01T00:00:00Z,2100-01-01T00:00:00Z,Usage,1,1",  # 8
+        "0001-01-01T00:00:00Z,2026-10-01T00:00:00Z,Usage,1,1",  # 9
+        "garbage,2026-10-01T00:00:00Z,Usage,1,1",  # 10
+        "2026-10-01T00:00:00Z,2026-10-01T00:00:00+25:00,Usage,1,1",  # 11
+    ]
+    result = parse_cur_file(_cur_file(tmp_path, lines), "cur.csv")
+    rows = [(r["source_line"], r["billing_period_start"], r["charge_period_start"]) for r in result.table.to_pylist()]
+    assert rows == [
+        (2, date(2026, 10, 1), datetime(2026, 9, 30, 15, tzinfo=UTC)),
+        (3, date(2026, 10, 1), datetime(2026, 10, 1, 12, tzinfo=UTC)),
+        (4, date(2026, 10, 1), datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+    ]
+    out_of_range = "timestamp outside the accepted range 2000-01-01 to 2100-01-01 UTC (end excluded)"
+    assert [(r.line, r.reason) for r in result.rejected] == [
+        (5, out_of_range),
+        (6, out_of_range),
+        (7, out_of_range),
+        (8, out_of_range),
+        (9, out_of_range),
+        (10, "bill/BillingPeriodStartDate is not a timestamp"),
+        (11, "timestamp has an impossible UTC offset (accepted: -14:00 to +14:00)"),
+    ]
+
+
+def test_tag_columns_are_trimmed_and_empty_ones_left_out_of_the_tags_json(tmp_path):
+    path = tmp_path / "cur.csv"
+    path.write_text(
+        "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost,"
+        "resourceTags/user:team,resourceTags/user:feature,resourceTags/user:note\n"
+        '2026-10-01,2026-10-01,Usage,1,  ml ,,"say ""hi"" \\ bye"\n'
+        "2026-10-01,2026-10-01,Usage,1,,   ,\n"
+        "2026-10-01,2026-10-01,Usage,1,\u00a0search\u00a0,chat,x\n"
+    )
+    rows = parse_cur_file(path, str(path)).table.to_pylist()
+    assert [(r["team"], r["feature"], r["tags"]) for r in rows] == [
+        ("ml", None, '{"user:team":"ml","user:note":"say \\"hi\\" \\\\ bye"}'),
+        (None, None, None),
+        ("search", "chat", '{"user:team":"search","user:feature":"chat","user:note":"x"}'),
+    ]
