@@ -99,3 +99,43 @@ def test_mart_contracts_use_bigquery_types(bigquery_target: Path):
     assert types and {column: kind for column, kind in types.items() if kind not in bigquery_types} == {}
     assert types["fct_costs.charge_period_start"] == "timestamp"
     assert types["rpt_reconciliation.variance_pct"] == "float64"
+
+
+# The day-fingerprint hooks of the marts incremental by request day (macros/incremental.sql) run only on an
+# existing warehouse, so the project's compile never renders them: render their statements for BigQuery here,
+# both the incremental and the full-build variant.
+DAY_HOOKS_INLINE = """
+{%- set source = api.Relation.create(database='p', schema='d', identifier='fct_requests') -%}
+{%- set model = api.Relation.create(database='p', schema='d', identifier='rpt_model_unit_costs') -%}
+{%- set fingerprints = api.Relation.create(database='p', schema='d', identifier='rpt_model_unit_costs__day_fingerprints') -%}
+{%- set changes = api.Relation.create(database='p', schema='d', identifier='rpt_model_unit_costs__day_changes') -%}
+{%- for incremental, changed_only in [(true, true), (true, false), (false, false)] -%}
+{{ day_changes_sql(source, 'request_date', ['model', 'duration_ms', 'total_cost_usd'], model, fingerprints, changes,
+    incremental, changed_only) }};
+{{ day_fingerprints_refresh_sql(fingerprints, changes, 'checksum', changed_only) }};
+{% endfor -%}
+"""
+
+
+def test_day_fingerprint_hooks_parse_as_bigquery(bigquery_target: Path, tmp_path: Path):
+    import sqlglot
+
+    completed = run_dbt(
+        "compile",
+        "--quiet",
+        "--target",
+        "bigquery",
+        "--no-populate-cache",
+        "--no-introspect",
+        "--inline",
+        DAY_HOOKS_INLINE,
+        work=tmp_path,
+        env={"FINOPS_BQ_KEYFILE": str(bigquery_target.parent / "key.json")},
+    )
+    assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+    statements = [statement for statement in sqlglot.parse(completed.stdout, read="bigquery") if statement]
+    # changes: create (+ delete on an existing model); fingerprints: delete + insert, or create; then drop
+    assert len(statements) == (2 + 3) + (2 + 2) + (1 + 2)
+    sql = completed.stdout.lower()
+    assert "farm_fingerprint(to_json_string(struct(model, duration_ms, total_cost_usd)))" in sql
+    assert "as bignumeric" in sql and "hugeint" not in sql

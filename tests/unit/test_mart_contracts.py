@@ -88,5 +88,5 @@ def test_incremental_marts_keep_a_contract_compatible_schema_policy(marts):
         for name, node in marts.items()
         if node["config"]["materialized"] == "incremental"
     }
-    assert set(incremental) == {"fct_costs", "rpt_showback", "fct_requests"}
+    assert set(incremental) == {"fct_costs", "rpt_showback", "fct_requests", "rpt_model_unit_costs"}
     assert set(incremental.values()) <= {"append_new_columns", "fail"}
