@@ -150,3 +150,35 @@ def test_a_failed_dbt_step_shows_dbts_own_error_lines(tmp_path):
         "      dbt: compiled code at target/dbt_marts-1a2b3c4-5d6e7f8/compiled/finops/models/marts/fct_costs.sql",
         f"Full log: {log}",
     ]
+
+
+def test_great_expectations_runs_in_a_child_process():
+    """The run's process never imports GX (seconds, and ~190 MB it would keep through the dbt steps); a failing
+    expectation still fails the check."""
+    import ast
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from datetime import date
+import duckdb
+from pipelines.checks.ledger_expectations import validate_ledger_days
+con = duckdb.connect()
+con.execute("create schema raw_ledger")
+con.execute('''
+    create table raw_ledger.requests as
+    select '00000000-0000-0000-0000-00000000000' || (i % 2) as request_id,
+           timestamp '2026-10-01 00:00:00' as requested_at, 'gpt-4o' as model, 10 as input_tokens,
+           5 as output_tokens, 0 as cached_input_tokens, 0 as reasoning_tokens, 100 as duration_ms,
+           'ok' as status, 0.01::decimal(38, 9) as total_cost_usd, date '2026-10-01' as ingest_date
+    from range(3) as t(i)
+''')
+passed, metadata = validate_ledger_days(con, [date(2026, 10, 1)])
+print(repr((passed, "great_expectations" in sys.modules, metadata["failed"])))
+"""
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    passed, imported, failed = ast.literal_eval(completed.stdout.strip().splitlines()[-1])
+    assert (passed, imported) == (False, False)
+    assert "unique:request_id" in failed
