@@ -348,7 +348,8 @@ def _scratch_charges(con: duckdb.DuckDBPyConnection, scratch: Path, select: str)
     for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a crashed export's scratch
     ((keep_order,),) = con.execute("select current_setting('preserve_insertion_order')").fetchall()
-    con.execute(f"attach {sql_literal(str(scratch))} as {_SCRATCH}")
+    # writable even when `con` is read-only (an attach inherits the connection's access mode otherwise)
+    con.execute(f"attach {sql_literal(str(scratch))} as {_SCRATCH} (read_only false)")
     try:
         # unsorted on purpose: a plain insert streams within the memory limit, an ordered one would not
         con.execute("set preserve_insertion_order = false")

@@ -23,7 +23,8 @@ _LINES = [
 @pytest.fixture
 def exported(tmp_path):
     def run(version, batch_rows=EXPORT_BATCH_ROWS, chunk_rows=EXPORT_CHUNK_ROWS, extra_lines=0):
-        with connect(tmp_path / f"w{version}-{batch_rows}-{chunk_rows}-{extra_lines}.duckdb") as con:
+        warehouse = tmp_path / f"w{version}-{batch_rows}-{chunk_rows}-{extra_lines}.duckdb"
+        with connect(warehouse) as con:
             con.execute(
                 "create table fct_cloud_costs (cloud_cost_id varchar, provider_name varchar, billing_account_id"
                 " varchar, sub_account_id varchar, sub_account_name varchar, billing_period_start date,"
@@ -51,6 +52,8 @@ def exported(tmp_path):
                     [extra_lines],
                 )
             fct_costs_from_cloud_lines(con)
+        # read-only, as the Dagster asset and `finops export focus` open it
+        with connect(warehouse, read_only=True) as con:
             folder = tmp_path / f"focus-{version}-{batch_rows}-{chunk_rows}-{extra_lines}"
             return export_focus(con, folder, version, batch_rows=batch_rows, chunk_rows=chunk_rows)
 
