@@ -27,7 +27,6 @@ from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
 from pipelines.unchanged import StepState, unchanged_results
 from warehouse.build_state import existing_relations, files_digest, recorded_state, tables_digest
-from warehouse.memory import release_memory
 
 
 class FinopsDbtCliResource(DbtCliResource):
@@ -249,9 +248,6 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
         return
     project_target = DBT_PROJECT_DIR / "target"
     prune_dbt_run_targets(project_target, context.run.run_id)
-    # dbt's DuckDB takes up to its own memory limit in a child process: this process gives back what the
-    # earlier steps freed first (the run's peak RSS is the two together)
-    release_memory()
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
     invocation = dbt.cli(["build", "--vars", json.dumps(invocation_vars, sort_keys=True)], context=context)
     yield from invocation.stream()

@@ -9,7 +9,6 @@ from pipelines.settings import PROJECT_ROOT
 from pipelines.unchanged import StepState, outputs_detail, unchanged_results
 from warehouse.build_state import files_digest, recorded_state
 from warehouse.exports import export_showback, showback_months
-from warehouse.memory import release_memory
 
 
 def _export_state(context: dg.AssetExecutionContext, warehouse: WarehouseResource, step: str) -> StepState:
@@ -68,7 +67,6 @@ def focus_costs(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     if unchanged:
         yield from unchanged_results(context, "focus_costs", since_run)
         return
-    release_memory()  # what the steps before freed, before the export's DuckDB takes its share
     with warehouse.connect(read_only=True) as con:
         export = export_focus(con, warehouse.settings.exports_dir / "focus")
     state.record(outputs_detail([Path(export.parquet), Path(export.csv)]))
