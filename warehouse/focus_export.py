@@ -285,6 +285,7 @@ EXPORT_BATCH_ROWS = 65_536
 # inside the limit, whatever the row count
 EXPORT_CHUNK_ROWS = 250_000
 _SAMPLES_PER_CHUNK = 64
+CSV_SLICE_ROWS = 8_192
 _SCRATCH = "focus_export_scratch"
 
 
@@ -323,7 +324,10 @@ def export_focus(
                 for source_batch in _rebatched(_sorted_chunks(con, table, chunk_rows, batch_rows), batch_rows):
                     batch = _focus_batch(source_batch, schema, units)
                     parquet.write_batch(batch)
-                    csv_out.write_batch(batch)
+                    # the CSV text of a slice at a time: a whole batch's text (55 columns, then joined lines) is
+                    # a few hundred MB of transient Arrow arrays; the lines are the same bytes either way
+                    for start in range(0, batch.num_rows, CSV_SLICE_ROWS):
+                        csv_out.write_batch(batch.slice(start, CSV_SLICE_ROWS))
                     rows += batch.num_rows
                     batch_billed = pc.sum(batch.column("BilledCost")).as_py()  # exact: decimal128 arithmetic
                     billed += batch_billed if batch_billed is not None else Decimal(0)

@@ -9,6 +9,7 @@ import pytest
 
 from tests.csv_reference import reference_csv
 from tests.showback_fixture import fct_costs_from_cloud_lines
+from warehouse import focus_export
 from warehouse.duckdb_store import connect
 from warehouse.focus_export import EXPORT_BATCH_ROWS, EXPORT_CHUNK_ROWS, export_focus, focus_unit
 
@@ -105,10 +106,11 @@ def test_export_streamed_one_row_at_a_time_is_the_export_in_one_piece(exported):
     ]  # fmt: skip
 
 
-def test_export_sorted_chunk_by_chunk_is_the_export_sorted_at_once(exported):
-    # 303 lines (+ their unused commitments) sorted in ranges of ~7 rows, re-cut into batches of 10 rows: the same
-    # bytes as one sort, which the default chunk size still does on so few rows
+def test_export_sorted_chunk_by_chunk_is_the_export_sorted_at_once(exported, monkeypatch):
+    # 303 lines (+ their unused commitments) sorted in ranges of ~7 rows, re-cut into batches of 10 rows, their CSV
+    # text made 3 rows at a time: the same bytes as one sort, which the default chunk size still does on so few rows
     whole = exported("1.3", batch_rows=10, extra_lines=300)
+    monkeypatch.setattr(focus_export, "CSV_SLICE_ROWS", 3)
     chunked = exported("1.3", batch_rows=10, chunk_rows=7, extra_lines=300)
     assert whole.rows == chunked.rows > 303
     assert chunked.csv.read_bytes() == whole.csv.read_bytes()
