@@ -121,28 +121,33 @@ class TreeSampler(threading.Thread):
         self.lock = threading.Lock()
         self.peak_rss = self.peak_spill = 0
         self.overall_rss = self.overall_spill = 0
+        # the finops process alone and its children (dbt) alone, at the moment of the tree's peak
+        self.peak_split = self.overall_split = (0, 0)
 
     def take_peaks(self) -> tuple[int, int]:
         """The peaks since the last call (the step that just ended), resetting them for the next step."""
         with self.lock:
-            peaks = (self.peak_rss, self.peak_spill)
+            peaks = (self.peak_rss, self.peak_spill, self.peak_split)
             self.peak_rss = self.peak_spill = 0
+            self.peak_split = (0, 0)
         return peaks
 
-    def _tree_rss(self) -> int:
+    def _tree_rss(self) -> tuple[int, int]:
+        """(RSS of the finops process, summed RSS of its descendants)."""
         import psutil
 
-        total = 0
         try:
-            processes = [self.process, *self.process.children(recursive=True)]
+            own = self.process.memory_info().rss
+            children = self.process.children(recursive=True)
         except psutil.NoSuchProcess:
-            return 0
-        for process in processes:
+            return 0, 0
+        total = 0
+        for process in children:
             try:
                 total += process.memory_info().rss
             except psutil.NoSuchProcess:
                 pass
-        return total
+        return own, total
 
     def _spill_bytes(self) -> int:
         total = 0
@@ -155,8 +160,13 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(SAMPLE_SECONDS):
-            rss, spill = self._tree_rss(), self._spill_bytes()
+            split, spill = self._tree_rss(), self._spill_bytes()
+            rss = sum(split)
             with self.lock:
+                if rss > self.peak_rss:
+                    self.peak_split = split
+                if rss > self.overall_rss:
+                    self.overall_split = split
                 self.peak_rss, self.peak_spill = max(self.peak_rss, rss), max(self.peak_spill, spill)
                 self.overall_rss, self.overall_spill = max(self.overall_rss, rss), max(self.overall_spill, spill)
 
@@ -187,12 +197,14 @@ def run_job(landing: Path, warehouse: Path, memory_limit: str, log: Path) -> dic
                 sampler.take_peaks()  # the peaks between steps belong to no step
                 step_started[step] = now
             else:
-                rss, spill = sampler.take_peaks()
+                rss, spill, (own, children) = sampler.take_peaks()
                 steps.append(
                     {
                         "step": step,
                         "seconds": now - step_started.pop(step, now),
                         "peak_rss_mb": rss / 2**20,
+                        "finops_rss_mb": own / 2**20,
+                        "children_rss_mb": children / 2**20,
                         "peak_spill_mb": spill / 2**20,
                         "ok": match["what"] == "done",
                     }
@@ -205,6 +217,8 @@ def run_job(landing: Path, warehouse: Path, memory_limit: str, log: Path) -> dic
         "seconds": time.perf_counter() - started,
         "steps": steps,
         "peak_rss_mb": sampler.overall_rss / 2**20,
+        "finops_rss_mb": sampler.overall_split[0] / 2**20,
+        "children_rss_mb": sampler.overall_split[1] / 2**20,
         "peak_spill_mb": sampler.overall_spill / 2**20,
     }
 
@@ -243,13 +257,18 @@ def main() -> None:
 
     print(f"\nfinops run: {result['seconds']:.0f} s, exit {result['returncode']}, memory_limit {args.memory_limit}")
     print(f"load averages before {load_before}, after {load_after}")
-    print(f"{'step':<42} {'wall s':>8} {'peak RSS MB':>12} {'spilled MB':>11}")
+    # finops / children: the two parts of the tree's RSS at the moment of its peak
+    print(f"{'step':<42} {'wall s':>8} {'peak RSS MB':>12} {'finops MB':>10} {'children MB':>12} {'spilled MB':>11}")
     for step in result["steps"]:
         flag = "" if step["ok"] else "  FAILED"
         print(
-            f"{step['step']:<42} {step['seconds']:8.1f} {step['peak_rss_mb']:12.0f} {step['peak_spill_mb']:11.0f}{flag}"
+            f"{step['step']:<42} {step['seconds']:8.1f} {step['peak_rss_mb']:12.0f} {step['finops_rss_mb']:10.0f}"
+            f" {step['children_rss_mb']:12.0f} {step['peak_spill_mb']:11.0f}{flag}"
         )
-    print(f"{'whole run (process tree)':<42} {result['seconds']:8.1f} {result['peak_rss_mb']:12.0f}")
+    print(
+        f"{'whole run (process tree)':<42} {result['seconds']:8.1f} {result['peak_rss_mb']:12.0f}"
+        f" {result['finops_rss_mb']:10.0f} {result['children_rss_mb']:12.0f}"
+    )
     totals = warehouse_totals(warehouse) if result["returncode"] == 0 else {}
     if totals:
         print(", ".join(f"{name} {count:,}" for name, count in totals.items()))

@@ -25,6 +25,8 @@ exported, and `x_`-prefixed extensions (FOCUS allows provider/consumer extension
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -34,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ingest.common import sql_literal
 from warehouse.csv_files import CsvWriter
 
 FOCUS_VERSIONS = ("1.2", "1.3")
@@ -277,6 +280,13 @@ def focus_unit(unit: str | None) -> str | None:
 
 # rows per Arrow batch read from DuckDB: the export holds about one batch at a time (Arrow, its CSV text)
 EXPORT_BATCH_ROWS = 65_536
+# rows per sorted chunk. One ORDER BY over every FOCUS row (55 wide columns) took DuckDB far past its memory_limit
+# (peak RSS 2.5 GB at 10M rows with a 512 MB limit, bench_focus_export); sorting a chunk this size stays well
+# inside the limit, whatever the row count (10M rows: 1.17 GB, most of it DuckDB's 512 MB and its buffers)
+EXPORT_CHUNK_ROWS = 250_000
+_SAMPLES_PER_CHUNK = 64
+CSV_SLICE_ROWS = 8_192
+_SCRATCH = "focus_export_scratch"
 
 
 def export_focus(
@@ -285,33 +295,45 @@ def export_focus(
     focus_version: str = DEFAULT_FOCUS_VERSION,
     *,
     batch_rows: int = EXPORT_BATCH_ROWS,
+    chunk_rows: int = EXPORT_CHUNK_ROWS,
 ) -> FocusExport:
     """Stream fct_costs in FOCUS columns, ordered by x_CostId, into Parquet and CSV batch by batch: memory stays
-    about one batch whatever the row count (DuckDB sorts within its memory_limit and spills the rest)."""
+    about one batch whatever the row count.
+
+    The rows are first written unsorted to a scratch DuckDB file in `folder` (attached to `con`, which may be
+    read-only; removed at the end), then read back in x_CostId ranges of about `chunk_rows` rows, each range
+    sorted on its own: DuckDB never sorts more than a chunk. Ranges are contiguous and in order, so the CSV is the
+    bytes one sorted query gives (10M rows: same sha256). Batches are re-cut to `batch_rows` rows, one Parquet
+    row group each (one big sort emitted batches of DuckDB's own sizes, 65,536 and 57,344 rows at 10M rows)."""
     if focus_version not in FOCUS_VERSIONS:
         raise ValueError(f"FOCUS version {focus_version!r}: expected one of {', '.join(FOCUS_VERSIONS)}")
     columns = [(name, expression) for name, expression, since in FOCUS_COLUMNS if since <= focus_version]
     select = ", ".join(f"{expression} as {name}" for name, expression in columns)
     units = _focus_unit_map(con)  # before the stream: DuckDB serves one open result per connection
-    reader = con.sql(f"select {select} from ({_CHARGES}) order by x_CostId").to_arrow_reader(batch_rows)
-    schema = _export_schema(reader.schema)
     folder.mkdir(parents=True, exist_ok=True)
     parquet_path, csv_path = folder / "focus_costs.parquet", folder / "focus_costs.csv"
     parquet_tmp = parquet_path.with_suffix(".parquet.tmp")
+    scratch = folder / ".focus_costs.scratch.duckdb"
     rows, billed = 0, Decimal(0)
-    try:
-        # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
-        with pq.ParquetWriter(parquet_tmp, schema) as parquet, CsvWriter(csv_path, schema.names) as csv_out:
-            for source_batch in reader:
-                batch = _focus_batch(source_batch, schema, units)
-                parquet.write_batch(batch)
-                csv_out.write_batch(batch)
-                rows += batch.num_rows
-                batch_billed = pc.sum(batch.column("BilledCost")).as_py()  # exact: decimal128 arithmetic
-                billed += batch_billed if batch_billed is not None else Decimal(0)
-    except BaseException:
-        parquet_tmp.unlink(missing_ok=True)
-        raise
+    with _scratch_charges(con, scratch, select) as table:
+        with con.sql(f"select * from {table} limit 0").to_arrow_reader(batch_rows) as empty:
+            schema = _export_schema(empty.schema)
+        try:
+            # the shared writer quotes, neutralizes formulas in text cells and writes the .sha256
+            with pq.ParquetWriter(parquet_tmp, schema) as parquet, CsvWriter(csv_path, schema.names) as csv_out:
+                for source_batch in _rebatched(_sorted_chunks(con, table, chunk_rows, batch_rows), batch_rows):
+                    batch = _focus_batch(source_batch, schema, units)
+                    parquet.write_batch(batch)
+                    # the CSV text of a slice at a time: a whole batch's text (55 columns, then joined lines) is
+                    # a few hundred MB of transient Arrow arrays; the lines are the same bytes either way
+                    for start in range(0, batch.num_rows, CSV_SLICE_ROWS):
+                        csv_out.write_batch(batch.slice(start, CSV_SLICE_ROWS))
+                    rows += batch.num_rows
+                    batch_billed = pc.sum(batch.column("BilledCost")).as_py()  # exact: decimal128 arithmetic
+                    billed += batch_billed if batch_billed is not None else Decimal(0)
+        except BaseException:
+            parquet_tmp.unlink(missing_ok=True)
+            raise
     parquet_tmp.replace(parquet_path)
     assert csv_out.result is not None
     return FocusExport(
@@ -322,6 +344,90 @@ def export_focus(
         csv_sha256=csv_out.result.sha256,
         focus_version=focus_version,
     )
+
+
+@contextmanager
+def _scratch_charges(con: duckdb.DuckDBPyConnection, scratch: Path, select: str) -> Iterator[str]:
+    """The FOCUS rows, unsorted, in a table of a scratch database file attached to `con`; detached and deleted
+    on the way out, whatever happens. Returns the table's qualified name."""
+    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+        leftover.unlink(missing_ok=True)  # a crashed export's scratch
+    ((keep_order,),) = con.execute("select current_setting('preserve_insertion_order')").fetchall()
+    # writable even when `con` is read-only (an attach inherits the connection's access mode otherwise)
+    con.execute(f"attach {sql_literal(str(scratch))} as {_SCRATCH} (read_only false)")
+    try:
+        # unsorted on purpose: a plain insert streams within the memory limit, an ordered one would not
+        con.execute("set preserve_insertion_order = false")
+        con.execute(f"create table {_SCRATCH}.charges as select {select} from ({_CHARGES})")
+        con.execute(f"set preserve_insertion_order = {'true' if keep_order else 'false'}")
+        yield f"{_SCRATCH}.charges"
+    finally:
+        con.execute(f"set preserve_insertion_order = {'true' if keep_order else 'false'}")
+        con.execute(f"detach {_SCRATCH}")
+        for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _chunk_bounds(con: duckdb.DuckDBPyConnection, table: str, chunk_rows: int) -> list[str]:
+    """x_CostId values that cut the table into ranges of about `chunk_rows` rows, ascending, from a sample (a
+    bound only changes where a chunk ends, never which rows are exported or their order)."""
+    ((total,),) = con.execute(f"select count(*) from {table}").fetchall()  # fetchall: the result must be finished
+    chunks = -(-total // chunk_rows)
+    if chunks <= 1:
+        return []
+    sample = sorted(
+        value
+        for (value,) in con.execute(
+            f"select x_CostId from {table} where x_CostId is not null"
+            f" using sample reservoir({chunks * _SAMPLES_PER_CHUNK} rows) repeatable (12)"
+        ).fetchall()
+    )
+    picked = {sample[len(sample) * k // chunks] for k in range(1, chunks)} if sample else set()
+    return sorted(picked)
+
+
+def _sorted_chunks(
+    con: duckdb.DuckDBPyConnection, table: str, chunk_rows: int, batch_rows: int
+) -> Iterator[pa.RecordBatch]:
+    """The table's rows in x_CostId order (nulls last, as ORDER BY puts them), one range sorted at a time."""
+    bounds = _chunk_bounds(con, table, chunk_rows)
+    edges: list[str | None] = [None, *bounds, None]
+    ranges = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        conditions = ["x_CostId is not null"]
+        conditions += [f"x_CostId >= {sql_literal(low)}"] if low is not None else []
+        conditions += [f"x_CostId < {sql_literal(high)}"] if high is not None else []
+        ranges.append(" and ".join(conditions))
+    ranges.append("x_CostId is null")
+    for condition in ranges:
+        query = f"select * from {table} where {condition} order by x_CostId"
+        # closed before the next range's query: DuckDB serves one open result per connection
+        with con.sql(query).to_arrow_reader(batch_rows) as reader:
+            yield from reader
+
+
+def _rebatched(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of exactly `size` rows (the last one shorter): each batch is a Parquet row group,
+    so the chunks' edges leave no trace in the file."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(size - count, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == size:
+                yield _joined(pending)
+                pending, count = [], 0
+    if count:
+        yield _joined(pending)
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _focus_unit_map(con: duckdb.DuckDBPyConnection) -> tuple[pa.Array, pa.Array]:

@@ -9,8 +9,9 @@ import pytest
 
 from tests.csv_reference import reference_csv
 from tests.showback_fixture import fct_costs_from_cloud_lines
+from warehouse import focus_export
 from warehouse.duckdb_store import connect
-from warehouse.focus_export import EXPORT_BATCH_ROWS, export_focus, focus_unit
+from warehouse.focus_export import EXPORT_BATCH_ROWS, EXPORT_CHUNK_ROWS, export_focus, focus_unit
 
 _LINES = [
     # id, category, line item type, quantity, unit, billed, effective, list
@@ -22,8 +23,9 @@ _LINES = [
 
 @pytest.fixture
 def exported(tmp_path):
-    def run(version, batch_rows=EXPORT_BATCH_ROWS):
-        with connect(tmp_path / f"w{version}-{batch_rows}.duckdb") as con:
+    def run(version, batch_rows=EXPORT_BATCH_ROWS, chunk_rows=EXPORT_CHUNK_ROWS, extra_lines=0):
+        warehouse = tmp_path / f"w{version}-{batch_rows}-{chunk_rows}-{extra_lines}.duckdb"
+        with connect(warehouse) as con:
             con.execute(
                 "create table fct_cloud_costs (cloud_cost_id varchar, provider_name varchar, billing_account_id"
                 " varchar, sub_account_id varchar, sub_account_name varchar, billing_period_start date,"
@@ -42,8 +44,19 @@ def exported(tmp_path):
                     " 'search', 'prod')",
                     [line_id, category, item, item, quantity, unit, billed, effective, listed],
                 )
+            if extra_lines:  # usage lines `use-0`..`use-N` (ids that sort apart from their numbers) and Purchases
+                con.execute(
+                    "insert into fct_cloud_costs select 'use-' || cast(i as varchar) || case when i % 7 = 0 then"
+                    " '' else 'x' end, fct_cloud_costs.* exclude (cloud_cost_id) replace (case when i % 5 = 0 then"
+                    " 'Purchase' else 'Usage' end as charge_category) from fct_cloud_costs cross join range(?) as t(i)"
+                    " where cloud_cost_id = 'fee'",
+                    [extra_lines],
+                )
             fct_costs_from_cloud_lines(con)
-            return export_focus(con, tmp_path / f"focus-{version}-{batch_rows}", version, batch_rows=batch_rows)
+        # read-only, as the Dagster asset and `finops export focus` open it
+        with connect(warehouse, read_only=True) as con:
+            folder = tmp_path / f"focus-{version}-{batch_rows}-{chunk_rows}-{extra_lines}"
+            return export_focus(con, folder, version, batch_rows=batch_rows, chunk_rows=chunk_rows)
 
     return run
 
@@ -89,6 +102,24 @@ def test_export_streamed_one_row_at_a_time_is_the_export_in_one_piece(exported):
     assert (streamed.rows, streamed.billed_cost) == (4, Decimal("117.845678901"))
     assert [row["PricingUnit"] for row in table.to_pylist()] == ["Hours", "Hours", None, "GB-Months"]
     assert sorted(path.name for path in streamed.csv.parent.iterdir()) == [
+        "focus_costs.csv", "focus_costs.csv.sha256", "focus_costs.parquet",
+    ]  # fmt: skip
+
+
+def test_export_sorted_chunk_by_chunk_is_the_export_sorted_at_once(exported, monkeypatch):
+    # 303 lines (+ their unused commitments) sorted in ranges of ~7 rows, re-cut into batches of 10 rows, their CSV
+    # text made 3 rows at a time: the same bytes as one sort, which the default chunk size still does on so few rows
+    whole = exported("1.3", batch_rows=10, extra_lines=300)
+    monkeypatch.setattr(focus_export, "CSV_SLICE_ROWS", 3)
+    chunked = exported("1.3", batch_rows=10, chunk_rows=7, extra_lines=300)
+    assert whole.rows == chunked.rows > 303
+    assert chunked.csv.read_bytes() == whole.csv.read_bytes()
+    assert chunked.parquet.read_bytes() == whole.parquet.read_bytes()
+    ids = pq.read_table(chunked.parquet, columns=["x_CostId"]).column("x_CostId").to_pylist()
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert pq.ParquetFile(chunked.parquet).metadata.num_row_groups == -(-chunked.rows // 10)
+    # the scratch database is gone
+    assert sorted(path.name for path in chunked.csv.parent.iterdir()) == [
         "focus_costs.csv", "focus_costs.csv.sha256", "focus_costs.parquet",
     ]  # fmt: skip
 
