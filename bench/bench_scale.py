@@ -150,12 +150,17 @@ class TreeSampler(threading.Thread):
         return own, total
 
     def _spill_bytes(self) -> int:
+        """Bytes in DuckDB's spill folder; 0 when DuckDB deletes it (or a subfolder) during the walk, which
+        once killed this thread mid-run and left every later step unsampled."""
         total = 0
-        for path in self.spill_dir.rglob("*") if self.spill_dir.exists() else []:
-            try:
-                total += path.stat().st_size
-            except OSError:
-                pass
+        try:
+            for path in self.spill_dir.rglob("*") if self.spill_dir.exists() else []:
+                try:
+                    total += path.stat().st_size
+                except OSError:
+                    pass
+        except OSError:
+            return 0
         return total
 
     def run(self) -> None:
@@ -171,12 +176,16 @@ class TreeSampler(threading.Thread):
                 self.overall_rss, self.overall_spill = max(self.overall_rss, rss), max(self.overall_spill, spill)
 
 
-def run_job(landing: Path, warehouse: Path, memory_limit: str, log: Path) -> dict:
-    """`finops run` in its own process; one row per step from its progress lines, with the sampled peaks."""
+def run_job(landing: Path, warehouse: Path, memory_limit: str, log: Path, *extra: str) -> dict:
+    """`finops run` (+ `extra` arguments) in its own process; one row per step from its progress lines, with the
+    sampled peaks."""
     env = {**os.environ, "FINOPS_DUCKDB_MEMORY_LIMIT": memory_limit, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DAGSTER_HOME", None)
     # `finops run` of THIS checkout (python -m from ROOT), not whatever checkout the venv's entry point names
-    command = [sys.executable, "-m", "pipelines.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    command = [
+        *(sys.executable, "-m", "pipelines.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)),
+        *extra,
+    ]
     started = time.perf_counter()
     steps: list[dict] = []
     step_started: dict[str, float] = {}
@@ -241,6 +250,12 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit of every connection")
     parser.add_argument("--workdir", default=None, help="keep (and reuse) the landing folder here")
     parser.add_argument("--json-out", default=None)
+    parser.add_argument(
+        "--next-night",
+        action="store_true",
+        help="on the warehouse a previous run left in --workdir, run the night after the month (no new data: what"
+        " is unchanged skips; delete an export's files first to time that export alone)",
+    )
     args = parser.parse_args()
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-bench-scale-")).resolve()
@@ -248,11 +263,16 @@ def main() -> None:
     print(f"workdir {workdir}; load averages {load_averages()}", flush=True)
     landing = build_landing(workdir, args.rows, args.cur_lines)
     warehouse_dir = workdir / "warehouse"
-    shutil.rmtree(warehouse_dir, ignore_errors=True)
-    warehouse_dir.mkdir()
     warehouse = warehouse_dir / "finops.duckdb"
+    night: list[str] = []
+    if args.next_night:
+        day = (MONTH_START + timedelta(days=MONTH_DAYS)).isoformat()
+        night = ["--start", day, "--end", day]
+    else:
+        shutil.rmtree(warehouse_dir, ignore_errors=True)
+        warehouse_dir.mkdir()
     load_before = load_averages()
-    result = run_job(landing, warehouse, args.memory_limit, workdir / "run.log")
+    result = run_job(landing, warehouse, args.memory_limit, workdir / "run.log", *night)
     load_after = load_averages()
 
     print(f"\nfinops run: {result['seconds']:.0f} s, exit {result['returncode']}, memory_limit {args.memory_limit}")
