@@ -72,9 +72,18 @@ class StepState:
         self.context, self.warehouse, self.step = context, warehouse, step
         self.state = state_of(parts)
 
-    def unchanged(self, *, extra_condition: bool = True) -> tuple[bool, str | None]:
+    def unchanged(
+        self,
+        *,
+        extra_condition: bool = True,
+        outputs_kept: Callable[[duckdb.DuckDBPyConnection, str | None], bool] = lambda con, detail: outputs_present(
+            detail
+        ),
+    ) -> tuple[bool, str | None]:
         """(whether the step can skip, the run it keeps); when it cannot, its recorded state is dropped first,
-        so a build that fails half-way never leaves a state claiming the outputs are current."""
+        so a build that fails half-way never leaves a state claiming the outputs are current. `outputs_kept`
+        tells, from the recorded detail, whether the step's outputs are still those it built (default: its
+        files are there with their sizes); it runs only when everything else matches."""
         with self.warehouse.connect() as con:
             recorded = recorded_state(con, self.step)
             if (
@@ -82,7 +91,7 @@ class StepState:
                 and recorded[0] == self.state
                 and extra_condition
                 and not rebuild_requested(self.context)
-                and outputs_present(recorded[2])
+                and outputs_kept(con, recorded[2])
             ):
                 return True, recorded[1]
             if recorded is not None:
@@ -163,19 +172,12 @@ class SourceStep:
         self.state = StepState(context, warehouse, self.step, parts)
         self.since_run: str | None = None
 
-    def _outputs(self) -> dict:
-        with self.warehouse.connect() as con:
-            return source_outputs_digest(con, self.tables, self.sources)
+    def _rows_kept(self, con: duckdb.DuckDBPyConnection, detail: str | None) -> bool:
+        """The rows the last load wrote are still there, unchanged (a scan, so asked last)."""
+        return json.loads(detail or "{}").get("tables") == source_outputs_digest(con, self.tables, self.sources)
 
     def unchanged(self) -> bool:
-        with self.warehouse.connect() as con:
-            recorded = recorded_state(con, self.step)
-        same_outputs = (
-            recorded is not None
-            and recorded[0] == self.state.state
-            and json.loads(recorded[2] or "{}").get("tables") == self._outputs()
-        )
-        unchanged, self.since_run = self.state.unchanged(extra_condition=same_outputs)
+        unchanged, self.since_run = self.state.unchanged(outputs_kept=self._rows_kept)
         return unchanged
 
     def unchanged_results(self) -> Iterator:
@@ -212,4 +214,6 @@ class SourceStep:
             )
         ]
         if all(check.passed for check in checks):
-            self.state.record(json.dumps({"tables": self._outputs()}, sort_keys=True))
+            with self.warehouse.connect() as con:
+                outputs = source_outputs_digest(con, self.tables, self.sources)
+            self.state.record(json.dumps({"tables": outputs}, sort_keys=True))

@@ -126,7 +126,9 @@ def parse_store(project_target: Path, invocation_vars: Mapping[str, str]) -> Pat
 
 def invocation_target(project_target: Path, context: dg.AssetExecutionContext) -> Path:
     """A new target folder for one invocation, named as dagster-dbt names its own (`_RUN_TARGET_NAME`)."""
-    return project_target / f"{context.op.name}-{context.run.run_id[:7]}-{secrets.token_hex(4)[:7]}"
+    return (
+        project_target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{secrets.token_hex(4)[:7]}"
+    )
 
 
 def seed_partial_parse(parse: Path, target: Path) -> None:
