@@ -79,6 +79,7 @@ _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
 _log = logging.getLogger(__name__)
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True) without an encoder per call
 _EARLIEST_MS = (EARLIEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 _LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 
@@ -86,7 +87,7 @@ _LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 def _utc(ms: int | None) -> datetime | None:
     if ms is None:
         return None
-    return _EPOCH + timedelta(milliseconds=ms)
+    return _EPOCH + timedelta(0, 0, 0, ms)  # positional milliseconds: the keyword form costs twice as much
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -411,11 +412,39 @@ class _Event(_Fields):
     spark_version: Any = msgspec.field(default=None, name="Spark Version")
 
 
+class _TaskTimes(msgspec.Struct, gc=False):
+    """Task Info as the task events' decoder reads it: times that are not integers fail the decoding."""
+
+    executor_id: Any = msgspec.field(default=None, name="Executor ID")
+    launch_time: int | None = msgspec.field(default=None, name="Launch Time")
+    finish_time: int | None = msgspec.field(default=None, name="Finish Time")
+
+
+class _TaskEvent(msgspec.Struct, gc=False):
+    """SparkListenerTaskStart / TaskEnd, most lines of a log: only what `_hot_task_end` reads, under the same
+    attribute names as `_Event`. Fewer fields, and typed: a line whose values are not plain is not settled here."""
+
+    event: Any = msgspec.field(default=None, name="Event")
+    stage_id: int | None = msgspec.field(default=None, name="Stage ID")
+    stage_attempt_id: int | None = msgspec.field(default=None, name="Stage Attempt ID")
+    task_info: _TaskTimes | None = msgspec.field(default=None, name="Task Info")
+
+
+class _Kind(msgspec.Struct, gc=False):
+    """Only the event's name: the rest of the line is checked (it must be JSON) but nothing of it is built."""
+
+    event: Any = msgspec.field(default=None, name="Event")
+
+
 _ATTRIBUTES = {
     kind: {field.encode_name: field.name for field in msgspec.structs.fields(kind)}
     for kind in (_TaskInfo, _StageInfo, _ExecutorInfo, _Event)
 }
 _EVENT_DECODER = msgspec.json.Decoder(_Event, float_hook=Decimal)
+_TASK_DECODER = msgspec.json.Decoder(_TaskEvent)  # no float can reach a handler: a float fails an int field
+_KIND_DECODER = msgspec.json.Decoder(_Kind)
+_TASK_PREFIX = b'{"Event":"SparkListenerTask'  # how Spark writes task events: "Event" first, no spaces
+_EVENT_PREFIX = b'{"Event":"'
 _DEEP_LINE = 1000  # bytes: a shorter line cannot nest deep enough to approach the recursion limit
 
 
@@ -484,11 +513,16 @@ _HOT_HANDLERS: dict[str, _HotHandler | None] = {
 _MAX_HOT_HANDLERS = 4096  # event names are few; a log inventing names must not grow the table without bound
 
 
+_IGNORED_NAMES: set[bytes] = set()  # names, as a line's first bytes spell them, of events nothing is read from
+
+
 def _hot_handler(kind: str) -> _HotHandler | None:
     """The hot handler of an event type met for the first time (None: the general handler reads it)."""
     handler = _hot_sql_execution if kind.endswith(_SQL_EXECUTION_EVENTS) else _hot_ignored
     if len(_HOT_HANDLERS) < _MAX_HOT_HANDLERS:
         _HOT_HANDLERS[kind] = handler
+        if handler is _hot_ignored and kind.isascii() and '"' not in kind and "\\" not in kind:
+            _IGNORED_NAMES.add(kind.encode())  # as written unescaped; a hint only: the decoded name decides
     return handler
 
 
@@ -545,11 +579,38 @@ def _apply(state: _AppState, event: dict | _Event, line: bytes, source: str) -> 
 
 
 def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
+    """Each line of the stream applied to the state. A line is first decoded by the smallest decoder its first
+    bytes suggest (task events: `_TASK_DECODER`; events nothing is read from: `_KIND_DECODER`); the prefix is only
+    a hint: the decoded "Event" decides, and any doubt (a decoding error, another name, a value the hot handler
+    does not settle) sends the line on to the general decoder and then to the reference path, as before."""
     decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
+    decode_task, decode_kind = _TASK_DECODER.decode, _KIND_DECODER.decode
+    ignored = _IGNORED_NAMES
     for lines, ascii_chunk in _line_batches(stream):
         for line in lines:
             state.lines += 1
             if (ascii_chunk or line.isascii()) and (len(line) < _DEEP_LINE or _flat(line)):
+                if line.startswith(_TASK_PREFIX):
+                    try:
+                        task = decode_task(line)
+                    except (msgspec.DecodeError, RecursionError):
+                        pass
+                    else:
+                        kind = task.event
+                        if kind == "SparkListenerTaskEnd":
+                            if _hot_task_end(state, task):
+                                continue
+                        elif kind == "SparkListenerTaskStart":
+                            if _hot_task_start(state, task):
+                                continue
+                elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
+                    try:
+                        kind = decode_kind(line).event
+                    except (msgspec.DecodeError, RecursionError):
+                        pass
+                    else:
+                        if type(kind) is str and hot.get(kind) is _hot_ignored:  # its name, decoded, is ignored
+                            continue
                 try:
                     event = decode(line)
                 except (msgspec.DecodeError, RecursionError):  # malformed, blank, or refused: reference path
@@ -572,8 +633,11 @@ def _flat(line: bytes) -> bool:
     return line.count(b"[") + line.count(b"{") < _DEEP_LINE // 2
 
 
+_NANO = Decimal("0.000000001")
+
+
 def _quantize(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
+    return value.quantize(_NANO, rounding=ROUND_HALF_EVEN)
 
 
 def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
@@ -638,7 +702,7 @@ def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
         "task_gpu_seconds": _quantize(task_total),
         "max_concurrent_gpus": _quantize(Decimal(peak)),
         "gpu_count_requested": int(instances * default_gpu) if instances is not None and default_gpu else None,
-        "properties": json.dumps(attribution, sort_keys=True),
+        "properties": _SORTED_JSON(attribution),
         "spark_version": state.spark_version,
         "malformed_lines": len(state.malformed),
         "source_file": state.source_file,
