@@ -585,7 +585,8 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
     does not settle) sends the line on to the general decoder and then to the reference path, as before."""
     decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
     decode_task, decode_kind = _TASK_DECODER.decode, _KIND_DECODER.decode
-    ignored = _IGNORED_NAMES
+    ignored, early, late = _IGNORED_NAMES, _EARLIEST_MS, _LATEST_MS
+    executors, profiles = state.executors, state.task_profiles  # never rebound, only filled
     for lines, ascii_chunk in _line_batches(stream):
         for line in lines:
             state.lines += 1
@@ -595,13 +596,41 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
                         task = decode_task(line)
                     except (msgspec.DecodeError, RecursionError):
                         pass
-                    else:
-                        kind = task.event
+                    else:  # `_hot_task_end` / `_hot_task_start` inlined: the typed struct leaves only the ranges
+                        kind, info = task.event, task.task_info
+                        if info is None and (kind == "SparkListenerTaskEnd" or kind == "SparkListenerTaskStart"):
+                            continue  # a null or missing Task Info reads as {}: nothing to do
                         if kind == "SparkListenerTaskEnd":
-                            if _hot_task_end(state, task):
+                            launch, finish = info.launch_time, info.finish_time
+                            if (launch is None or launch <= 0 or early <= launch < late) and (
+                                finish is None or finish <= 0 or early <= finish < late
+                            ):
+                                last = state.last_ms
+                                if launch is not None and launch > 0:
+                                    if last is None or launch > last:
+                                        last = launch
+                                else:
+                                    launch = None
+                                if finish is not None and finish > 0:
+                                    if last is None or finish > last:
+                                        last = finish
+                                    if launch is not None and finish > launch:
+                                        executor = executors.get(str(info.executor_id))
+                                        if executor is not None:
+                                            profile = profiles.get((task.stage_id, task.stage_attempt_id), None)
+                                            amount = _task_gpu(
+                                                state, executor.profile_id if profile is None else profile
+                                            )
+                                            executor.task_gpu += (finish - launch) * amount
+                                state.last_ms = last
                                 continue
                         elif kind == "SparkListenerTaskStart":
-                            if _hot_task_start(state, task):
+                            launch = info.launch_time
+                            if launch is None or launch <= 0:
+                                continue
+                            if early <= launch < late:
+                                if state.last_ms is None or launch > state.last_ms:
+                                    state.last_ms = launch
                                 continue
                 elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
                     try:
@@ -730,7 +759,10 @@ def parse_streams(
     for name, raw in parts:
         state.lines = 0  # line numbers restart in each rolling part; Rejected names the part
         _feed(state, open_decompressed(raw, name), name)
-    fallback = PurePosixPath(source_file).name.removesuffix(".inprogress")
+    fallback = source_file.rstrip("/").rsplit("/", 1)[-1]  # PurePosixPath(...).name, in strings
+    if fallback in ("", "."):  # an odd path: pathlib's reading of it
+        fallback = PurePosixPath(source_file).name
+    fallback = fallback.removesuffix(".inprogress")
     fallback = fallback.removeprefix("eventlog_v2_")
     codec = _codec_of(fallback)
     fallback = fallback[: -len(codec)] if codec else fallback
