@@ -842,7 +842,7 @@ def _group_logs(keys: list[str]) -> list[tuple[str, list[str]]]:
 def _open_parts(store: LandingStore, parts: list[str]) -> Iterator[tuple[str, BinaryIO]]:
     """Each part as a stream, opened only when the parser reaches it: local files are streamed from disk
     (memory bounded), object stores are read one object at a time."""
-    local_path = getattr(store, "path", None)
+    local_path = getattr(store, "path_text", None) or getattr(store, "path", None)  # path_text: no Path per file
     for part in parts:
         if callable(local_path):
             with open(local_path(part), "rb") as handle:

@@ -500,7 +500,9 @@ def test_corrupt_lines_of_ignored_events_are_still_quarantined() -> None:
     """Events nothing is read from are decoded for their name only (issue 12), yet every such line is still checked
     whole: truncated or garbled, it is quarantined with its line number, as any malformed line."""
     good = _resource_profile_log()
-    block = '{"Event":"SparkListenerBlockManagerAdded","Block Manager ID":{"Executor ID":"1","Host":"h1"},"Timestamp":1}'
+    block = (
+        '{"Event":"SparkListenerBlockManagerAdded","Block Manager ID":{"Executor ID":"1","Host":"h1"},"Timestamp":1}'
+    )
     lines = [
         *good[:3],
         block,  # well-formed: nothing to quarantine (and its name is now known as ignored)
