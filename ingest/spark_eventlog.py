@@ -9,6 +9,9 @@ Speed (issue 12): each line is decoded by msgspec into only the fields the handl
 being checked but not built (task metrics, accumulables, plans); a line msgspec cannot settle exactly as the
 standard library would (non-ASCII, very deep, NaN, a field of an odd type) takes the reference path, which
 decodes it whole with `json` (floats as Decimal) and alone words quarantine reasons. See "Fast path" below.
+A line's first bytes (`{"Event":"<name>"`, as Spark writes them) choose a smaller decoder still: task events decode
+five typed fields, events nothing is read from decode their name only (the whole line is still checked, so a
+corrupt one is quarantined as before); the decoded name, not the bytes, decides what is applied.
 A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`)
 whose results are merged in the folder's order: tables, quarantine rows and totals do not depend on the count.
 
