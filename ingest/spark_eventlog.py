@@ -9,6 +9,9 @@ Speed (issue 12): each line is decoded by msgspec into only the fields the handl
 being checked but not built (task metrics, accumulables, plans); a line msgspec cannot settle exactly as the
 standard library would (non-ASCII, very deep, NaN, a field of an odd type) takes the reference path, which
 decodes it whole with `json` (floats as Decimal) and alone words quarantine reasons. See "Fast path" below.
+A line's first bytes (`{"Event":"<name>"`, as Spark writes them) choose a smaller decoder still: task events decode
+five typed fields, events nothing is read from decode their name only (the whole line is still checked, so a
+corrupt one is quarantined as before); the decoded name, not the bytes, decides what is applied.
 A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`)
 whose results are merged in the folder's order: tables, quarantine rows and totals do not depend on the count.
 
@@ -79,6 +82,7 @@ _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
 _log = logging.getLogger(__name__)
 _DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per line
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode  # json.dumps(..., sort_keys=True) without an encoder per call
 _EARLIEST_MS = (EARLIEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 _LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 
@@ -86,7 +90,7 @@ _LATEST_MS = (LATEST_TIMESTAMP - _EPOCH) // timedelta(milliseconds=1)
 def _utc(ms: int | None) -> datetime | None:
     if ms is None:
         return None
-    return _EPOCH + timedelta(milliseconds=ms)
+    return _EPOCH + timedelta(0, 0, 0, ms)  # positional milliseconds: the keyword form costs twice as much
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -411,11 +415,39 @@ class _Event(_Fields):
     spark_version: Any = msgspec.field(default=None, name="Spark Version")
 
 
+class _TaskTimes(msgspec.Struct, gc=False):
+    """Task Info as the task events' decoder reads it: times that are not integers fail the decoding."""
+
+    executor_id: Any = msgspec.field(default=None, name="Executor ID")
+    launch_time: int | None = msgspec.field(default=None, name="Launch Time")
+    finish_time: int | None = msgspec.field(default=None, name="Finish Time")
+
+
+class _TaskEvent(msgspec.Struct, gc=False):
+    """SparkListenerTaskStart / TaskEnd, most lines of a log: only what `_hot_task_end` reads, under the same
+    attribute names as `_Event`. Fewer fields, and typed: a line whose values are not plain is not settled here."""
+
+    event: Any = msgspec.field(default=None, name="Event")
+    stage_id: int | None = msgspec.field(default=None, name="Stage ID")
+    stage_attempt_id: int | None = msgspec.field(default=None, name="Stage Attempt ID")
+    task_info: _TaskTimes | None = msgspec.field(default=None, name="Task Info")
+
+
+class _Kind(msgspec.Struct, gc=False):
+    """Only the event's name: the rest of the line is checked (it must be JSON) but nothing of it is built."""
+
+    event: Any = msgspec.field(default=None, name="Event")
+
+
 _ATTRIBUTES = {
     kind: {field.encode_name: field.name for field in msgspec.structs.fields(kind)}
     for kind in (_TaskInfo, _StageInfo, _ExecutorInfo, _Event)
 }
 _EVENT_DECODER = msgspec.json.Decoder(_Event, float_hook=Decimal)
+_TASK_DECODER = msgspec.json.Decoder(_TaskEvent)  # no float can reach a handler: a float fails an int field
+_KIND_DECODER = msgspec.json.Decoder(_Kind)
+_TASK_PREFIX = b'{"Event":"SparkListenerTask'  # how Spark writes task events: "Event" first, no spaces
+_EVENT_PREFIX = b'{"Event":"'
 _DEEP_LINE = 1000  # bytes: a shorter line cannot nest deep enough to approach the recursion limit
 
 
@@ -484,11 +516,16 @@ _HOT_HANDLERS: dict[str, _HotHandler | None] = {
 _MAX_HOT_HANDLERS = 4096  # event names are few; a log inventing names must not grow the table without bound
 
 
+_IGNORED_NAMES: set[bytes] = set()  # names, as a line's first bytes spell them, of events nothing is read from
+
+
 def _hot_handler(kind: str) -> _HotHandler | None:
     """The hot handler of an event type met for the first time (None: the general handler reads it)."""
     handler = _hot_sql_execution if kind.endswith(_SQL_EXECUTION_EVENTS) else _hot_ignored
     if len(_HOT_HANDLERS) < _MAX_HOT_HANDLERS:
         _HOT_HANDLERS[kind] = handler
+        if handler is _hot_ignored and kind.isascii() and '"' not in kind and "\\" not in kind:
+            _IGNORED_NAMES.add(kind.encode())  # as written unescaped; a hint only: the decoded name decides
     return handler
 
 
@@ -545,11 +582,67 @@ def _apply(state: _AppState, event: dict | _Event, line: bytes, source: str) -> 
 
 
 def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
+    """Each line of the stream applied to the state. A line is first decoded by the smallest decoder its first
+    bytes suggest (task events: `_TASK_DECODER`; events nothing is read from: `_KIND_DECODER`); the prefix is only
+    a hint: the decoded "Event" decides, and any doubt (a decoding error, another name, a value the hot handler
+    does not settle) sends the line on to the general decoder and then to the reference path, as before."""
     decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
+    decode_task, decode_kind = _TASK_DECODER.decode, _KIND_DECODER.decode
+    ignored, early, late = _IGNORED_NAMES, _EARLIEST_MS, _LATEST_MS
+    executors, profiles = state.executors, state.task_profiles  # never rebound, only filled
     for lines, ascii_chunk in _line_batches(stream):
         for line in lines:
             state.lines += 1
             if (ascii_chunk or line.isascii()) and (len(line) < _DEEP_LINE or _flat(line)):
+                if line.startswith(_TASK_PREFIX):
+                    try:
+                        task = decode_task(line)
+                    except (msgspec.DecodeError, RecursionError):
+                        pass
+                    else:  # `_hot_task_end` / `_hot_task_start` inlined: the typed struct leaves only the ranges
+                        kind, info = task.event, task.task_info
+                        if info is None and (kind == "SparkListenerTaskEnd" or kind == "SparkListenerTaskStart"):
+                            continue  # a null or missing Task Info reads as {}: nothing to do
+                        if kind == "SparkListenerTaskEnd":
+                            launch, finish = info.launch_time, info.finish_time
+                            if (launch is None or launch <= 0 or early <= launch < late) and (
+                                finish is None or finish <= 0 or early <= finish < late
+                            ):
+                                last = state.last_ms
+                                if launch is not None and launch > 0:
+                                    if last is None or launch > last:
+                                        last = launch
+                                else:
+                                    launch = None
+                                if finish is not None and finish > 0:
+                                    if last is None or finish > last:
+                                        last = finish
+                                    if launch is not None and finish > launch:
+                                        executor = executors.get(str(info.executor_id))
+                                        if executor is not None:
+                                            profile = profiles.get((task.stage_id, task.stage_attempt_id), None)
+                                            amount = _task_gpu(
+                                                state, executor.profile_id if profile is None else profile
+                                            )
+                                            executor.task_gpu += (finish - launch) * amount
+                                state.last_ms = last
+                                continue
+                        elif kind == "SparkListenerTaskStart":
+                            launch = info.launch_time
+                            if launch is None or launch <= 0:
+                                continue
+                            if early <= launch < late:
+                                if state.last_ms is None or launch > state.last_ms:
+                                    state.last_ms = launch
+                                continue
+                elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
+                    try:
+                        kind = decode_kind(line).event
+                    except (msgspec.DecodeError, RecursionError):
+                        pass
+                    else:
+                        if type(kind) is str and hot.get(kind) is _hot_ignored:  # its name, decoded, is ignored
+                            continue
                 try:
                     event = decode(line)
                 except (msgspec.DecodeError, RecursionError):  # malformed, blank, or refused: reference path
@@ -572,8 +665,11 @@ def _flat(line: bytes) -> bool:
     return line.count(b"[") + line.count(b"{") < _DEEP_LINE // 2
 
 
+_NANO = Decimal("0.000000001")
+
+
 def _quantize(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.000000001"), rounding=ROUND_HALF_EVEN)
+    return value.quantize(_NANO, rounding=ROUND_HALF_EVEN)
 
 
 def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
@@ -638,7 +734,7 @@ def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
         "task_gpu_seconds": _quantize(task_total),
         "max_concurrent_gpus": _quantize(Decimal(peak)),
         "gpu_count_requested": int(instances * default_gpu) if instances is not None and default_gpu else None,
-        "properties": json.dumps(attribution, sort_keys=True),
+        "properties": _SORTED_JSON(attribution),
         "spark_version": state.spark_version,
         "malformed_lines": len(state.malformed),
         "source_file": state.source_file,
@@ -666,7 +762,10 @@ def parse_streams(
     for name, raw in parts:
         state.lines = 0  # line numbers restart in each rolling part; Rejected names the part
         _feed(state, open_decompressed(raw, name), name)
-    fallback = PurePosixPath(source_file).name.removesuffix(".inprogress")
+    fallback = source_file.rstrip("/").rsplit("/", 1)[-1]  # PurePosixPath(...).name, in strings
+    if fallback in ("", "."):  # an odd path: pathlib's reading of it
+        fallback = PurePosixPath(source_file).name
+    fallback = fallback.removesuffix(".inprogress")
     fallback = fallback.removeprefix("eventlog_v2_")
     codec = _codec_of(fallback)
     fallback = fallback[: -len(codec)] if codec else fallback
@@ -746,7 +845,7 @@ def _group_logs(keys: list[str]) -> list[tuple[str, list[str]]]:
 def _open_parts(store: LandingStore, parts: list[str]) -> Iterator[tuple[str, BinaryIO]]:
     """Each part as a stream, opened only when the parser reaches it: local files are streamed from disk
     (memory bounded), object stores are read one object at a time."""
-    local_path = getattr(store, "path", None)
+    local_path = getattr(store, "path_text", None) or getattr(store, "path", None)  # path_text: no Path per file
     for part in parts:
         if callable(local_path):
             with open(local_path(part), "rb") as handle:

@@ -102,16 +102,20 @@ class LocalStore:
         return self.path(key).read_bytes()
 
     def path(self, key: str) -> Path:
+        return Path(self.path_text(key))
+
+    def path_text(self, key: str) -> str:
+        """`path(key)` as a string: the Spark parser opens thousands of small logs, and a Path per file shows."""
         if _plain_key(key):  # the common case, in strings: pathlib costs more than the lstat calls themselves
             current = str(self.root)
             for part in key.split("/"):
                 current = os.path.join(current, part)
                 if os.path.islink(current):
                     raise LandingLinkError(Path(current))
-            return Path(current)
+            return current
         path = self.root / key
         self._refuse_links(path)
-        return path
+        return str(path)
 
     def describe(self, key: str) -> str:
         return os.path.join(self.root, key) if _plain_key(key) else str(self.root / key)

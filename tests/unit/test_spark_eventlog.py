@@ -425,6 +425,17 @@ def _hostile_lines() -> list[bytes]:
         b'{"Event":"SparkListenerTaskEnd","Task Info":{"Launch Time":1790000005000,,}}',
         b'{"Event":5,"Task Info":{"Launch Time":1}}',
         valid[13][:60],  # truncated mid-line, as an in-progress log ends
+        # issue 12: a line's first bytes only choose a decoder; the decoded "Event" decides (last key wins)
+        b'{"Event":"SparkListenerBlockManagerAdded","Block Manager ID":{"Executor ID":"1"',  # ignored, truncated
+        b'{"Event":"SparkListenerBlockManagerAdded","Maximum Memory":12,}',  # ignored, garbled
+        b'{"Event":"SparkListenerBlockManagerAdded","\\u0045vent":"SparkListenerTaskEnd","Stage ID":0,'
+        b'"Stage Attempt ID":0,"Task Info":{"Executor ID":"1","Launch Time":1790000050000,'
+        b'"Finish Time":1790000052000}}',  # reads as ignored, is a task end: 2 s on executor 1
+        b'{"Event":"SparkListenerTaskEnd","Event":"SparkListenerBlockManagerAdded","Stage ID":0,'
+        b'"Stage Attempt ID":0,"Task Info":{"Executor ID":"1","Launch Time":1790000050000,'
+        b'"Finish Time":1790000059000}}',  # reads as a task end, is ignored: no task time
+        b'{"Event":"SparkListenerTaskEnd","Stage ID":0,"Stage Attempt ID":0,'
+        b'"Task Info":{"Executor ID":"1","Launch Time":1790000050000,"Finish Time":17900000590001}}',  # range
     ]
     return valid[:-1] + probes + [valid[-1]]
 
@@ -462,7 +473,13 @@ def test_fast_path_judges_every_line_as_the_reference_path(chunk_size: int) -> N
     assert "unexpected shape of SparkListenerTaskEnd" in reasons[offset + 9]
     assert "maximum recursion depth" in reasons[offset + 20] and offset + 19 not in reasons
     executor_1 = next(row for row in got[1] if row["executor_id"] == "1")
-    assert executor_1["task_gpu_ms"] == 1_500 + 1_000 + 1_500  # task 1 (1.5 s), the escaped-key task, task 1 again
+    # task 1 (1.5 s), the escaped-key task, task 1 again, and the task end behind an ignored event's first bytes:
+    # 2 s x 0.5 GPU (a probe moved stage 0 to profile 1); the ignored event behind a task end's bytes adds nothing
+    assert executor_1["task_gpu_ms"] == 1_500 + 1_000 + 1_500 + 1_000
+    probes = len(lines) - 15 - 1  # after the probes, the last valid line
+    assert "malformed JSON event skipped" in reasons[offset + probes - 4]  # the truncated ignored event
+    assert "malformed JSON event skipped" in reasons[offset + probes - 3]  # the garbled ignored event
+    assert "Finish Time 17900000590001 ms is outside" in reasons[offset + probes]
     assert json.loads(got[0]["properties"])["spark.finops.team"] == "1E+5"
 
 
@@ -477,3 +494,27 @@ class _Chunked(io.RawIOBase):
 
     def read(self, size: int = -1) -> bytes:
         return self.inner.read(min(self.size, size) if size >= 0 else self.size)
+
+
+def test_corrupt_lines_of_ignored_events_are_still_quarantined() -> None:
+    """Events nothing is read from are decoded for their name only (issue 12), yet every such line is still checked
+    whole: truncated or garbled, it is quarantined with its line number, as any malformed line."""
+    good = _resource_profile_log()
+    block = (
+        '{"Event":"SparkListenerBlockManagerAdded","Block Manager ID":{"Executor ID":"1","Host":"h1"},"Timestamp":1}'
+    )
+    lines = [
+        *good[:3],
+        block,  # well-formed: nothing to quarantine (and its name is now known as ignored)
+        block[:70],  # line 5: truncated
+        block.replace('"Timestamp":1', '"Timestamp":1,'),  # line 6: a trailing comma
+        block.replace('{"Executor ID"', '{"Executor ID":'),  # line 7: a missing value
+        block + "x",  # line 8: trailing garbage
+        *good[3:],
+    ]
+    parse = spark_eventlog.parse_streams([("log", io.BytesIO("\n".join(lines).encode()))], "log")
+    assert [(r.line, r.reason.split(":")[0]) for r in parse.rejected] == [
+        (line, "malformed JSON event skipped") for line in (5, 6, 7, 8)
+    ]
+    assert parse.app["malformed_lines"] == 4
+    assert parse.app["executor_gpu_seconds"] == Decimal(84)  # the rest of the log read as without them

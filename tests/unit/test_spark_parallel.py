@@ -38,7 +38,7 @@ class _WatchedStore(LocalStore):
     pause: float = 1.0
     worker_dies: bool = False
 
-    def path(self, key: str) -> Path:
+    def path_text(self, key: str) -> str:  # what the parser opens a file through (LocalStore.path calls it too)
         pid = os.getpid()
         (self.marks / f"{pid}-{key.replace('/', '_')}").touch()
         if pid != self.parent_pid and self.worker_dies:
@@ -47,7 +47,7 @@ class _WatchedStore(LocalStore):
             deadline = time.monotonic() + self.pause
             while not self.worker_pids() and time.monotonic() < deadline:
                 time.sleep(0.05)
-        return super().path(key)
+        return super().path_text(key)
 
     def worker_pids(self) -> set[int]:
         pids = {int(mark.name.split("-", 1)[0]) for mark in self.marks.iterdir()}
