@@ -2,21 +2,9 @@
     model x day x owner. Missing owner attributes are 'unassigned', so every request has an owner.
     Incremental by request day: a night rebuilds only the days whose requests changed (macros/incremental.sql,
     day fingerprints of the columns read below), each day whole, so the rows equal a full build's. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_append_strategy(),
-        on_schema_change='append_new_columns',
-        meta={'day_fingerprint': {
-            'source': 'stg_ledger__requests',
-            'day_column': 'request_date',
-            'columns': ['provider', 'model', 'team', 'feature_tag', 'environment', 'tenant_id', 'total_cost_usd'],
-        }},
-        pre_hook='{{ delete_changed_days() }}',
-        post_hook='{{ refresh_day_fingerprints() }}',
-        partition_by=({'field': 'request_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
-    )
-}}
+{{ incremental_by_day_config('stg_ledger__requests', [
+    'provider', 'model', 'team', 'feature_tag', 'environment', 'tenant_id', 'total_cost_usd',
+]) }}
 
 with requests as (
     select * from {{ ref('stg_ledger__requests') }}
