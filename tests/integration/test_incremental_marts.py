@@ -3,8 +3,7 @@ after night, through the whole Dagster job and the real ledger loader: a first n
 (one request's values changed, and a request whose kept copy moves to another request day), a withdrawn
 (emptied) day, then a new day. After each night a copy of the warehouse is rebuilt with `dbt run --full-refresh`
 of those models on the same upstream tables; the two must hold the same rows (`except all` both ways), and so
-must their day fingerprints. The conversations summed over their days (what rpt_cost_per_resolution reads) must
-also equal the same sums taken request by request from fct_requests (an independent route)."""
+must their day fingerprints."""
 
 from __future__ import annotations
 
@@ -29,7 +28,7 @@ pytestmark = pytest.mark.integration
 
 WORLD = World(start_date=date(2026, 10, 1), days=4)
 DAY1, DAY2, DAY3, DAY4 = (date(2026, 10, day) for day in (1, 2, 3, 4))
-INCREMENTAL_BY_DAY = ("int_ledger__conversation_days", "int_ledger__owner_days", "rpt_model_unit_costs")
+INCREMENTAL_BY_DAY = ("int_ledger__owner_days", "rpt_model_unit_costs")
 
 
 def _day_file(landing: Path, day: date) -> Path:
@@ -92,44 +91,6 @@ def _request_days(settings: Settings, request_id: str) -> list[date]:
         ]
 
 
-# per conversation: requests, cost, and the first request's (day, feature, model), from the conversation days and
-# straight from the requests; rows of one not in the other
-CONVERSATIONS_BY_DAYS = """
-    select
-        conversation_id,
-        sum(requests) as requests,
-        sum(conversation_cost_usd) as cost,
-        arg_min(struct_pack(d := request_date, f := first_feature_tag, m := first_model),
-                struct_pack(t := first_requested_at, i := first_request_id)) as first_request
-    from int_ledger__conversation_days
-    group by conversation_id
-"""
-CONVERSATIONS_BY_REQUESTS = """
-    select
-        conversation_id,
-        count(*) as requests,
-        sum(total_cost_usd) as cost,
-        arg_min(struct_pack(d := request_date, f := feature_tag, m := model),
-                struct_pack(t := requested_at, i := request_id)) as first_request
-    from fct_requests
-    where conversation_id is not null
-    group by conversation_id
-"""
-
-
-def _conversation_differences(settings: Settings) -> tuple[int, int, int]:
-    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-        schema = relation_schema(con, "int_ledger__conversation_days")
-        by_days = CONVERSATIONS_BY_DAYS.replace(
-            "int_ledger__conversation_days", f"{schema}.int_ledger__conversation_days"
-        )
-        return (
-            con.execute(f"select count(*) from ({CONVERSATIONS_BY_REQUESTS})").fetchone()[0],
-            con.execute(f"select count(*) from ({by_days} except all {CONVERSATIONS_BY_REQUESTS})").fetchone()[0],
-            con.execute(f"select count(*) from ({CONVERSATIONS_BY_REQUESTS} except all {by_days})").fetchone()[0],
-        )
-
-
 def _unit_cost_days(settings: Settings) -> list[date]:
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
         return [
@@ -159,14 +120,7 @@ def nights(tmp_path_factory):
         assert resent["ts"] != moved["ts"]
         (landing / "ledger" / DAY2.isoformat() / "resent.jsonl").write_text(json.dumps(resent) + "\n")
         settings = Settings.resolve(landing=landing, warehouse_path=root / "w.duckdb", exports_dir=root / "exports")
-        result = {
-            "moved": moved,
-            "ok": [],
-            "differences": [],
-            "moved_days": [],
-            "unit_cost_days": [],
-            "conversations": [],
-        }
+        result = {"moved": moved, "ok": [], "differences": [], "moved_days": [], "unit_cost_days": []}
 
         def night(name: str, start: date, end: date) -> None:
             result["ok"].append(_run(settings, start, end))
@@ -175,7 +129,6 @@ def nights(tmp_path_factory):
             result["differences"].append((name, _differences(settings, work)))
             result["moved_days"].append(_request_days(settings, moved["request_id"]))
             result["unit_cost_days"].append(_unit_cost_days(settings))
-            result["conversations"].append((name, _conversation_differences(settings)))
 
         night("first", DAY1, DAY3)
         # day 1 restated: the moved request's copy is gone, another request's values changed
@@ -209,9 +162,3 @@ def test_each_night_equals_the_full_rebuild(nights):
         for table, (rows, only_ours, only_rebuilt) in differences.items():
             assert rows > 0, (name, table)
             assert (only_ours, only_rebuilt) == (0, 0), (name, table)
-
-
-def test_conversations_summed_over_days_equal_the_requests(nights):
-    for name, (conversations, only_days, only_requests) in nights["conversations"]:
-        assert conversations > 0, name
-        assert (only_days, only_requests) == (0, 0), name

@@ -1,26 +1,26 @@
 {#- Aggregate requests per conversation first, then join outcomes one-to-one: no fan-out.
-    A conversation is attributed to the feature and model of its first request. The requests are read already
-    summed per conversation and request day (int_ledger__conversation_days, incremental by day): a night reads
-    a few rows per conversation, not every request. -#}
-with conversation_days as (
-    select * from {{ ref('int_ledger__conversation_days') }}
+    A conversation is attributed to the feature and model of its first request. -#}
+with requests as (
+    select * from {{ ref('fct_requests') }}
+    where conversation_id is not null
 ),
 
 outcomes as (
     select * from {{ ref('stg_outcomes__conversations') }}
 ),
 
--- one aggregate per conversation (spills to disk), its first request the first of its days' first requests
+-- one aggregate per conversation (spills to disk), its first request picked by the aggregate too: no window
+-- that sorts every request
 conversation_costs as (
     select
         conversation_id,
-        {{ sum_count('requests') }} as requests,
-        {{ sum_money('conversation_cost_usd') }} as conversation_cost_usd,
+        count(*) as requests,
+        {{ sum_money('total_cost_usd') }} as conversation_cost_usd,
         {{ first_row_struct(
-            {'feature_tag': 'first_feature_tag', 'model': 'first_model', 'request_date': 'request_date'},
-            ['first_requested_at', 'first_request_id']
+            {'feature_tag': 'feature_tag', 'model': 'model', 'request_date': 'request_date'},
+            ['requested_at', 'request_id']
         ) }} as first_request
-    from conversation_days
+    from requests
     group by conversation_id
 ),
 
