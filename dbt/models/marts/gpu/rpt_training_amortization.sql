@@ -3,8 +3,7 @@
     over `useful_life_months` from the service month. Cents are distributed, never lost: base =
     floor(cents / n), the first (cents mod n) months carry one more cent, so the schedule sums exactly to
     the capitalized amount and the net book value is exactly 0 after the last month. Each month's
-    depreciation is spread over that month's requests served by the version (fct_requests), read as their sums
-    per day x model x owner (int_ledger__owner_days, incremental by request day), not request by request. -#}
+    depreciation is spread over that month's requests served by the version (fct_requests). -#}
 {%- set max_life_months = var('max_useful_life_months', 240) -%}
 
 with registry as (
@@ -15,8 +14,8 @@ jobs as (
     select * from {{ ref('fct_gpu_jobs') }}
 ),
 
-owner_days as (
-    select * from {{ ref('int_ledger__owner_days') }}
+requests as (
+    select * from {{ ref('fct_requests') }}
 ),
 
 month_offsets as (
@@ -76,23 +75,18 @@ accumulated as (
 ),
 
 served as (
-    {{ serving_model_versions('owner_days', 'registry', 'feature') }}
+    {{ requests_served_by_model_versions('requests', 'registry') }}
 ),
 
 monthly_requests as (
     select
-        served.model_version,
-        {{ add_months_to_month_start('served.request_date', 0) }} as schedule_month,
-        {{ sum_count('owner_days.requests') }} as requests,
-        {{ sum_count('owner_days.total_tokens') }} as total_tokens,
-        {{ sum_money('owner_days.ledger_cost_usd') }} as inference_cost_usd
+        model_version,
+        {{ add_months_to_month_start('request_date', 0) }} as schedule_month,
+        count(*) as requests,
+        cast(sum(total_tokens) as bigint) as total_tokens,
+        {{ sum_money('total_cost_usd') }} as inference_cost_usd
     from served
-    inner join owner_days
-        on
-            served.feature_tag = owner_days.feature
-            and served.model = owner_days.model
-            and served.request_date = owner_days.request_date
-    group by served.model_version, {{ add_months_to_month_start('served.request_date', 0) }}
+    group by model_version, {{ add_months_to_month_start('request_date', 0) }}
 ),
 
 joined as (
