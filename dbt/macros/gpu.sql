@@ -84,6 +84,17 @@
         serving.model_version
     from {{ requests }}
     inner join (
+        {{ serving_model_versions(requests, registry) }}
+    ) as serving
+        on
+            {{ requests }}.feature_tag = serving.feature_tag
+            and {{ requests }}.model = serving.model
+            and {{ requests }}.request_date = serving.request_date
+{%- endmacro %}
+
+{#- The version serving each (feature_tag, model, request_date) key of `keys` (one row per served key): the rule
+    of requests_served_by_model_versions, also applied to aggregates keyed by day (int_ledger__owner_days). -#}
+{% macro serving_model_versions(keys, registry, feature_column='feature_tag') -%}
         select
             ranked.feature_tag,
             ranked.model,
@@ -99,7 +110,9 @@
                     partition by request_keys.feature_tag, request_keys.model, request_keys.request_date
                     order by {{ registry }}.service_start_date desc, {{ registry }}.model_version
                 ) as version_rank
-            from (select distinct feature_tag, model, request_date from {{ requests }}) as request_keys
+            from (
+                select distinct {{ feature_column }} as feature_tag, model, request_date from {{ keys }}
+            ) as request_keys
             inner join {{ registry }}
                 on
                     request_keys.feature_tag = {{ registry }}.ledger_feature_tag
@@ -107,9 +120,4 @@
                     and request_keys.request_date >= {{ registry }}.service_start_date
         ) as ranked
         where ranked.version_rank = 1
-    ) as serving
-        on
-            {{ requests }}.feature_tag = serving.feature_tag
-            and {{ requests }}.model = serving.model
-            and {{ requests }}.request_date = serving.request_date
 {%- endmacro %}

@@ -230,3 +230,17 @@
 {% macro bigquery__day_append_strategy() -%}
     {{ return('merge') }}
 {%- endmacro %}
+
+{#- The config of a model incremental by day (the rule above, in one place): day fingerprints of `columns` of
+    the ref `source` by `day_column`, the changed days deleted before the build and appended by it. -#}
+{% macro incremental_by_day_config(source, columns, day_column='request_date') -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy=day_append_strategy(),
+        on_schema_change='append_new_columns',
+        meta={'day_fingerprint': {'source': source, 'day_column': day_column, 'columns': columns}},
+        pre_hook='{{ delete_changed_days() }}',
+        post_hook='{{ refresh_day_fingerprints() }}',
+        partition_by=({'field': day_column, 'data_type': 'date'} if target.type == 'bigquery' else none),
+    ) }}
+{%- endmacro %}

@@ -3,7 +3,10 @@
     its service month and the month the cost was capitalized (a late fine-tune never changes an earlier
     month). Nano-dollars are distributed, never lost: the first (amount mod months) months carry one more.
     Each month's depreciation is split over the owners of the version's requests that month (by count), or
-    lands on the version's team in a month without requests. Rows run up to the last month with data. -#}
+    lands on the version's team in a month without requests. Rows run up to the last month with data.
+    The ledger is read through int_ledger__owner_days (requests per day x model x owner, incremental by request
+    day), not request by request: a night does not rescan the whole ledger. A null feature_tag is 'unassigned'
+    there, so it would be served by a version registered for the feature tag 'unassigned' (none is). -#}
 {%- set max_life_months = var('max_useful_life_months', 240) -%}
 
 with allocated as (
@@ -14,8 +17,8 @@ lines as (
     select * from {{ ref('int_costs__bill_lines') }}
 ),
 
-ledger_requests as (
-    select * from {{ ref('stg_ledger__requests') }}
+owner_days as (
+    select * from {{ ref('int_ledger__owner_days') }}
 ),
 
 registry as (
@@ -31,7 +34,7 @@ last_month as (
     from (
         select x_charge_month from lines
         union all
-        select {{ to_month('request_date') }} as x_charge_month from ledger_requests
+        select x_charge_month from owner_days
     ) as months
 ),
 
@@ -74,28 +77,25 @@ schedule_to_date as (
     where {{ to_month('schedule.depreciation_month') }} <= last_month.last_charge_month
 ),
 
-requests as (
-    select
-        ledger_requests.*,
-        ledger_requests.prompt_tokens + ledger_requests.output_tokens as total_tokens
-    from ledger_requests
-),
-
 served as (
-    {{ requests_served_by_model_versions('requests', 'registry') }}
+    {{ serving_model_versions('owner_days', 'registry', 'feature') }}
 ),
 
 version_owners as (
     select
         served.model_version,
         {{ add_months_to_month_start('served.request_date', 0) }} as depreciation_month,
-        coalesce(requests.team, 'unassigned') as team,
-        coalesce(requests.feature_tag, 'unassigned') as feature,
-        coalesce(requests.environment, 'unassigned') as environment,
-        coalesce(requests.tenant_id, 'unassigned') as tenant,
-        count(*) as requests
+        owner_days.team,
+        owner_days.feature,
+        owner_days.environment,
+        owner_days.tenant,
+        {{ sum_count('owner_days.requests') }} as requests
     from served
-    inner join requests on served.request_id = requests.request_id
+    inner join owner_days
+        on
+            served.feature_tag = owner_days.feature
+            and served.model = owner_days.model
+            and served.request_date = owner_days.request_date
     group by 1, 2, 3, 4, 5, 6
 ),
 

@@ -1,22 +1,12 @@
 {#- The ledger as an allocation key: priced cost (nano-dollars, a whole number) and requests per provider x
-    model x day x owner. Missing owner attributes are 'unassigned', so every request has an owner.
+    model x day x owner, with their tokens (for the marts that would otherwise read every request: showback,
+    training amortization). Missing owner attributes are 'unassigned', so every request has an owner.
     Incremental by request day: a night rebuilds only the days whose requests changed (macros/incremental.sql,
     day fingerprints of the columns read below), each day whole, so the rows equal a full build's. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_append_strategy(),
-        on_schema_change='append_new_columns',
-        meta={'day_fingerprint': {
-            'source': 'stg_ledger__requests',
-            'day_column': 'request_date',
-            'columns': ['provider', 'model', 'team', 'feature_tag', 'environment', 'tenant_id', 'total_cost_usd'],
-        }},
-        pre_hook='{{ delete_changed_days() }}',
-        post_hook='{{ refresh_day_fingerprints() }}',
-        partition_by=({'field': 'request_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
-    )
-}}
+{{ incremental_by_day_config('stg_ledger__requests', [
+    'provider', 'model', 'team', 'feature_tag', 'environment', 'tenant_id', 'total_cost_usd', 'prompt_tokens',
+    'output_tokens',
+]) }}
 
 with requests as (
     select * from {{ ref('stg_ledger__requests') }}
@@ -35,7 +25,10 @@ final as (
         coalesce(tenant_id, 'unassigned') as tenant,
         count(*) as requests,
         {{ sum_money('total_cost_usd') }} as ledger_cost_usd,
-        sum({{ money_to_nano('total_cost_usd') }}) as ledger_cost_nano
+        sum({{ money_to_nano('total_cost_usd') }}) as ledger_cost_nano,
+        {{ sum_count('prompt_tokens') }} as prompt_tokens,
+        {{ sum_count('output_tokens') }} as output_tokens,
+        {{ sum_count('prompt_tokens + output_tokens') }} as total_tokens
     from requests
     group by 1, 2, 3, 4, 5, 6, 7, 8
 )

@@ -17,29 +17,23 @@
     )
 }}
 
-with ledger_requests as (
-    select * from {{ ref('stg_ledger__requests') }}
-),
+{#- The staging view is named at each use, not through an import CTE: DuckDB materializes a CTE read three times,
+    which copied the whole ledger (every column of every day) on each nightly run. -#}
+{%- set ledger_requests = ref('stg_ledger__requests') %}
 
-{% if is_incremental_run() %}
-previous_in_window as (
-    select request_id from {{ this }}
-    where {{ in_partition_window('ingest_date') }}
-),
-
-{% endif %}
-requests as (
-    select * from ledger_requests
+with requests as (
+    select * from {{ ledger_requests }}
     {% if is_incremental_run() %}
         where {{ in_partition_window('ingest_date') }}
     union all
     -- requests held in the window until now whose kept copy now sits on another day
-    select * from ledger_requests
+    select * from {{ ledger_requests }}
     where not {{ in_partition_window('ingest_date') }}
         and request_id in (
-            select request_id from previous_in_window
+            -- held in the window until now
+            select request_id from {{ this }} where {{ in_partition_window('ingest_date') }}
             {{ dbt.except() }}
-            select request_id from ledger_requests where {{ in_partition_window('ingest_date') }}
+            select request_id from {{ ledger_requests }} where {{ in_partition_window('ingest_date') }}
         )
     {% endif %}
 ),

@@ -3,24 +3,10 @@
     histogram (macros/portable.sql). The other measures are summed per bucket, then per grain.
     Incremental by request day: a night rebuilds only the days whose requests changed (macros/incremental.sql,
     day fingerprints of the columns read below), each day whole, so the rows equal a full build's. -#}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=day_append_strategy(),
-        on_schema_change='append_new_columns',
-        meta={'day_fingerprint': {
-            'source': 'fct_requests',
-            'day_column': 'request_date',
-            'columns': [
-                'model', 'api_version', 'provider', 'duration_ms', 'prompt_tokens', 'output_tokens',
-                'total_tokens', 'total_cost_usd', 'status',
-            ],
-        }},
-        pre_hook='{{ delete_changed_days() }}',
-        post_hook='{{ refresh_day_fingerprints() }}',
-        partition_by=({'field': 'request_date', 'data_type': 'date'} if target.type == 'bigquery' else none),
-    )
-}}
+{{ incremental_by_day_config('fct_requests', [
+    'model', 'api_version', 'provider', 'duration_ms', 'prompt_tokens', 'output_tokens', 'total_tokens',
+    'total_cost_usd', 'status',
+]) }}
 {%- set grain = ['request_date', 'model', 'api_version', 'provider'] %}
 {%- set percentiles = {'p50': 0.5, 'p95': 0.95, 'p99': 0.99} %}
 

@@ -24,8 +24,9 @@
 
 {%- set showback_grain = ['usage_month', 'team', 'feature', 'environment', 'tenant'] %}
 
-with requests as (
-    select * from {{ ref('fct_requests') }}
+-- the requests summed per day x model x owner (incremental by request day), not every request
+with owner_days as (
+    select * from {{ ref('int_ledger__owner_days') }}
 ),
 
 costs as (
@@ -34,16 +35,16 @@ costs as (
 
 usage as (
     select
-        {{ to_month('request_date') }} as usage_month,
-        coalesce(team, 'unassigned') as team,
-        coalesce(feature_tag, 'unassigned') as feature,
-        coalesce(environment, 'unassigned') as environment,
-        coalesce(tenant_id, 'unassigned') as tenant,
-        count(*) as requests,
+        x_charge_month as usage_month,
+        team,
+        feature,
+        environment,
+        tenant,
+        {{ sum_count('requests') }} as requests,
         {{ sum_count('prompt_tokens') }} as prompt_tokens,
         {{ sum_count('output_tokens') }} as output_tokens,
         {{ sum_count('total_tokens') }} as total_tokens
-    from requests
+    from owner_days
     group by 1, 2, 3, 4, 5
 ),
 

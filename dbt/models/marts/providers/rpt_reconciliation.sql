@@ -1,15 +1,16 @@
 {#- Per provider x model x day: cost derived from our ledger, provider usage priced with our rate card, and
     what the bills say (provider cost reports; the Bedrock / Azure OpenAI / Vertex AI / SageMaker lines of
     cloud bills, model 'all'), with the variance of the billed amount against the ledger. bill_effective_cost_usd is
-    only ever a bill: null (and no variance) where no bill covers the key yet. -#}
+    only ever a bill: null (and no variance) where no bill covers the key yet. The ledger side is summed from
+    int_ledger__owner_days (incremental by request day), not from every request. -#}
 with ledger as (
     select
         provider,
         model,
         request_date as usage_date,
-        count(*) as ledger_requests,
-        {{ sum_money('total_cost_usd') }} as ledger_cost_usd
-    from {{ ref('fct_requests') }}
+        {{ sum_count('requests') }} as ledger_requests,
+        {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd
+    from {{ ref('int_ledger__owner_days') }}
     group by 1, 2, 3
 ),
 

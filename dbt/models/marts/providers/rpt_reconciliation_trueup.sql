@@ -2,13 +2,14 @@
     ledger's split of each bill line, exact to the nano-dollar by split_exactly), beside the feature's ledger
     estimate. Bill amounts no ledger usage explains appear as feature 'unallocated' (or on the line's tags),
     so the features of a provider-month always sum to its bills exactly, including providers with no ledger
-    cost at all. -#}
+    cost at all. The ledger estimate is summed from int_ledger__owner_days (incremental by request day), not from
+    every request. -#}
 with costs as (
     select * from {{ ref('fct_costs') }}
 ),
 
-requests as (
-    select * from {{ ref('fct_requests') }}
+owner_days as (
+    select * from {{ ref('int_ledger__owner_days') }}
 ),
 
 billed as (
@@ -24,11 +25,11 @@ billed as (
 
 ledger as (
     select
-        {{ to_month('request_date') }} as usage_month,
+        x_charge_month as usage_month,
         provider,
-        coalesce(feature_tag, 'unassigned') as feature,
-        {{ sum_money('total_cost_usd') }} as ledger_cost_usd
-    from requests
+        feature,
+        {{ sum_money('ledger_cost_usd') }} as ledger_cost_usd
+    from owner_days
     group by 1, 2, 3
 ),
 
