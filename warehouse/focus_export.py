@@ -281,9 +281,10 @@ def focus_unit(unit: str | None) -> str | None:
 # rows per Arrow batch read from DuckDB: the export holds about one batch at a time (Arrow, its CSV text)
 EXPORT_BATCH_ROWS = 65_536
 # rows per sorted chunk. One ORDER BY over every FOCUS row (55 wide columns) took DuckDB far past its memory_limit
-# (peak RSS 2.5 GB at 10M rows with a 512 MB limit, bench_focus_export); sorting a chunk this size stays well
-# inside the limit, whatever the row count (10M rows: 1.17 GB, most of it DuckDB's 512 MB and its buffers)
-EXPORT_CHUNK_ROWS = 250_000
+# (peak RSS 2.5 GB at 10M rows with a 512 MB limit, bench_focus_export). A chunk's sort is what the export's memory
+# follows (512 MB limit, runs minutes apart on a loaded machine): 250k-row chunks peaked at 977 MB at 2M rows and
+# 2,504 MB at 10M; 100k-row chunks at 764 MB and 1,034 MB, and faster (500k rows, back to back: 84 -> 52 s)
+EXPORT_CHUNK_ROWS = 100_000
 _SAMPLES_PER_CHUNK = 64
 CSV_SLICE_ROWS = 8_192
 _SCRATCH = "focus_export_scratch"
