@@ -451,7 +451,7 @@ _EVENT_PREFIX = b'{"Event":"'
 _DEEP_LINE = 1000  # bytes: a shorter line cannot nest deep enough to approach the recursion limit
 
 
-def _hot_task_end(state: _AppState, event: _Event) -> bool:
+def _hot_task_end(state: _AppState, event: _Event | _TaskEvent) -> bool:
     """`_task_end` on the decoded attributes, for the most frequent event. It settles only plain values (times
     null, unset or in range; ids integers, text or null) and returns False, having changed nothing, otherwise:
     `_task_end` then takes the event and words any reason."""
@@ -493,7 +493,7 @@ def _hot_seen(state: _AppState, ms: object) -> bool:
     return True
 
 
-def _hot_task_start(state: _AppState, event: _Event) -> bool:
+def _hot_task_start(state: _AppState, event: _Event | _TaskEvent) -> bool:
     """`_seen_at("Task Info", "Launch Time")` for plain values, as `_hot_task_end`."""
     return event.task_info is None or _hot_seen(state, event.task_info.launch_time)
 
@@ -588,8 +588,7 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
     does not settle) sends the line on to the general decoder and then to the reference path, as before."""
     decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
     decode_task, decode_kind = _TASK_DECODER.decode, _KIND_DECODER.decode
-    ignored, early, late = _IGNORED_NAMES, _EARLIEST_MS, _LATEST_MS
-    executors, profiles = state.executors, state.task_profiles  # never rebound, only filled
+    ignored, task_end, task_start = _IGNORED_NAMES, _hot_task_end, _hot_task_start
     for lines, ascii_chunk in _line_batches(stream):
         for line in lines:
             state.lines += 1
@@ -599,42 +598,12 @@ def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
                         task = decode_task(line)
                     except (msgspec.DecodeError, RecursionError):
                         pass
-                    else:  # `_hot_task_end` / `_hot_task_start` inlined: the typed struct leaves only the ranges
-                        kind, info = task.event, task.task_info
-                        if info is None and (kind == "SparkListenerTaskEnd" or kind == "SparkListenerTaskStart"):
-                            continue  # a null or missing Task Info reads as {}: nothing to do
-                        if kind == "SparkListenerTaskEnd":
-                            launch, finish = info.launch_time, info.finish_time
-                            if (launch is None or launch <= 0 or early <= launch < late) and (
-                                finish is None or finish <= 0 or early <= finish < late
-                            ):
-                                last = state.last_ms
-                                if launch is not None and launch > 0:
-                                    if last is None or launch > last:
-                                        last = launch
-                                else:
-                                    launch = None
-                                if finish is not None and finish > 0:
-                                    if last is None or finish > last:
-                                        last = finish
-                                    if launch is not None and finish > launch:
-                                        executor = executors.get(str(info.executor_id))
-                                        if executor is not None:
-                                            profile = profiles.get((task.stage_id, task.stage_attempt_id), None)
-                                            amount = _task_gpu(
-                                                state, executor.profile_id if profile is None else profile
-                                            )
-                                            executor.task_gpu += (finish - launch) * amount
-                                state.last_ms = last
-                                continue
-                        elif kind == "SparkListenerTaskStart":
-                            launch = info.launch_time
-                            if launch is None or launch <= 0:
-                                continue
-                            if early <= launch < late:
-                                if state.last_ms is None or launch > state.last_ms:
-                                    state.last_ms = launch
-                                continue
+                    else:  # the typed struct has `_Event`'s attribute names: the same hot handlers settle it
+                        kind = task.event
+                        settle = task_end if kind == "SparkListenerTaskEnd" else None
+                        settle = task_start if kind == "SparkListenerTaskStart" else settle
+                        if settle is not None and settle(state, task):
+                            continue
                 elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
                     try:
                         kind = decode_kind(line).event
