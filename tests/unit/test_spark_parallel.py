@@ -178,3 +178,22 @@ def test_a_small_folder_is_parsed_without_a_pool(landing: Path) -> None:
     assert multiprocessing.active_children() == []
     assert _snapshot(parse_landing(LocalStore(landing), "spark", workers=3, min_parallel_logs=1)) == sequential
     assert multiprocessing.active_children() != []  # the check above can fail: a pool leaves children behind
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 1), (3, 3), (8, 8)])
+def test_default_workers_is_no_pool_on_two_cpus_or_fewer(monkeypatch, cpus: int, expected: int) -> None:
+    from ingest import spark_eventlog
+
+    monkeypatch.setattr(spark_eventlog.os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    assert spark_eventlog.default_workers() == expected
+
+
+def test_a_worker_imports_the_parser_without_pyarrow() -> None:
+    """A spawned worker imports the parser module only: pyarrow (~0.7 s of CPU per worker) stays out of it."""
+    import subprocess
+    import sys
+
+    code = "import sys, ingest.spark_eventlog; print('pyarrow' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    output = subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True, text=True)
+    assert output.stdout.strip() == "False"
