@@ -79,6 +79,7 @@ TAG_COLUMNS = {
 }
 JAVA_FRAMED_CODECS = {".lz4": "lz4 (lz4-java block framing)", ".snappy": "snappy (snappy-java framing)", ".lzf": "lzf"}
 _MS = Decimal(1000)
+_ZERO = Decimal(0)
 _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
@@ -194,6 +195,9 @@ class _AppState:
     task_profiles: dict[tuple[int, int], int] = field(default_factory=dict)  # (stage, attempt) -> profile
     malformed: list[Rejected] = field(default_factory=list)
     lines: int = 0
+    task_amounts: dict[tuple[str, int | None, int | None], tuple[_Executor | None, Decimal]] = field(
+        default_factory=dict
+    )  # `_task_amount`'s answers, emptied by `_handle`
 
     def seen(self, ms: int | None) -> None:
         if ms is not None:
@@ -227,7 +231,9 @@ def _executor_added(state: _AppState, event: dict) -> None:
     state.seen(ms)
     info = event.get("Executor Info") or {}
     executor_id = str(event.get("Executor ID"))
-    executor = state.executors.setdefault(executor_id, _Executor(executor_id))
+    executor = state.executors.get(executor_id)
+    if executor is None:  # setdefault, without building an _Executor each time
+        executor = state.executors[executor_id] = _Executor(executor_id)
     executor.host = info.get("Host")
     executor.added_ms = ms
     executor.removed_ms = None
@@ -270,7 +276,8 @@ def _environment_update(state: _AppState, event: dict) -> None:
     if isinstance(properties, list):  # Spark 1.x/2.x wrote [[key, value], ...]
         properties = {pair[0]: pair[1] for pair in properties if isinstance(pair, list) and len(pair) == 2}
     if isinstance(properties, dict):
-        state.properties.update({str(k): str(v) for k, v in properties.items()})
+        # all converted before any is stored (a str() that fails leaves the properties as they were)
+        state.properties.update(dict(zip(map(str, properties.keys()), map(str, properties.values()), strict=True)))
 
 
 def _application_start(state: _AppState, event: dict) -> None:
@@ -329,6 +336,7 @@ _SQL_EXECUTION_EVENTS = ("SQLExecutionStart", "SQLExecutionEnd")  # the SQL list
 def _handle(state: _AppState, event: dict | _Event) -> None:
     """Apply one event to the application's state through the handler of its type. Every other event
     (block managers, plugins, unknown) carries nothing we bill."""
+    state.task_amounts.clear()  # executors, profiles and amounts may change: task events look them up again
     kind = event.get("Event")
     handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is not None:
@@ -464,6 +472,25 @@ def _hot_task_end(state: _AppState, event: _Event | _TaskEvent) -> bool:
     if info is None:  # `_task_end` reads a null or missing Task Info as {}: nothing to do
         return True
     launch, finish, stage, attempt = info.launch_time, info.finish_time, event.stage_id, event.stage_attempt_id
+    if (  # the common case first: both times set and in range, ids integers or null
+        type(launch) is int
+        and type(finish) is int
+        and _EARLIEST_MS <= launch < _LATEST_MS
+        and _EARLIEST_MS <= finish < _LATEST_MS
+        and (stage is None or type(stage) is int)
+        and (attempt is None or type(attempt) is int)
+    ):
+        last = state.last_ms
+        if finish > launch:
+            if last is None or finish > last:
+                state.last_ms = finish
+            key = (str(info.executor_id), stage, attempt)
+            executor, amount = state.task_amounts.get(key) or _task_amount(state, key)
+            if executor is not None:
+                executor.task_gpu += (finish - launch) * amount
+        elif last is None or launch > last:
+            state.last_ms = launch
+        return True
     if not (
         (launch is None or (type(launch) is int and (launch <= 0 or _EARLIEST_MS <= launch < _LATEST_MS)))
         and (finish is None or (type(finish) is int and (finish <= 0 or _EARLIEST_MS <= finish < _LATEST_MS)))
@@ -487,6 +514,19 @@ def _hot_task_end(state: _AppState, event: _Event | _TaskEvent) -> bool:
     return True
 
 
+def _task_amount(state: _AppState, key: tuple[str, int | None, int | None]) -> tuple[_Executor | None, Decimal]:
+    """The executor of a task (None: unknown) and its GPU amount, for (executor id, stage, attempt); kept in
+    `state.task_amounts` until the next event a general handler applies (any of them may change either)."""
+    executor_id, stage, attempt = key
+    executor = state.executors.get(executor_id)
+    amount = _ZERO
+    if executor is not None:
+        profile = state.task_profiles.get((stage, attempt), None)
+        amount = _task_gpu(state, executor.profile_id if profile is None else profile)
+    state.task_amounts[key] = (executor, amount)
+    return executor, amount
+
+
 def _hot_seen(state: _AppState, ms: object) -> bool:
     """`state.seen(_ms(ms))` for plain values; False (nothing changed) when `_ms` might refuse it."""
     if ms is None:
@@ -500,7 +540,16 @@ def _hot_seen(state: _AppState, ms: object) -> bool:
 
 def _hot_task_start(state: _AppState, event: _Event | _TaskEvent) -> bool:
     """`_seen_at("Task Info", "Launch Time")` for plain values, as `_hot_task_end`."""
-    return event.task_info is None or _hot_seen(state, event.task_info.launch_time)
+    info = event.task_info
+    if info is None:
+        return True
+    ms = info.launch_time
+    if type(ms) is int and _EARLIEST_MS <= ms < _LATEST_MS:  # the common case, as `_hot_seen` settles it
+        last = state.last_ms
+        if last is None or ms > last:
+            state.last_ms = ms
+        return True
+    return _hot_seen(state, ms)
 
 
 def _hot_sql_execution(state: _AppState, event: _Event) -> bool:
@@ -723,13 +772,13 @@ def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
                 "job_id": job_id,
                 "executor_id": executor.executor_id,
                 "host": executor.host,
-                "added_at": _utc(executor.added_ms),
+                "added_at": _EPOCH + timedelta(0, 0, 0, executor.added_ms),  # `_utc`, inline (never None here)
                 "removed_at": _utc(executor.removed_ms),
                 "gpu_amount": gpus,
                 "resource_profile_id": executor.profile_id,
-                "gpu_seconds": _quantize(gpu_seconds),
-                "task_gpu_ms": int(executor.task_gpu.to_integral_value(rounding=ROUND_HALF_EVEN)),
-                "task_gpu_seconds": _quantize(task_seconds),
+                "gpu_seconds": gpu_seconds.quantize(_NANO, ROUND_HALF_EVEN),  # `_quantize`, inline
+                "task_gpu_ms": int(executor.task_gpu.to_integral_value(ROUND_HALF_EVEN)),
+                "task_gpu_seconds": task_seconds.quantize(_NANO, ROUND_HALF_EVEN),
                 "source_file": state.source_file,
             }
         )
