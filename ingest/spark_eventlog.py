@@ -15,7 +15,7 @@ corrupt one is quarantined as before); the decoded name, not the bytes, decides 
 A chunk of ASCII lines is decoded by one call (`_feed_batch`: ~20% less per log than a call per line) when every
 line of it is one JSON object; any other line fails the chunk, which is then read line by line as above.
 A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`;
-by default one per CPU, none on two CPUs or fewer) whose results are merged in the folder's order: tables,
+by default one per CPU other work leaves idle) whose results are merged in the folder's order: tables,
 quarantine rows and totals do not depend on the count. A worker imports no pyarrow (the tables are built here).
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
@@ -943,20 +943,21 @@ PARALLEL_MIN_LOGS = 256  # below this many logs a pool's start-up (a fresh inter
 _CHUNK_MAX_LOGS = 16  # logs per task sent to a worker: fewer round trips, yet short tasks balance the tail
 
 
-POOL_MIN_CPUS = 3  # on fewer CPUs the default is this process alone
-
-
 def default_workers() -> int:
     """The default number of parsing processes: the CPUs this process may run on (its affinity, e.g. a
-    container's cpuset, else os.cpu_count()), but 1 (no pool) on one or two CPUs. There a pool adds at most one
-    process, which starts a fresh interpreter (~0.1-0.2 s of CPU), receives its logs and sends back its results
-    while this one parses; measured on a 2-CPU machine shared with other work (bench_spark_logs, 2,000 logs),
-    2 processes took 1.14 s against 0.83 s for one. `workers=2` still asks for the pool."""
+    container's cpuset, else os.cpu_count()) less those other work keeps busy (the 1-minute load average, as
+    `make -l` reads it), at least 1 (no pool). A pool only pays on CPUs it gets: on a 2-CPU machine shared with
+    another session's benchmarks (load 2-3.5), bench_spark_logs --logs 2000 took 1.14 s with 2 processes against
+    0.83 s with one; idle (load 0.4), 0.64 s against 0.82 s."""
     if hasattr(os, "sched_getaffinity"):
-        cpus = len(os.sched_getaffinity(0))
+        cpus = max(1, len(os.sched_getaffinity(0)))
     else:
-        cpus = os.cpu_count() or 1
-    return cpus if cpus >= POOL_MIN_CPUS else 1
+        cpus = max(1, os.cpu_count() or 1)
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: every CPU
+        return cpus
+    return max(1, min(cpus, int(cpus - busy + 0.5)))
 
 
 def _parse_group(store: LandingStore, group: str, parts: list[str], tag_prefix: str) -> SparkAppParse | Rejected:

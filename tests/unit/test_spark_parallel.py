@@ -180,11 +180,20 @@ def test_a_small_folder_is_parsed_without_a_pool(landing: Path) -> None:
     assert multiprocessing.active_children() != []  # the check above can fail: a pool leaves children behind
 
 
-@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 1), (3, 3), (8, 8)])
-def test_default_workers_is_no_pool_on_two_cpus_or_fewer(monkeypatch, cpus: int, expected: int) -> None:
+@pytest.mark.parametrize(
+    ("cpus", "load", "expected"),
+    [(1, 0.0, 1), (2, 0.4, 2), (2, 0.6, 1), (2, 1.5, 1), (2, 3.5, 1), (8, 0.5, 8), (8, 6.2, 2), (8, None, 8)],
+)
+def test_default_workers_are_the_cpus_the_load_leaves_idle(monkeypatch, cpus: int, load, expected: int) -> None:
     from ingest import spark_eventlog
 
+    def loadavg() -> tuple[float, float, float]:
+        if load is None:
+            raise OSError("no load average")
+        return (load, 0.0, 0.0)
+
     monkeypatch.setattr(spark_eventlog.os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    monkeypatch.setattr(spark_eventlog.os, "getloadavg", loadavg)
     assert spark_eventlog.default_workers() == expected
 
 
