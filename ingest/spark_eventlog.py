@@ -945,10 +945,12 @@ _CHUNK_MAX_LOGS = 16  # logs per task sent to a worker: fewer round trips, yet s
 
 def default_workers() -> int:
     """The default number of parsing processes: the CPUs this process may run on (its affinity, e.g. a
-    container's cpuset, else os.cpu_count()) less those other work keeps busy (the 1-minute load average, as
-    `make -l` reads it), at least 1 (no pool). A pool only pays on CPUs it gets: on a 2-CPU machine shared with
-    another session's benchmarks (load 2-3.5), bench_spark_logs --logs 2000 took 1.14 s with 2 processes against
-    0.83 s with one; idle (load 0.4), 0.64 s against 0.82 s."""
+    container's cpuset, else os.cpu_count()) less those other work keeps busy, at least 1 (no pool). Busy: the
+    1-minute load average (as `make -l` reads it), unless fewer other tasks are running right now (Linux
+    /proc/loadavg, this one not counted): the average also holds this process's own recent work.
+    A pool only pays on CPUs it gets: on a 2-CPU machine shared with another session's benchmarks (load 2-3.5),
+    bench_spark_logs --logs 2000 took 1.14 s with 2 processes against 0.83 s with one; idle, 0.58-0.64 s
+    against 0.79-0.82 s."""
     if hasattr(os, "sched_getaffinity"):
         cpus = max(1, len(os.sched_getaffinity(0)))
     else:
@@ -957,7 +959,19 @@ def default_workers() -> int:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average on this platform: every CPU
         return cpus
+    busy = min(busy, _running_elsewhere(busy))
     return max(1, min(cpus, int(cpus - busy + 0.5)))
+
+
+def _running_elsewhere(default: float) -> float:
+    """Tasks running now besides this one: /proc/loadavg's 4th field is "running/total" (the reader counted);
+    `default` where that file is not there or not read."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return default
+    return max(0, running - 1)
 
 
 def _parse_group(store: LandingStore, group: str, parts: list[str], tag_prefix: str) -> SparkAppParse | Rejected:

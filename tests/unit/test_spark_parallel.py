@@ -181,10 +181,21 @@ def test_a_small_folder_is_parsed_without_a_pool(landing: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cpus", "load", "expected"),
-    [(1, 0.0, 1), (2, 0.4, 2), (2, 0.6, 1), (2, 1.5, 1), (2, 3.5, 1), (8, 0.5, 8), (8, 6.2, 2), (8, None, 8)],
+    ("cpus", "load", "running", "expected"),
+    [
+        (1, 0.0, 0, 1),
+        (2, 0.4, 0, 2),
+        (2, 0.6, 1, 1),
+        (2, 0.9, 0, 2),  # the average holds this process's own past work; nothing else runs now
+        (2, 1.5, 2, 1),
+        (2, 3.5, None, 1),  # no /proc/loadavg: the average alone
+        (2, 0.2, 3, 2),  # a burst now, idle on average: the average
+        (8, 0.5, 0, 8),
+        (8, 6.2, 7, 2),
+        (8, None, 7, 8),  # no load average at all: every CPU
+    ],
 )
-def test_default_workers_are_the_cpus_the_load_leaves_idle(monkeypatch, cpus: int, load, expected: int) -> None:
+def test_default_workers_are_the_cpus_other_work_leaves_idle(monkeypatch, cpus, load, running, expected) -> None:
     from ingest import spark_eventlog
 
     def loadavg() -> tuple[float, float, float]:
@@ -194,7 +205,20 @@ def test_default_workers_are_the_cpus_the_load_leaves_idle(monkeypatch, cpus: in
 
     monkeypatch.setattr(spark_eventlog.os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
     monkeypatch.setattr(spark_eventlog.os, "getloadavg", loadavg)
+    monkeypatch.setattr(
+        spark_eventlog, "_running_elsewhere", lambda default: default if running is None else float(running)
+    )
     assert spark_eventlog.default_workers() == expected
+
+
+def test_running_elsewhere_reads_proc_loadavg() -> None:
+    from ingest import spark_eventlog
+
+    running = spark_eventlog._running_elsewhere(-1.0)
+    if Path("/proc/loadavg").exists():
+        assert running >= 0  # this test's own process is not counted
+    else:
+        assert running == -1.0
 
 
 def test_a_worker_imports_the_parser_without_pyarrow() -> None:
