@@ -12,8 +12,11 @@ decodes it whole with `json` (floats as Decimal) and alone words quarantine reas
 A line's first bytes (`{"Event":"<name>"`, as Spark writes them) choose a smaller decoder still: task events decode
 five typed fields, events nothing is read from decode their name only (the whole line is still checked, so a
 corrupt one is quarantined as before); the decoded name, not the bytes, decides what is applied.
-A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`)
-whose results are merged in the folder's order: tables, quarantine rows and totals do not depend on the count.
+A chunk of ASCII lines is decoded by one call (`_feed_batch`: ~15% less per log than a call per line) when every
+line of it is one JSON object; any other line fails the chunk, which is then read line by line as above.
+A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`;
+by default one per CPU other work leaves idle) whose results are merged in the folder's order: tables,
+quarantine rows and totals do not depend on the count. A worker imports no pyarrow (the tables are built here).
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
@@ -48,6 +51,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import compress
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
@@ -60,9 +64,7 @@ from ingest.common import (
     Rejected,
     SourceFormatError,
     epoch_ms_timestamp,
-    table_keeping_storable_rows,
 )
-from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA
 from ingest.storage import LandingStore
 
 DEFAULT_TAG_PREFIX = "spark.finops."
@@ -77,6 +79,7 @@ TAG_COLUMNS = {
 }
 JAVA_FRAMED_CODECS = {".lz4": "lz4 (lz4-java block framing)", ".snappy": "snappy (snappy-java framing)", ".lzf": "lzf"}
 _MS = Decimal(1000)
+_ZERO = Decimal(0)
 _EPOCH = datetime(1970, 1, 1)  # tz-naive UTC, as gpu_schema stores timestamps
 _ROLLING_EVENTS = re.compile(r"^events_(\d+)_")
 _DATABRICKS_PART = re.compile(r"^eventlog(?:-(\d{4}-\d{2}-\d{2}--\d{2}-\d{2}))?(?:\.gz|\.zstd)?$")
@@ -192,6 +195,9 @@ class _AppState:
     task_profiles: dict[tuple[int, int], int] = field(default_factory=dict)  # (stage, attempt) -> profile
     malformed: list[Rejected] = field(default_factory=list)
     lines: int = 0
+    task_amounts: dict[tuple[str, int | None, int | None], tuple[_Executor | None, Decimal]] = field(
+        default_factory=dict
+    )  # `_task_amount`'s answers, emptied by `_handle`
 
     def seen(self, ms: int | None) -> None:
         if ms is not None:
@@ -225,7 +231,9 @@ def _executor_added(state: _AppState, event: dict) -> None:
     state.seen(ms)
     info = event.get("Executor Info") or {}
     executor_id = str(event.get("Executor ID"))
-    executor = state.executors.setdefault(executor_id, _Executor(executor_id))
+    executor = state.executors.get(executor_id)
+    if executor is None:  # setdefault, without building an _Executor each time
+        executor = state.executors[executor_id] = _Executor(executor_id)
     executor.host = info.get("Host")
     executor.added_ms = ms
     executor.removed_ms = None
@@ -268,7 +276,8 @@ def _environment_update(state: _AppState, event: dict) -> None:
     if isinstance(properties, list):  # Spark 1.x/2.x wrote [[key, value], ...]
         properties = {pair[0]: pair[1] for pair in properties if isinstance(pair, list) and len(pair) == 2}
     if isinstance(properties, dict):
-        state.properties.update({str(k): str(v) for k, v in properties.items()})
+        # all converted before any is stored (a str() that fails leaves the properties as they were)
+        state.properties.update(dict(zip(map(str, properties.keys()), map(str, properties.values()), strict=True)))
 
 
 def _application_start(state: _AppState, event: dict) -> None:
@@ -327,6 +336,7 @@ _SQL_EXECUTION_EVENTS = ("SQLExecutionStart", "SQLExecutionEnd")  # the SQL list
 def _handle(state: _AppState, event: dict | _Event) -> None:
     """Apply one event to the application's state through the handler of its type. Every other event
     (block managers, plugins, unknown) carries nothing we bill."""
+    state.task_amounts.clear()  # executors, profiles and amounts may change: task events look them up again
     kind = event.get("Event")
     handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
     if handler is not None:
@@ -446,6 +456,9 @@ _ATTRIBUTES = {
 _EVENT_DECODER = msgspec.json.Decoder(_Event, float_hook=Decimal)
 _TASK_DECODER = msgspec.json.Decoder(_TaskEvent)  # no float can reach a handler: a float fails an int field
 _KIND_DECODER = msgspec.json.Decoder(_Kind)
+# A whole batch of lines in one call, each line wrapped as a one-element array: see `_feed_batch`.
+_BATCH_DECODER = msgspec.json.Decoder(tuple[_Event], float_hook=Decimal)
+_BATCH_SEPARATOR = b"]\n["
 _TASK_PREFIX = b'{"Event":"SparkListenerTask'  # how Spark writes task events: "Event" first, no spaces
 _EVENT_PREFIX = b'{"Event":"'
 _DEEP_LINE = 1000  # bytes: a shorter line cannot nest deep enough to approach the recursion limit
@@ -459,6 +472,25 @@ def _hot_task_end(state: _AppState, event: _Event | _TaskEvent) -> bool:
     if info is None:  # `_task_end` reads a null or missing Task Info as {}: nothing to do
         return True
     launch, finish, stage, attempt = info.launch_time, info.finish_time, event.stage_id, event.stage_attempt_id
+    if (  # the common case first: both times set and in range, ids integers or null
+        type(launch) is int
+        and type(finish) is int
+        and _EARLIEST_MS <= launch < _LATEST_MS
+        and _EARLIEST_MS <= finish < _LATEST_MS
+        and (stage is None or type(stage) is int)
+        and (attempt is None or type(attempt) is int)
+    ):
+        last = state.last_ms
+        if finish > launch:
+            if last is None or finish > last:
+                state.last_ms = finish
+            key = (str(info.executor_id), stage, attempt)
+            executor, amount = state.task_amounts.get(key) or _task_amount(state, key)
+            if executor is not None:
+                executor.task_gpu += (finish - launch) * amount
+        elif last is None or launch > last:
+            state.last_ms = launch
+        return True
     if not (
         (launch is None or (type(launch) is int and (launch <= 0 or _EARLIEST_MS <= launch < _LATEST_MS)))
         and (finish is None or (type(finish) is int and (finish <= 0 or _EARLIEST_MS <= finish < _LATEST_MS)))
@@ -482,6 +514,19 @@ def _hot_task_end(state: _AppState, event: _Event | _TaskEvent) -> bool:
     return True
 
 
+def _task_amount(state: _AppState, key: tuple[str, int | None, int | None]) -> tuple[_Executor | None, Decimal]:
+    """The executor of a task (None: unknown) and its GPU amount, for (executor id, stage, attempt); kept in
+    `state.task_amounts` until the next event a general handler applies (any of them may change either)."""
+    executor_id, stage, attempt = key
+    executor = state.executors.get(executor_id)
+    amount = _ZERO
+    if executor is not None:
+        profile = state.task_profiles.get((stage, attempt), None)
+        amount = _task_gpu(state, executor.profile_id if profile is None else profile)
+    state.task_amounts[key] = (executor, amount)
+    return executor, amount
+
+
 def _hot_seen(state: _AppState, ms: object) -> bool:
     """`state.seen(_ms(ms))` for plain values; False (nothing changed) when `_ms` might refuse it."""
     if ms is None:
@@ -495,7 +540,16 @@ def _hot_seen(state: _AppState, ms: object) -> bool:
 
 def _hot_task_start(state: _AppState, event: _Event | _TaskEvent) -> bool:
     """`_seen_at("Task Info", "Launch Time")` for plain values, as `_hot_task_end`."""
-    return event.task_info is None or _hot_seen(state, event.task_info.launch_time)
+    info = event.task_info
+    if info is None:
+        return True
+    ms = info.launch_time
+    if type(ms) is int and _EARLIEST_MS <= ms < _LATEST_MS:  # the common case, as `_hot_seen` settles it
+        last = state.last_ms
+        if last is None or ms > last:
+            state.last_ms = ms
+        return True
+    return _hot_seen(state, ms)
 
 
 def _hot_sql_execution(state: _AppState, event: _Event) -> bool:
@@ -582,51 +636,101 @@ def _apply(state: _AppState, event: dict | _Event, line: bytes, source: str) -> 
 
 
 def _feed(state: _AppState, stream: BinaryIO, source: str) -> None:
-    """Each line of the stream applied to the state. A line is first decoded by the smallest decoder its first
-    bytes suggest (task events: `_TASK_DECODER`; events nothing is read from: `_KIND_DECODER`); the prefix is only
-    a hint: the decoded "Event" decides, and any doubt (a decoding error, another name, a value the hot handler
-    does not settle) sends the line on to the general decoder and then to the reference path, as before."""
+    """Each line of the stream applied to the state: a batch of lines (one chunk) decoded in one call when every
+    line of it may be (`_feed_batch`), else line by line (`_feed_lines`), with the same outcome."""
+    long_line = _DEEP_LINE.__le__
+    for lines, ascii_chunk in _line_batches(stream):
+        if ascii_chunk and all(map(_flat, compress(lines, map(long_line, map(len, lines))))):
+            if _feed_batch(state, lines, source):
+                continue
+        _feed_lines(state, lines, ascii_chunk, source)
+
+
+def _feed_batch(state: _AppState, lines: list[bytes], source: str) -> bool:
+    """The lines (ASCII, none deep) decoded by one call as the general decoder decodes each, then applied in
+    order; False, having changed nothing, when any line is not one JSON object `_Event` decodes.
+
+    The batch is `[line1]\\n[line2]\\n...[lineN]`, decoded as newline-delimited JSON of one-element arrays. A `]`
+    followed by whitespace and `[` is valid JSON only between two top-level values (inside an array or an object a
+    comma or a closing bracket must follow a value, and no string holds a raw newline), so every separator is a
+    boundary between values and each `[line]` holds at least one value. Exactly N values therefore means that each
+    `[line]` is one value: a one-element array of one object, i.e. the line alone is one JSON object, decoded as
+    `_EVENT_DECODER` decodes it. Any other line (blank, cut, two objects) fails the batch, and the lines are then
+    read one by one, which quarantines that line with its number."""
+    try:
+        decoded = _BATCH_DECODER.decode_lines(b"[" + _BATCH_SEPARATOR.join(lines) + b"]")
+    except (msgspec.DecodeError, RecursionError):
+        return False
+    if len(decoded) != len(lines):
+        return False
+    first = state.lines + 1
+    task_end, task_start, hot = _hot_task_end, _hot_task_start, _HOT_HANDLERS
+    for number, (event,) in enumerate(decoded, first):
+        kind = event.event
+        if kind == "SparkListenerTaskEnd":  # most lines: their handlers without the table's look-up
+            if task_end(state, event):
+                continue
+            handler = None
+        elif kind == "SparkListenerTaskStart":
+            if task_start(state, event):
+                continue
+            handler = None
+        else:
+            handler = hot.get(kind, _hot_handler) if type(kind) is str else None
+            if handler is _hot_handler:
+                handler = _hot_handler(kind)
+        if handler is None or not handler(state, event):
+            state.lines = number
+            _apply(state, event, lines[number - first], source)
+    state.lines = first - 1 + len(lines)
+    return True
+
+
+def _feed_lines(state: _AppState, lines: list[bytes], ascii_chunk: bool, source: str) -> None:
+    """The lines one by one. A line is first decoded by the smallest decoder its first bytes suggest (task
+    events: `_TASK_DECODER`; events nothing is read from: `_KIND_DECODER`); the prefix is only a hint: the decoded
+    "Event" decides, and any doubt (a decoding error, another name, a value the hot handler does not settle) sends
+    the line on to the general decoder and then to the reference path, as before."""
     decode, hot = _EVENT_DECODER.decode, _HOT_HANDLERS
     decode_task, decode_kind = _TASK_DECODER.decode, _KIND_DECODER.decode
     ignored, task_end, task_start = _IGNORED_NAMES, _hot_task_end, _hot_task_start
-    for lines, ascii_chunk in _line_batches(stream):
-        for line in lines:
-            state.lines += 1
-            if (ascii_chunk or line.isascii()) and (len(line) < _DEEP_LINE or _flat(line)):
-                if line.startswith(_TASK_PREFIX):
-                    try:
-                        task = decode_task(line)
-                    except (msgspec.DecodeError, RecursionError):
-                        pass
-                    else:  # the typed struct has `_Event`'s attribute names: the same hot handlers settle it
-                        kind = task.event
-                        settle = task_end if kind == "SparkListenerTaskEnd" else None
-                        settle = task_start if kind == "SparkListenerTaskStart" else settle
-                        if settle is not None and settle(state, task):
-                            continue
-                elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
-                    try:
-                        kind = decode_kind(line).event
-                    except (msgspec.DecodeError, RecursionError):
-                        pass
-                    else:
-                        if type(kind) is str and hot.get(kind) is _hot_ignored:  # its name, decoded, is ignored
-                            continue
+    for line in lines:
+        state.lines += 1
+        if (ascii_chunk or line.isascii()) and (len(line) < _DEEP_LINE or _flat(line)):
+            if line.startswith(_TASK_PREFIX):
                 try:
-                    event = decode(line)
-                except (msgspec.DecodeError, RecursionError):  # malformed, blank, or refused: reference path
+                    task = decode_task(line)
+                except (msgspec.DecodeError, RecursionError):
+                    pass
+                else:  # the typed struct has `_Event`'s attribute names: the same hot handlers settle it
+                    kind = task.event
+                    settle = task_end if kind == "SparkListenerTaskEnd" else None
+                    settle = task_start if kind == "SparkListenerTaskStart" else settle
+                    if settle is not None and settle(state, task):
+                        continue
+            elif line.startswith(_EVENT_PREFIX) and line[10 : line.find(b'"', 10)] in ignored:
+                try:
+                    kind = decode_kind(line).event
+                except (msgspec.DecodeError, RecursionError):
                     pass
                 else:
-                    kind = event.event
-                    handler = hot.get(kind, _hot_handler) if type(kind) is str else None
-                    if handler is _hot_handler:
-                        handler = _hot_handler(kind)
-                    if handler is None or not handler(state, event):
-                        _apply(state, event, line, source)
-                    continue
-            line = line.strip()
-            if line:
-                _feed_exact(state, line, source)
+                    if type(kind) is str and hot.get(kind) is _hot_ignored:  # its name, decoded, is ignored
+                        continue
+            try:
+                event = decode(line)
+            except (msgspec.DecodeError, RecursionError):  # malformed, blank, or refused: reference path
+                pass
+            else:
+                kind = event.event
+                handler = hot.get(kind, _hot_handler) if type(kind) is str else None
+                if handler is _hot_handler:
+                    handler = _hot_handler(kind)
+                if handler is None or not handler(state, event):
+                    _apply(state, event, line, source)
+                continue
+        line = line.strip()
+        if line:
+            _feed_exact(state, line, source)
 
 
 def _flat(line: bytes) -> bool:
@@ -668,13 +772,13 @@ def _finish(state: _AppState, fallback_id: str) -> tuple[dict, list[dict]]:
                 "job_id": job_id,
                 "executor_id": executor.executor_id,
                 "host": executor.host,
-                "added_at": _utc(executor.added_ms),
+                "added_at": _EPOCH + timedelta(0, 0, 0, executor.added_ms),  # `_utc`, inline (never None here)
                 "removed_at": _utc(executor.removed_ms),
                 "gpu_amount": gpus,
                 "resource_profile_id": executor.profile_id,
-                "gpu_seconds": _quantize(gpu_seconds),
-                "task_gpu_ms": int(executor.task_gpu.to_integral_value(rounding=ROUND_HALF_EVEN)),
-                "task_gpu_seconds": _quantize(task_seconds),
+                "gpu_seconds": gpu_seconds.quantize(_NANO, ROUND_HALF_EVEN),  # `_quantize`, inline
+                "task_gpu_ms": int(executor.task_gpu.to_integral_value(ROUND_HALF_EVEN)),
+                "task_gpu_seconds": task_seconds.quantize(_NANO, ROUND_HALF_EVEN),
                 "source_file": state.source_file,
             }
         )
@@ -835,15 +939,39 @@ def _decompress_errors() -> tuple[type[BaseException], ...]:
     return (OSError, EOFError, zlib.error, zstandard.ZstdError)  # zlib.error: a corrupt .gz deflate stream
 
 
-PARALLEL_MIN_LOGS = 256  # below this many logs a pool's start-up (a fresh interpreter importing pyarrow) outweighs it
+PARALLEL_MIN_LOGS = 256  # below this many logs a pool's start-up (a fresh interpreter, ~0.1 s of CPU) outweighs it
 _CHUNK_MAX_LOGS = 16  # logs per task sent to a worker: fewer round trips, yet short tasks balance the tail
 
 
 def default_workers() -> int:
-    """The CPUs this process may run on (its affinity, e.g. a container's cpuset), else os.cpu_count()."""
+    """The default number of parsing processes: the CPUs this process may run on (its affinity, e.g. a
+    container's cpuset, else os.cpu_count()) less those other work keeps busy, at least 1 (no pool). Busy: the
+    1-minute load average (as `make -l` reads it), unless fewer other tasks are running right now (Linux
+    /proc/loadavg, this one not counted): the average also holds this process's own recent work.
+    A pool only pays on CPUs it gets: on a 2-CPU machine shared with another session's benchmarks (load 2-3.5),
+    bench_spark_logs --logs 2000 took 1.14 s with 2 processes against 0.83 s with one; idle, 0.58-0.64 s
+    against 0.79-0.82 s."""
     if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
+        cpus = max(1, len(os.sched_getaffinity(0)))
+    else:
+        cpus = max(1, os.cpu_count() or 1)
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this platform: every CPU
+        return cpus
+    busy = min(busy, _running_elsewhere(busy))
+    return max(1, min(cpus, int(cpus - busy + 0.5)))
+
+
+def _running_elsewhere(default: float) -> float:
+    """Tasks running now besides this one: /proc/loadavg's 4th field is "running/total" (the reader counted);
+    `default` where that file is not there or not read."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = int(handle.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return default
+    return max(0, running - 1)
 
 
 def _parse_group(store: LandingStore, group: str, parts: list[str], tag_prefix: str) -> SparkAppParse | Rejected:
@@ -955,10 +1083,13 @@ def parse_landing(
 
     Attribution properties use `tag_prefix` (`[tags] spark_prefix` in finops.toml, passed in by the asset).
     Two logs of one application attempt load once (the complete / longer one; the other is quarantined).
-    `workers` processes parse the logs (None: the CPUs available; 1: this process only); folders of fewer than
+    `workers` processes parse the logs (None: `default_workers()`; 1: this process only); folders of fewer than
     `min_parallel_logs` logs are parsed here. The result is the same whatever the number of workers.
 
     Row balance of spark_apps: input = applications + skipped lines + unreadable files (all quarantined)."""
+    from ingest.common import table_keeping_storable_rows  # pyarrow: here, never in a worker's imports
+    from ingest.gpu_schema import SPARK_APP_SCHEMA, SPARK_EXECUTOR_SCHEMA
+
     parsed: dict[str, SparkAppParse] = {}
     rejected: list[Rejected] = []
     groups = _group_logs(store.list(prefix))

@@ -76,7 +76,7 @@ token_env = "AZURE_MANAGEMENT_TOKEN"      # the variable holding an ARM bearer t
 
 [sources.spark]
 # location = "/data/spark"
-# workers = 2                             # processes parsing event logs (FINOPS_SPARK_WORKERS); default: the CPUs, 1 = no pool
+# workers = 2                             # processes parsing event logs (FINOPS_SPARK_WORKERS); default: the idle CPUs, 1 = no pool
 
 [tags]
 # mapping = "tag_mapping.toml"            # which tag keys fill team, feature, ... (default ingest/tag_mapping.toml)

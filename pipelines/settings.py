@@ -17,7 +17,7 @@ working directory). `finops init` writes a commented one (`CONFIG_TEMPLATE` belo
 | who closes months | FINOPS_ACTOR | [warehouse] actor | the OS user |
 | tag mapping | FINOPS_TAG_MAPPING | [tags] mapping | ingest/tag_mapping.toml |
 | Spark tag prefix | FINOPS_SPARK_TAG_PREFIX | [tags] spark_prefix | spark.finops. |
-| Spark log parsing processes | FINOPS_SPARK_WORKERS | [sources.spark] workers | the CPUs available (1 = no pool) |
+| Spark log parsing processes | FINOPS_SPARK_WORKERS | [sources.spark] workers | the CPUs the load average leaves idle (1 = no pool) |
 | rate cards | FINOPS_RATE_CARDS_DIR | [rate_cards] dir | rate_cards/ (llm/, gpu/, ptu/ inside) |
 | GCP export table | FINOPS_GCP_BILLING_TABLE | [sources.gcp] bigquery_table, project | files in landing/gcp |
 
@@ -112,7 +112,7 @@ class Settings:
     actor: str | None = None
     tag_mapping: Path = DEFAULT_TAG_MAPPING
     spark_tag_prefix: str = DEFAULT_SPARK_TAG_PREFIX
-    spark_workers: int | None = None  # processes parsing Spark event logs; None = the CPUs available
+    spark_workers: int | None = None  # processes parsing Spark event logs; None = the idle CPUs (load average)
     rate_cards_dir: Path = DEFAULT_RATE_CARDS_DIR
     gcp_bigquery_table: str = ""
     gcp_project: str = ""

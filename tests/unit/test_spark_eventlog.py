@@ -518,3 +518,49 @@ def test_corrupt_lines_of_ignored_events_are_still_quarantined() -> None:
     ]
     assert parse.app["malformed_lines"] == 4
     assert parse.app["executor_gpu_seconds"] == Decimal(84)  # the rest of the log read as without them
+
+
+def _joined_only_lines() -> list[bytes]:
+    """ASCII lines none of which is one JSON object alone, though decoding them joined as newline-delimited JSON
+    gives one value per line: a value cut at a line's end and finished on the next, and two values on one line."""
+    return [
+        b'{"Event":"SparkListenerLogStart","Spark Version":"cut","x":[',
+        b"1]}",
+        b'{"Event":"SparkListenerLogStart","Spark Version":"one"} {"Event":"SparkListenerLogStart","Spark Version":"2"}',
+        b'{"Event":"SparkListenerApplicationEnd","Timestamp":1790000090000,"x":{"y":[',
+        b"]}}",
+        b'{"Event":"SparkListenerLogStart","Spark Version":"3"}{"Event":"SparkListenerLogStart","Spark Version":"3b"}',
+        b'{"Event":"SparkListenerLogStart","Spark Version":"four"}',
+    ]
+
+
+@pytest.mark.parametrize("chunk_size", [1 << 20, 64, 7])
+def test_batch_decoding_judges_every_line_as_the_reference_path(chunk_size: int, monkeypatch) -> None:
+    """A chunk of ASCII lines is decoded in one call (`_feed_batch`): the outcome is the reference path's, line by
+    line, for the hostile lines it may take and for lines that only read as JSON when joined."""
+    batches: list[bool] = []
+    feed_batch = spark_eventlog._feed_batch
+
+    def spy(state, lines, source):  # noqa: ANN001, ANN202
+        batches.append(feed_batch(state, lines, source))
+        return batches[-1]
+
+    monkeypatch.setattr(spark_eventlog, "_feed_batch", spy)
+    valid = [json.dumps(event, separators=(",", ":")).encode() for event in map(json.loads, _resource_profile_log())]
+    hostile = [line for line in _hostile_lines() if line.isascii() and len(line) < spark_eventlog._DEEP_LINE]
+    brackets = b'{"Event":"SparkListenerLogStart","Spark Version":"5"}][{"Event":"SparkListenerLogStart"}'
+    for lines in (valid, hostile, valid[:5] + [brackets] + valid[5:], valid[:5] + _joined_only_lines() + valid[5:]):
+        batches.clear()
+        expected = _reference_parse(lines)
+        state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
+        spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
+        assert state.lines == expected.lines == len(lines)
+        assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
+            (r.line, r.reason, r.raw) for r in expected.malformed
+        ]
+        assert spark_eventlog._finish(state, "x") == spark_eventlog._finish(expected, "x")
+        if lines is valid:
+            assert batches and all(batches)  # the clean log took the batch path
+    # by hand: each joined-only line is quarantined with its number, and the version is the last good line's
+    assert [r.line for r in state.malformed] == [6, 7, 8, 9, 10, 11]
+    assert spark_eventlog._finish(state, "x")[0]["spark_version"] == "four"

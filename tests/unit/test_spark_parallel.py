@@ -178,3 +178,55 @@ def test_a_small_folder_is_parsed_without_a_pool(landing: Path) -> None:
     assert multiprocessing.active_children() == []
     assert _snapshot(parse_landing(LocalStore(landing), "spark", workers=3, min_parallel_logs=1)) == sequential
     assert multiprocessing.active_children() != []  # the check above can fail: a pool leaves children behind
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "running", "expected"),
+    [
+        (1, 0.0, 0, 1),
+        (2, 0.4, 0, 2),
+        (2, 0.6, 1, 1),
+        (2, 0.9, 0, 2),  # the average holds this process's own past work; nothing else runs now
+        (2, 1.5, 2, 1),
+        (2, 3.5, None, 1),  # no /proc/loadavg: the average alone
+        (2, 0.2, 3, 2),  # a burst now, idle on average: the average
+        (8, 0.5, 0, 8),
+        (8, 6.2, 7, 2),
+        (8, None, 7, 8),  # no load average at all: every CPU
+    ],
+)
+def test_default_workers_are_the_cpus_other_work_leaves_idle(monkeypatch, cpus, load, running, expected) -> None:
+    from ingest import spark_eventlog
+
+    def loadavg() -> tuple[float, float, float]:
+        if load is None:
+            raise OSError("no load average")
+        return (load, 0.0, 0.0)
+
+    monkeypatch.setattr(spark_eventlog.os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
+    monkeypatch.setattr(spark_eventlog.os, "getloadavg", loadavg)
+    monkeypatch.setattr(
+        spark_eventlog, "_running_elsewhere", lambda default: default if running is None else float(running)
+    )
+    assert spark_eventlog.default_workers() == expected
+
+
+def test_running_elsewhere_reads_proc_loadavg() -> None:
+    from ingest import spark_eventlog
+
+    running = spark_eventlog._running_elsewhere(-1.0)
+    if Path("/proc/loadavg").exists():
+        assert running >= 0  # this test's own process is not counted
+    else:
+        assert running == -1.0
+
+
+def test_a_worker_imports_the_parser_without_pyarrow() -> None:
+    """A spawned worker imports the parser module only: pyarrow (~0.7 s of CPU per worker) stays out of it."""
+    import subprocess
+    import sys
+
+    code = "import sys, ingest.spark_eventlog; print('pyarrow' in sys.modules)"
+    root = Path(__file__).resolve().parents[2]
+    output = subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True, text=True)
+    assert output.stdout.strip() == "False"
