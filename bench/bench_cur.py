@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, write_results  # noqa: E402
+from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 COLUMNS = {  # legacy CUR header -> type of the raw typed read
     "identity/LineItemId": "VARCHAR",
@@ -174,7 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         result = (phase_raw if args.phase == "raw" else phase_ours)(Path(args.path), Path(args.db))
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        result["peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(result))
         return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-cur-bench-"))

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, write_results  # noqa: E402
+from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 RSS_GOAL_MB = 1024
 MEMORY_LIMIT = "512MB"
@@ -174,7 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         result = phase_export(Path(args.db), Path(args.out), Path(args.source))
-        result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        result["peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(result))
         return
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-focus-bench-"))

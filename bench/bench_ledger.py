@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,14 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, write_results  # noqa: E402
+from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 DAY = "2026-10-05"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5-20251001"]
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def generate(path: Path, rows: int) -> None:
@@ -243,7 +238,7 @@ def main() -> None:
             result = phase_python_loop(parquet, args.python_sample, Path(args.db))
         else:
             result = phase_litellm(parquet, args.litellm_sample)
-        result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        result["peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(result))
         return
 

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, write_results  # noqa: E402  (after the path insert above)
+from bench.report import Goal, peak_rss_mb, write_results  # noqa: E402  (after the path insert above)
 
 DBT_DIR = ROOT / "dbt"
 # The nightly day: the last day of the demo World's default month, so the other sources cover it.
@@ -50,7 +50,7 @@ def _cpu_seconds() -> float:
 
 def _peak_rss_mb() -> dict:
     return {
-        "self_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "self_mb": round(peak_rss_mb(), 1),
         "children_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
 

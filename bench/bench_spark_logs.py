@@ -30,13 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, write_results  # noqa: E402
+from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 RATIO_GOAL = 0.3
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _opening_events(app_id: str, start: int, gpus: int, rng: random.Random) -> list[dict]:
@@ -158,7 +154,7 @@ def phase_baseline(folder: Path) -> dict:
                 raw += len(line)
     seconds = time.perf_counter() - started
     cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu_before
-    return {"seconds": seconds, "lines": lines, "bytes": raw, "cpu_seconds": cpu, "peak_rss_mb": _peak_rss_mb()}
+    return {"seconds": seconds, "lines": lines, "bytes": raw, "cpu_seconds": cpu, "peak_rss_mb": peak_rss_mb()}
 
 
 def _cpu_seconds(who: int) -> float:
@@ -200,10 +196,10 @@ def phase_ours(folder: Path, workers: int | None) -> dict:
         "workers": workers or default_workers(),
         "cpu_seconds": cpu_self + _cpu_seconds(resource.RUSAGE_CHILDREN),
         "worker_cpu_seconds": _cpu_seconds(resource.RUSAGE_CHILDREN),
-        "main_peak_rss_mb": _peak_rss_mb(),
+        "main_peak_rss_mb": peak_rss_mb(),
         "worker_peak_rss_mb": worker_peak_mb,
         # the process and each other worker at the largest one's peak: an upper bound of the tree's peak
-        "peak_rss_mb": _peak_rss_mb() + ((workers or default_workers()) - 1) * worker_peak_mb,
+        "peak_rss_mb": peak_rss_mb() + ((workers or default_workers()) - 1) * worker_peak_mb,
     }
 
 

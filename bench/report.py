@@ -29,6 +29,25 @@ class Goal:
         return self.value >= self.target if self.op == ">=" else self.value <= self.target
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program, in MB: the kernel's VmHWM. Not
+    `getrusage(RUSAGE_SELF).ru_maxrss`: a child started by a process that held 2.6 GB (a bench that had just
+    generated its data) reports at least those 2.6 GB, measured by no code of its own. Where there is no
+    /proc (macOS), ru_maxrss (bytes there)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
 def load_averages() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
