@@ -124,6 +124,8 @@ def load_ledger_days(
     return loads
 
 
+# Row groups each thread of the insert buffers before writing them (DuckDB's default is 5).
+WRITE_BUFFER_ROW_GROUPS = 2
 # Files (bytes on disk) loaded by one statement: ~10M requests of zstd Parquet, ~1 GB of DuckDB memory.
 BATCH_BYTES = 256 * 2**20
 
@@ -213,6 +215,9 @@ def _load_days(
     checked = _checked_sql("\nunion all by name\n".join(inputs.selects))
     # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
     con.execute("set preserve_insertion_order = false")
+    # The insert buffers this many row groups per thread before writing them; our rows are twice as wide as the
+    # file's, and DuckDB's default of 5 took a 20M-row load 250 MB higher than 2, at the same speed.
+    con.execute(f"set write_buffer_row_group_count = {WRITE_BUFFER_ROW_GROUPS}")
     # rows the engine will read (Parquet from metadata, text files from their tables), to skip the second
     # pass when every row was valid
     engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in inputs.relations)
@@ -225,6 +230,7 @@ def _load_days(
     for temp in ("_ledger_orphaned", "_ledger_contested", "_ledger_copies"):
         con.execute(f"drop table if exists {temp}")
     con.execute("reset preserve_insertion_order")
+    con.execute("reset write_buffer_row_group_count")
     return results
 
 
