@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -240,6 +241,17 @@ def test_a_day_without_files_is_an_empty_delivery(warehouse, tmp_path):
     assert (emptied.input_rows, emptied.loaded_rows, emptied.quarantined_rows) == (0, 0, 0)
     assert warehouse.execute("select count(*) from raw_ledger.requests").fetchone() == (0,)
     assert load_balance(warehouse, "ledger", [DAY.isoformat()])[0][1:] == (0, 0, 0, 0, True)
+
+
+def test_the_load_leaves_the_connection_with_duckdbs_write_settings(warehouse, tmp_path):
+    # the load writes in parallel with a small write buffer (bounded memory); the caller's later statements
+    # (dbt, exports on the same connection) must not inherit either setting
+    settings = "select current_setting('preserve_insertion_order'), current_setting('write_buffer_row_group_count')"
+    defaults = duckdb.connect().execute(settings).fetchone()
+    write_jsonl(tmp_path, DAY, [request(), request()])
+    load(warehouse, tmp_path, [DAY])
+    assert warehouse.execute(settings).fetchone() == defaults
+    assert defaults[1] != ledger_load.WRITE_BUFFER_ROW_GROUPS  # else this test could not see a missing reset
 
 
 def test_csv_records_with_quoted_newlines_balance(warehouse, tmp_path):
