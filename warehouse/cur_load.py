@@ -34,6 +34,7 @@ from ingest.common import Rejected, SourceFormatError
 from ingest.tags import TagMapping
 from warehouse.duckdb_store import (
     LOAD_AUDIT_TABLE,
+    duckdb_settings,
     ensure_table,
     record_load,
     replace_quarantine,
@@ -88,11 +89,10 @@ def load_cur_delivery(
     """Replace the delivery's report x billing period with its files (store key, local path, description);
     tags are normalized by `tag_mapping` (default: ingest/tag_mapping.toml)."""
     con.execute("set TimeZone = 'UTC'")
-    # the rows of a CSV file are numbered by their order in the table (number_csv_rows): keep the file's order
-    con.execute("set preserve_insertion_order = true")
     ensure_cur_table(con)
     input_total = loaded_total = quarantined_total = 0
-    with transaction(con):
+    # the rows of a CSV file are numbered by their order in the table (number_csv_rows): keep the file's order
+    with duckdb_settings(con, preserve_insertion_order=True), transaction(con):
         if delivery.billing_period_start is not None:
             periods = [delivery.billing_period_start]
         else:

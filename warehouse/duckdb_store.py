@@ -79,6 +79,23 @@ def _connect_waiting(path: Path, read_only: bool, timeout: float) -> duckdb.Duck
 
 
 @contextmanager
+def duckdb_settings(con: duckdb.DuckDBPyConnection, **values: bool | int) -> Iterator[None]:
+    """DuckDB settings changed for the statements inside, and the caller's values put back on the way out,
+    whatever happens (a load that fails must not leave the connection writing differently)."""
+    previous = {name: con.execute(f"select current_setting({sql_literal(name)})").fetchone()[0] for name in values}
+
+    def apply(settings: dict[str, bool | int]) -> None:
+        for name, value in settings.items():
+            con.execute(f"set {name} = {str(value).lower() if isinstance(value, bool) else int(value)}")
+
+    apply(values)
+    try:
+        yield
+    finally:
+        apply(previous)
+
+
+@contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: on any exception the transaction rolls back and the previous rows stay visible."""
     con.execute("begin transaction")

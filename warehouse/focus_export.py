@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from ingest.common import sql_literal
 from warehouse.csv_files import CsvWriter
+from warehouse.duckdb_store import duckdb_settings
 
 FOCUS_VERSIONS = ("1.2", "1.3")
 DEFAULT_FOCUS_VERSION = "1.3"
@@ -356,17 +357,14 @@ def _scratch_charges(con: duckdb.DuckDBPyConnection, scratch: Path, select: str)
     on the way out, whatever happens. Returns the table's qualified name."""
     for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a crashed export's scratch
-    ((keep_order,),) = con.execute("select current_setting('preserve_insertion_order')").fetchall()
     # writable even when `con` is read-only (an attach inherits the connection's access mode otherwise)
     con.execute(f"attach {sql_literal(str(scratch))} as {_SCRATCH} (read_only false)")
     try:
         # unsorted on purpose: a plain insert streams within the memory limit, an ordered one would not
-        con.execute("set preserve_insertion_order = false")
-        con.execute(f"create table {_SCRATCH}.charges as select {select} from ({_CHARGES})")
-        con.execute(f"set preserve_insertion_order = {'true' if keep_order else 'false'}")
+        with duckdb_settings(con, preserve_insertion_order=False):
+            con.execute(f"create table {_SCRATCH}.charges as select {select} from ({_CHARGES})")
         yield f"{_SCRATCH}.charges"
     finally:
-        con.execute(f"set preserve_insertion_order = {'true' if keep_order else 'false'}")
         con.execute(f"detach {_SCRATCH}")
         for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
             leftover.unlink(missing_ok=True)

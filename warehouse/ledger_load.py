@@ -32,6 +32,7 @@ from rate_cards.token_kinds import TOKEN_KINDS, TOTAL_KINDS, part_kinds
 from warehouse.duckdb_store import (
     LOAD_AUDIT_TABLE,
     QUARANTINE_TABLE,
+    duckdb_settings,
     record_load,
     replace_quarantine,
     transaction,
@@ -213,15 +214,16 @@ def _load_days(
     inputs = _typed_inputs(con, files, days, unreadable)
     day_list = _date_list(days)
     checked = _checked_sql("\nunion all by name\n".join(inputs.selects))
-    # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes.
-    con.execute("set preserve_insertion_order = false")
-    # The insert buffers this many row groups per thread before writing them; our rows are twice as wide as the
-    # file's, and DuckDB's default of 5 took a 20M-row load 250 MB higher than 2, at the same speed.
-    con.execute(f"set write_buffer_row_group_count = {WRITE_BUFFER_ROW_GROUPS}")
     # rows the engine will read (Parquet from metadata, text files from their tables), to skip the second
     # pass when every row was valid
     engine_rows = sum(con.execute(f"select count(*) from {relation}").fetchone()[0] for relation in inputs.relations)
-    with transaction(con):
+    # Row order inside the table means nothing (source_file + source_line locate a row): parallel writes. The
+    # insert buffers WRITE_BUFFER_ROW_GROUPS row groups per thread before writing them: our rows are twice as
+    # wide as the file's, and DuckDB's default of 5 took a 20M-row load 250 MB higher than 2, at the same speed.
+    with (
+        duckdb_settings(con, preserve_insertion_order=False, write_buffer_row_group_count=WRITE_BUFFER_ROW_GROUPS),
+        transaction(con),
+    ):
         inserted, invalid = _replace_day_rows(con, day_list, checked, engine_rows)
         touched_days = _settle_duplicates(con, day_list, inserted)
         results = _record_days(con, files, days, touched_days, invalid, inputs.rejected)
@@ -229,8 +231,6 @@ def _load_days(
         con.unregister(name)
     for temp in ("_ledger_orphaned", "_ledger_contested", "_ledger_copies"):
         con.execute(f"drop table if exists {temp}")
-    con.execute("reset preserve_insertion_order")
-    con.execute("reset write_buffer_row_group_count")
     return results
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -243,15 +242,28 @@ def test_a_day_without_files_is_an_empty_delivery(warehouse, tmp_path):
     assert load_balance(warehouse, "ledger", [DAY.isoformat()])[0][1:] == (0, 0, 0, 0, True)
 
 
-def test_the_load_leaves_the_connection_with_duckdbs_write_settings(warehouse, tmp_path):
+def test_the_load_gives_the_connection_back_with_the_callers_write_settings(warehouse, tmp_path, monkeypatch):
     # the load writes in parallel with a small write buffer (bounded memory); the caller's later statements
-    # (dbt, exports on the same connection) must not inherit either setting
+    # (dbt, exports on the same connection) keep their own settings, after a load and after a failed one
     settings = "select current_setting('preserve_insertion_order'), current_setting('write_buffer_row_group_count')"
-    defaults = duckdb.connect().execute(settings).fetchone()
+    warehouse.execute("set write_buffer_row_group_count = 7")
+    callers = warehouse.execute(settings).fetchone()
+    assert callers == (True, 7)  # neither is what the load sets, so a missing restore shows
+    assert ledger_load.WRITE_BUFFER_ROW_GROUPS != 7
     write_jsonl(tmp_path, DAY, [request(), request()])
+    seen_inside = []
+
+    def settle(con, *args):
+        seen_inside.append(con.execute(settings).fetchone())
+        raise RuntimeError("settling failed")
+
     load(warehouse, tmp_path, [DAY])
-    assert warehouse.execute(settings).fetchone() == defaults
-    assert defaults[1] != ledger_load.WRITE_BUFFER_ROW_GROUPS  # else this test could not see a missing reset
+    assert warehouse.execute(settings).fetchone() == callers
+    monkeypatch.setattr(ledger_load, "_settle_duplicates", settle)
+    with pytest.raises(RuntimeError, match="settling failed"):
+        load(warehouse, tmp_path, [DAY])
+    assert seen_inside == [(False, ledger_load.WRITE_BUFFER_ROW_GROUPS)]
+    assert warehouse.execute(settings).fetchone() == callers
 
 
 def test_csv_records_with_quoted_newlines_balance(warehouse, tmp_path):
