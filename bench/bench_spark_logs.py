@@ -183,6 +183,7 @@ def phase_ours(folder: Path, workers: int | None) -> dict:
     while multiprocessing.active_children():  # workers leave on their own: wait, so their usage is counted
         time.sleep(0.05)
     worker_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    main_peak_mb = peak_rss_mb()
     apps = results["spark_apps"]
     apps.check_balance()
     gpu_seconds = sum(apps.table.column("executor_gpu_seconds").to_pylist())
@@ -196,10 +197,10 @@ def phase_ours(folder: Path, workers: int | None) -> dict:
         "workers": workers or default_workers(),
         "cpu_seconds": cpu_self + _cpu_seconds(resource.RUSAGE_CHILDREN),
         "worker_cpu_seconds": _cpu_seconds(resource.RUSAGE_CHILDREN),
-        "main_peak_rss_mb": peak_rss_mb(),
+        "main_peak_rss_mb": main_peak_mb,
         "worker_peak_rss_mb": worker_peak_mb,
         # the process and each other worker at the largest one's peak: an upper bound of the tree's peak
-        "peak_rss_mb": peak_rss_mb() + ((workers or default_workers()) - 1) * worker_peak_mb,
+        "peak_rss_mb": main_peak_mb + ((workers or default_workers()) - 1) * worker_peak_mb,
     }
 
 
