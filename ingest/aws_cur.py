@@ -34,6 +34,7 @@ from ingest.common import (
     SourceFormatError,
     sql_identifier,
     sql_literal,
+    text_or_null_sql,
     timestamp_out_of_range_sql,
     utc_offset_invalid_sql,
 )
@@ -240,19 +241,6 @@ def _local_copy(store: LandingStore, key: str, scratch: Path) -> Path:
     return target
 
 
-def _text_or_null(expression: str) -> str:
-    """`nullif(trim(expression), '')` as one CASE: empty is null, and trim is skipped for the (usual) value that has
-    nothing to trim: DuckDB's trim removes only Unicode space separators, and of ASCII only the space, so an
-    all-ASCII value (byte length = character length) that neither starts nor ends with a space is returned as is.
-    Same result, a fraction of the cost (trim copied every value of every text column; nested nullif/CASE cost a
-    pass more)."""
-    return (
-        f"case when {expression} = '' then null"
-        f" when prefix({expression}, ' ') or suffix({expression}, ' ') or strlen({expression}) <> length({expression})"
-        f" then nullif(trim({expression}), '') else {expression} end"
-    )
-
-
 def _exact_money(text: str) -> str:
     """`try_cast(text as decimal(38, 9))`, computed through DECIMAL(18, 9) where that gives the same value.
 
@@ -296,7 +284,7 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
         candidates = []
         for key in mapping[column]:
             if key in lowered:
-                candidates.append(_text_or_null(sql_identifier(lowered[key])))
+                candidates.append(text_or_null_sql(sql_identifier(lowered[key])))
             if tag_map:
                 path = sql_literal("$." + json.dumps(key))
                 candidates.append(f"nullif(trim(json_extract_string(tags_json, {path})), '')")
@@ -307,7 +295,7 @@ def _tag_expressions(columns: dict[str, str], mapping: TagMapping | None) -> tup
         # JSON text built by concatenation (concat_ws skips the nulls; `||` of a null tag is null): cheaper than a
         # map per row; the trimmed value is the one the tag columns use, computed once
         parts = ", ".join(
-            f"{sql_literal(json.dumps(key) + ':')} || cast(to_json({_text_or_null(sql_identifier(actual))}) as varchar)"
+            f"{sql_literal(json.dumps(key) + ':')} || cast(to_json({text_or_null_sql(sql_identifier(actual))}) as varchar)"
             for key, actual in tag_columns.items()
         )
         raw = f"nullif('{{' || concat_ws(',', {parts}) || '}}', '{{}}')"
@@ -383,7 +371,7 @@ def _typed_select(relation: str, columns: dict[str, str], path: Path, tag_mappin
         return f"cast({sql_identifier(columns[name])} as varchar)" if name in columns else "cast(null as varchar)"
 
     def text(name: str) -> str:
-        return _text_or_null(col(name))
+        return text_or_null_sql(col(name))
 
     def money(name: str) -> str:
         return _exact_money(text(name))

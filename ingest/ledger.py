@@ -27,6 +27,7 @@ from ingest.common import (
     SourceFormatError,
     sql_identifier,
     sql_literal,
+    text_or_null_sql,
     timestamp_out_of_range_sql,
     utc_offset_invalid_sql,
 )
@@ -273,7 +274,7 @@ class _Columns:
         return self.types.get(name, "VARCHAR").upper()
 
     def as_text(self, name: str) -> str:
-        return f"nullif(trim(cast({self.col(name)} as varchar)), '')"
+        return text_or_null_sql(f"cast({self.col(name)} as varchar)")
 
     def as_bool(self, name: str) -> str:
         if self.kind(name) == "BOOLEAN":

@@ -209,3 +209,24 @@ def test_cur_impossible_timestamps_and_unreadable_file(tmp_path: Path):
     unreadable = parse_cur_file(bad, "aws_cur/bad.csv")
     assert unreadable.table.num_rows == 0 and unreadable.input_rows == 1
     assert [(r.line, "invalid encoding" in r.reason) for r in unreadable.rejected] == [(2, True)]
+
+
+def test_the_shared_text_rule_is_trim_then_blank_to_null_for_every_character():
+    """text_or_null_sql (every text field of CUR and ledger files) skips trim for values with nothing to trim;
+    it must give what nullif(trim(x), '') gives for each code point alone, padding either side, inside a
+    value, and repeated: DuckDB's trim strips Unicode space separators (NBSP, U+3000...), not tabs."""
+    import duckdb
+
+    from ingest.common import text_or_null_sql
+
+    forms = "[c, c || 'a', 'a' || c, 'a' || c || 'b', c || c, ' ' || c || ' ', '', ' ', 'a', null]"
+    mismatches = duckdb.execute(
+        f"""
+        with characters as (
+            select chr(cast(i as integer)) as c from range(0, 1114112) as t(i) where i not between 55296 and 57343
+        ), values_ as (select unnest({forms}) as x from characters)
+        select count(*), any_value(x) from values_
+        where {text_or_null_sql("x")} is distinct from nullif(trim(x), '')
+        """
+    ).fetchone()
+    assert mismatches == (0, None)
