@@ -133,8 +133,9 @@ class ProviderServer(BaseHTTPRequestHandler):
             return self._json({"error": "rate limited"}, 429, {"Retry-After": "0"})
         if fault == "500":
             return self._json({"error": "boom"}, 500)
-        if fault == "slow":
+        if fault == "slow":  # beyond the client's timeout: it has hung up, so no answer (one would hit a closed socket)
             time.sleep(1.5)
+            return None
         if path.endswith("/usage/completions"):
             payload = _openai_usage(2 if "page=cursor_2" in query else 1)
         elif path.endswith("/costs"):
