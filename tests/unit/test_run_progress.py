@@ -9,7 +9,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from pipelines.checks.ledger_expectations import validate_ledger_days
+from pipelines.checks.ledger_expectations import sample_rows, validate_ledger_days
 from pipelines.progress import cause_block, execute_with_progress
 from rate_cards.llm_cards import load_card_file
 
@@ -184,3 +184,30 @@ print(repr((passed, "great_expectations" in sys.modules, metadata["failed"])))
     passed, imported, failed = ast.literal_eval(completed.stdout.strip().splitlines()[-1])
     assert (passed, imported) == (False, False)
     assert "unique:request_id" in failed
+
+
+def test_the_gx_sample_of_a_large_partition_is_full_size_the_same_rows_every_run_and_only_the_partition():
+    con = duckdb.connect()
+    con.execute("create schema raw_ledger")
+    con.execute(
+        """
+        create table raw_ledger.requests as
+        select cast(md5(cast(i as varchar)) as uuid) as request_id, timestamp '2026-10-01 00:00:00' as requested_at,
+               'gpt-4o' as model, 10 as input_tokens, 5 as output_tokens, 0 as cached_input_tokens,
+               0 as reasoning_tokens, 100 as duration_ms, 'ok' as status, 0.01::decimal(38, 9) as total_cost_usd,
+               date '2026-10-01' + cast(i % 2 as integer) as ingest_date
+        from range(40000) as t(i)
+        """
+    )
+    day = [date(2026, 10, 1)]
+    sample = sample_rows(con, day, size=1000)  # 20,000 rows on the day: a stride of 10
+    assert sample.num_rows == 1000
+    assert sample.equals(sample_rows(con, day, size=1000))
+    ids = [str(value) for value in sample.column("request_id").to_pylist()]
+    (outside,) = con.execute(
+        "select count(*) from raw_ledger.requests where ingest_date <> date '2026-10-01'"
+        " and cast(request_id as varchar) in (select unnest(?))",
+        [ids],
+    ).fetchone()
+    assert outside == 0
+    assert sample_rows(con, day, size=30000).num_rows == 20000  # a small partition: every row
