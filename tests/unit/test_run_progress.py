@@ -100,19 +100,26 @@ def test_on_a_terminal_the_running_step_is_one_live_line(tmp_path):
     assert "started " not in out.getvalue()
 
 
-def test_great_expectations_draws_no_progress_bars(capfd, recwarn):
+def _ledger_rows(rows: int, request_id: str, ingest_date: str) -> duckdb.DuckDBPyConnection:
+    """A connection holding `rows` valid ledger rows (the columns the GX sample reads); `request_id` and
+    `ingest_date` are SQL over the row number `i`."""
     con = duckdb.connect()
     con.execute("create schema raw_ledger")
     con.execute(
-        """
+        f"""
         create table raw_ledger.requests as
-        select 'req-' || i as request_id, timestamp '2026-10-01 00:00:00' as requested_at, 'gpt-4o' as model,
+        select {request_id} as request_id, timestamp '2026-10-01 00:00:00' as requested_at, 'gpt-4o' as model,
                10 as input_tokens, 5 as output_tokens, 0 as cached_input_tokens, 0 as reasoning_tokens,
                100 as duration_ms, 'ok' as status, 0.01::decimal(38, 9) as total_cost_usd,
-               date '2026-10-01' as ingest_date
-        from range(3) as t(i)
+               {ingest_date} as ingest_date
+        from range({rows}) as t(i)
         """
     )
+    return con
+
+
+def test_great_expectations_draws_no_progress_bars(capfd, recwarn):
+    con = _ledger_rows(3, "'req-' || i", "date '2026-10-01'")
     passed, metadata = validate_ledger_days(con, [date(2026, 10, 1)])
     captured = capfd.readouterr()
     assert metadata["rows_validated"] == 3
@@ -187,18 +194,8 @@ print(repr((passed, "great_expectations" in sys.modules, metadata["failed"])))
 
 
 def test_the_gx_sample_of_a_large_partition_is_full_size_the_same_rows_every_run_and_only_the_partition():
-    con = duckdb.connect()
-    con.execute("create schema raw_ledger")
-    con.execute(
-        """
-        create table raw_ledger.requests as
-        select cast(md5(cast(i as varchar)) as uuid) as request_id, timestamp '2026-10-01 00:00:00' as requested_at,
-               'gpt-4o' as model, 10 as input_tokens, 5 as output_tokens, 0 as cached_input_tokens,
-               0 as reasoning_tokens, 100 as duration_ms, 'ok' as status, 0.01::decimal(38, 9) as total_cost_usd,
-               date '2026-10-01' + cast(i % 2 as integer) as ingest_date
-        from range(40000) as t(i)
-        """
-    )
+    # unique ids over both days, half of the rows on each
+    con = _ledger_rows(40000, "cast(md5(cast(i as varchar)) as uuid)", "date '2026-10-01' + cast(i % 2 as integer)")
     day = [date(2026, 10, 1)]
     sample = sample_rows(con, day, size=1000)  # 20,000 rows on the day: a stride of 10
     assert sample.num_rows == 1000
