@@ -6,7 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-export UV_COMPILE_BYTECODE=1
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 # run history beside the warehouse it ran on: two warehouses never share one history
 export DAGSTER_HOME="${DAGSTER_HOME:-$(dirname "${FINOPS_WAREHOUSE_PATH:-$PWD/warehouse/finops.duckdb}")/dagster_home}"
