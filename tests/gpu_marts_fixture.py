@@ -17,7 +17,9 @@ Hand numbers:
 
 from __future__ import annotations
 
+import atexit
 import random
+import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -363,5 +365,8 @@ def utc(text: str) -> datetime:
 
 @lru_cache(maxsize=1)
 def shared_gpu_marts_build() -> GpuMartsBuild:
-    """One build per test process, shared by the unit and integration GPU tests."""
-    return build_gpu_marts(Path(tempfile.mkdtemp(prefix="h6-gpu-marts-")))
+    """One build per test process, shared by the unit and integration GPU tests; its folder goes when the
+    process ends (a temporary folder per suite run would otherwise pile up)."""
+    scratch = Path(tempfile.mkdtemp(prefix="h6-gpu-marts-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return build_gpu_marts(scratch)

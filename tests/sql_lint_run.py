@@ -7,6 +7,7 @@ collects the result."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +29,7 @@ def start() -> None:
         # compiling `is_incremental()` opens the warehouse: an empty one in scratch, never the user's
         "FINOPS_WAREHOUSE_PATH": str(scratch / "lint.duckdb"),
     }
+    _running["scratch"] = scratch
     _running["process"] = subprocess.Popen(
         [
             sys.executable,
@@ -55,5 +57,6 @@ def result(timeout: float = 900) -> tuple[int, str, str]:
     process = _running["process"]
     if "output" not in _running:
         _running["output"] = process.communicate(timeout=timeout)
+        shutil.rmtree(_running["scratch"], ignore_errors=True)  # the lint is done with its empty warehouse
     stdout, stderr = _running["output"]
     return process.returncode, stdout, stderr
