@@ -15,14 +15,13 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 COLUMNS = {  # legacy CUR header -> type of the raw typed read
     "identity/LineItemId": "VARCHAR",
@@ -177,7 +176,7 @@ def main() -> None:
         result["peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(result))
         return
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-cur-bench-"))
+    workdir = bench_workdir(args.workdir, "finops-cur-bench-")
     csv_path, parquet_path = workdir / "cur-00001.csv.gz", workdir / "cur-00001.parquet"
     if not csv_path.exists():
         started = time.perf_counter()

@@ -19,14 +19,13 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 RSS_GOAL_MB = 1024
 MEMORY_LIMIT = "512MB"
@@ -176,8 +175,7 @@ def main() -> None:
         result["peak_rss_mb"] = round(peak_rss_mb(), 1)
         print(json.dumps(result))
         return
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-focus-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = bench_workdir(args.workdir, "finops-focus-bench-")
     goals: list[Goal] = []
     details: dict = {"memory_limit": MEMORY_LIMIT, "runs": {}}
     for rows in args.rows:

@@ -22,14 +22,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 DAY = "2026-10-05"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5-20251001"]
@@ -242,7 +241,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-bench-"))
+    workdir = bench_workdir(args.workdir, "finops-bench-")
     parquet = workdir / "landing" / "ledger" / DAY / "requests.parquet"
     if not parquet.exists():
         started = time.perf_counter()

@@ -27,7 +27,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, peak_rss_mb, write_results  # noqa: E402  (after the path insert above)
+from bench.report import Goal, bench_workdir, peak_rss_mb, write_results  # noqa: E402  (after the path insert above)
 
 DBT_DIR = ROOT / "dbt"
 # The nightly day: the last day of the demo World's default month, so the other sources cover it.
@@ -531,8 +530,7 @@ def main() -> None:
     if args.quick:
         args.days, args.rows_per_day, args.world_days = 5, 20_000, 6
     world_days = min(args.world_days, args.days + 1)
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-bench-nightly-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = bench_workdir(args.workdir, "finops-bench-nightly-")
     print(f"workdir {workdir}")
     home = workdir / "dagster_home"
     shutil.rmtree(home, ignore_errors=True)

@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import date, timedelta
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_nightly import generate_ledger_day  # noqa: E402  (after the path insert above)
-from bench.report import Goal, load_averages, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, load_averages, write_results  # noqa: E402
 
 MONTH_START = date(2026, 10, 1)
 MONTH_DAYS = 31
@@ -258,8 +257,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="finops-bench-scale-")).resolve()
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = bench_workdir(args.workdir, "finops-bench-scale-")
     print(f"workdir {workdir}; load averages {load_averages()}", flush=True)
     landing = build_landing(workdir, args.rows, args.cur_lines)
     warehouse_dir = workdir / "warehouse"

@@ -6,8 +6,11 @@ each goal is one row of the suite's table: what was measured, its value, the goa
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -62,3 +65,16 @@ def write_results(path: str | Path | None, bench: str, goals: list[Goal], detail
         rows = [{**asdict(goal), "met": goal.met} for goal in goals]
         payload = {"bench": bench, "load_averages": load_averages(), "goals": rows, "details": details or {}}
         Path(path).write_text(json.dumps(payload, indent=2, default=str))
+
+
+def bench_workdir(given: str | None, prefix: str) -> Path:
+    """The bench's working folder: `given` (--workdir) is created if needed and kept, so a later run can reuse
+    what it holds; otherwise a new temporary folder that goes when the bench ends. Its data is gigabytes at the
+    issue's sizes (7 GB for the FOCUS export's): folders left behind by every run filled the disk mid-suite."""
+    if given:
+        folder = Path(given).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    folder = Path(tempfile.mkdtemp(prefix=prefix)).resolve()
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
