@@ -9,7 +9,7 @@ from datetime import date
 import dagster as dg
 import duckdb
 
-from pipelines.checks.ledger_expectations import sample_rows, validate_ledger_days
+from pipelines.checks.ledger_expectations import sample_rows, validate_sample
 from pipelines.progress import cause_block, execute_with_progress
 from rate_cards.llm_cards import load_card_file
 
@@ -120,7 +120,7 @@ def _ledger_rows(rows: int, request_id: str, ingest_date: str) -> duckdb.DuckDBP
 
 def test_great_expectations_draws_no_progress_bars(capfd, recwarn):
     con = _ledger_rows(3, "'req-' || i", "date '2026-10-01'")
-    passed, metadata = validate_ledger_days(con, [date(2026, 10, 1)])
+    passed, metadata = validate_sample(sample_rows(con, [date(2026, 10, 1)]))
     captured = capfd.readouterr()
     assert metadata["rows_validated"] == 3
     assert "Calculating Metrics" not in captured.err + captured.out
@@ -172,7 +172,7 @@ def test_great_expectations_runs_in_a_child_process():
 import sys
 from datetime import date
 import duckdb
-from pipelines.checks.ledger_expectations import validate_ledger_days
+from pipelines.checks.ledger_expectations import sample_rows, validate_sample
 con = duckdb.connect()
 con.execute("create schema raw_ledger")
 con.execute('''
@@ -183,7 +183,7 @@ con.execute('''
            'ok' as status, 0.01::decimal(38, 9) as total_cost_usd, date '2026-10-01' as ingest_date
     from range(3) as t(i)
 ''')
-passed, metadata = validate_ledger_days(con, [date(2026, 10, 1)])
+passed, metadata = validate_sample(sample_rows(con, [date(2026, 10, 1)]))
 print(repr((passed, "great_expectations" in sys.modules, metadata["failed"])))
 """
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
