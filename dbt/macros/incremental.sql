@@ -1,12 +1,12 @@
 {#- Partition-window replacement for incremental facts, on DuckDB and BigQuery.
 
-    A run for the window [partition_start_date, partition_end_date) replaces exactly those days, including
+    A run for the window [start, end) of partition_window() replaces exactly those days, including
     days that became empty (a plain delete+insert keyed on the days present in the batch would keep them).
     Rows whose key the batch carries are replaced wherever they sit, so a key that moved to another day
     (a re-sent request promoted when its first copy was restated away) is never held twice. -#}
 
 {#- DuckDB: custom strategy `replace_window`, one transaction (dbt-duckdb wraps the statement). The window
-    column is named in the model's meta `partition_window_column`; no window vars = the whole table. -#}
+    column is named in the model's meta `partition_window_column`; no window set = the whole table. -#}
 {% macro get_incremental_replace_window_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -41,15 +41,14 @@
 {%- endmacro %}
 
 {#- The days of the partition window as BigQuery date literals (static partitions of insert_overwrite);
-    none without window vars (dynamic: the days present in the batch). -#}
+    none without a window (dynamic: the days present in the batch). -#}
 {% macro partition_window_days() -%}
-    {%- set start = var('partition_start_date') -%}
-    {%- set end = var('partition_end_date') -%}
-    {%- if not (start and end) -%}
+    {%- set window = partition_window() -%}
+    {%- if not window -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set first = modules.datetime.date.fromisoformat(start | string) -%}
-    {%- set last = modules.datetime.date.fromisoformat(end | string) -%}
+    {%- set first = modules.datetime.date.fromisoformat(window[0]) -%}
+    {%- set last = modules.datetime.date.fromisoformat(window[1]) -%}
     {%- set days = [] -%}
     {%- for offset in range((last - first).days) -%}
         {%- do days.append("date('" ~ (first + modules.datetime.timedelta(days=offset)).isoformat() ~ "')") -%}

@@ -1,7 +1,7 @@
 """The dbt project as Dagster assets, split by selector where partitions differ.
 
 - staging views (unpartitioned) read the raw tables the Python assets load;
-- `fct_requests` is partitioned by delivery day and receives the partition window as dbt vars;
+- `fct_requests` is partitioned by delivery day and receives the partition window in dbt's environment;
 - everything else (intermediate models, marts) is rebuilt unpartitioned.
 Every dbt invocation is `dbt build`, so the tests run with the models and surface as asset checks.
 """
@@ -9,11 +9,13 @@ Every dbt invocation is `dbt build`, so the tests run with the models and surfac
 import hashlib
 import importlib.metadata
 import json
+import os
 import re
 import secrets
 import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import cache, cached_property
 from pathlib import Path
@@ -43,6 +45,26 @@ class FinopsDbtCliResource(DbtCliResource):
         """No dbt adapter in the Dagster process: dagster-dbt builds one (importing dbt, loading the profile and
         the project) at every invocation only to fetch column metadata, which no asset asks for."""
         return None
+
+    def cli_in_environment(self, args: Sequence[str], environment: Mapping[str, str], **kwargs: Any):
+        """`cli` with these variables in dbt's environment. dagster-dbt builds the subprocess's environment from
+        os.environ when the invocation starts and takes no other, so they are set for that moment only."""
+        with _environment(environment):
+            return self.cli(args, **kwargs)
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def dbt_executable() -> str:
@@ -160,20 +182,28 @@ def _modified_at(path: Path) -> float:
         return 0.0
 
 
-def run_window_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The run's delivery-day window as dbt vars [start, end), the same for every dbt invocation of the run:
-    the partitioned step's own window, else the run's partition range tags (inclusive end). Equal vars let
-    each invocation reuse the previous one's parse (dbt drops its partial parse when vars change)."""
+# what the dbt macro partition_window() reads: the environment, not --vars, since dbt re-parses the whole
+# project when its vars change (every night), and only the files that read an env var when that one changes
+WINDOW_ENVIRONMENT = ("FINOPS_PARTITION_START_DATE", "FINOPS_PARTITION_END_DATE")
+
+
+def run_window(context: dg.AssetExecutionContext) -> tuple[date, date] | None:
+    """The run's delivery-day window [start, end), the same for every dbt invocation of the run: the
+    partitioned step's own window, else the run's partition range tags (inclusive end); none without either."""
     if context.assets_def.partitions_def is not None:
         window = context.partition_time_window
-        start, end = window.start.date(), window.end.date()
-    else:
-        tags = context.run.tags
-        first, last = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
-        if not (first and last):
-            return {}
-        start, end = date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
-    return {"partition_start_date": start.isoformat(), "partition_end_date": end.isoformat()}
+        return window.start.date(), window.end.date()
+    tags = context.run.tags
+    first, last = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if not (first and last):
+        return None
+    return date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
+
+
+def window_environment(window: tuple[date, date] | None) -> dict[str, str]:
+    """The window as dbt's environment; both empty without one, so a value left in the shell never applies."""
+    values = [day.isoformat() for day in window] if window else ["", ""]
+    return dict(zip(WINDOW_ENVIRONMENT, values, strict=True))
 
 
 # what a dbt build's output is a function of, besides the tables it reads
@@ -188,7 +218,6 @@ DBT_PROJECT_FILES = (
     "snapshots/**/*",
     "analyses/**/*",
 )
-WINDOW_VARS = ("partition_start_date", "partition_end_date")
 # where the warehouse is and how much memory its DuckDB may take change how a build runs, not what it builds
 CONNECTION_VARS = ("finops_warehouse_path", "finops_duckdb_memory_limit")
 
@@ -216,20 +245,23 @@ def step_relations(context: dg.AssetExecutionContext) -> list[str]:
 
 def project_config(invocation_vars: Mapping[str, str]) -> dict[str, Any]:
     """The part of a build's state that is not data: the project's files, the dbt and DuckDB versions and the
-    vars, but the connection's and the run window (a mart's rows do not depend on which days the run delivered)."""
+    vars, but the connection's (the run window is not a var: a mart's rows do not depend on which days the run
+    delivered)."""
     return {
         "project": files_digest(DBT_PROJECT_DIR, DBT_PROJECT_FILES),
         "versions": {name: importlib.metadata.version(name) for name in ("dbt-core", "dbt-duckdb", "duckdb")},
-        "vars": {name: value for name, value in invocation_vars.items() if name not in WINDOW_VARS + CONNECTION_VARS},
+        "vars": {name: value for name, value in invocation_vars.items() if name not in CONNECTION_VARS},
     }
 
 
-def _window_is_empty(con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionContext, window: Mapping) -> bool:
+def _window_is_empty(
+    con: duckdb.DuckDBPyConnection, context: dg.AssetExecutionContext, window: tuple[date, date] | None
+) -> bool:
     """No ledger row was delivered in the window, and fct_requests holds none there: the window's build would
     delete nothing and insert nothing (a kept copy moves between days only with a delivered row)."""
     if not window:
         return False
-    bounds = [window["partition_start_date"], window["partition_end_date"]]
+    bounds = [day.isoformat() for day in window]
     existing = existing_relations(con)
     for table in ["raw_ledger.requests", *step_relations(context)]:
         if (
@@ -265,7 +297,7 @@ def _step_state(
         existing = existing_relations(con)
         relations_exist = all(relation.lower() in existing for relation in step_relations(context))
         if step == "dbt_daily_facts":
-            condition = relations_exist and _window_is_empty(con, context, run_window_vars(context))
+            condition = relations_exist and _window_is_empty(con, context, run_window(context))
         else:
             condition = relations_exist
             parts["sources"] = _sources_digest(con, context.run.run_id)
@@ -275,9 +307,10 @@ def _step_state(
     return StepState(context, warehouse, step, parts), condition
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, step: str) -> Iterator:
-    window = run_window_vars(context)
-    invocation_vars = dbt_vars(warehouse, **window)
+def _build(
+    context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: WarehouseResource, step: str
+) -> Iterator:
+    invocation_vars = dbt_vars(warehouse)
     state, condition = _step_state(context, warehouse, step, invocation_vars)
     unchanged, since_run = state.unchanged(extra_condition=condition)
     if unchanged:
@@ -288,8 +321,11 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     parse, target = parse_store(project_target, invocation_vars), invocation_target(project_target, context)
     seed_partial_parse(parse, target)
     # dagster-dbt itself passes DBT_SEND_ANONYMOUS_USAGE_STATS=false to the subprocess
-    invocation = dbt.cli(
-        ["build", "--vars", json.dumps(invocation_vars, sort_keys=True)], context=context, target_path=target
+    invocation = dbt.cli_in_environment(
+        ["build", "--vars", json.dumps(invocation_vars, sort_keys=True)],
+        window_environment(run_window(context)),
+        context=context,
+        target_path=target,
     )
     yield from invocation.stream()
     keep_partial_parse(invocation.target_path, parse)
@@ -299,7 +335,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
 @dbt_assets(
     manifest=dbt_project.manifest_path, select=STAGING_SELECT, dagster_dbt_translator=translator, name="dbt_staging"
 )
-def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_staging(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse, "dbt_staging")
 
 
@@ -311,7 +347,7 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehous
     backfill_policy=single_run_backfill,
     name="dbt_daily_facts",
 )
-def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse, "dbt_daily_facts")
 
 
@@ -321,5 +357,5 @@ def dbt_daily_facts(context: dg.AssetExecutionContext, dbt: DbtCliResource, ware
     dagster_dbt_translator=translator,
     name="dbt_marts",
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def dbt_marts(context: dg.AssetExecutionContext, dbt: FinopsDbtCliResource, warehouse: WarehouseResource):
     yield from _build(context, dbt, warehouse, "dbt_marts")

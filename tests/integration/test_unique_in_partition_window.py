@@ -1,8 +1,7 @@
 """fct_requests' uniqueness test on a nightly run reads the partition window, not all history: it still fails on
 a request held twice in the window or held both in the window and outside it, ignores history it does not
-cover, and a full build (no window vars) checks the whole table."""
+cover, and a full build (no window) checks the whole table."""
 
-import json
 import shutil
 
 import duckdb
@@ -12,7 +11,8 @@ from tests.dbt_build import dbt_build, run_dbt
 
 pytestmark = pytest.mark.integration
 
-WINDOW = {"partition_start_date": "2026-10-03", "partition_end_date": "2026-10-04"}
+# the window as Dagster hands it to dbt (pipelines.assets.dbt.window_environment)
+WINDOW = {"FINOPS_PARTITION_START_DATE": "2026-10-03", "FINOPS_PARTITION_END_DATE": "2026-10-04"}
 SELECT_TEST = ("--select", "test_name:unique_in_partition_window")
 
 # three delivery days of ten requests each; the window is the third day
@@ -48,9 +48,8 @@ def _test_passes(root, warehouse, window: bool) -> bool:
     completed = run_dbt(
         "test",
         *SELECT_TEST,
-        *(["--vars", json.dumps(WINDOW)] if window else []),
         work=root,
-        env={"FINOPS_WAREHOUSE_PATH": str(warehouse)},
+        env={"FINOPS_WAREHOUSE_PATH": str(warehouse), **(WINDOW if window else {})},
     )
     assert "unique_in_partition_window" in completed.stdout, completed.stdout[-3000:]
     return completed.returncode == 0

@@ -1,12 +1,11 @@
 {#- `unique` for a fact replaced by partition window (fct_requests), paid for by the window, not by history.
-    With the window vars set (a nightly run), the rows of the window hold each value once, and no row outside
-    the window holds one of them: a hash of the window's values, probed by one column of the rest. The rows
-    outside were unique before the run and the run only deleted there (the strategy replaces rows by key
-    wherever they sit), so the whole table stays unique. Without the vars (a full build), the full test. -#}
+    With a window set (partition_window(): a nightly run), the rows of the window hold each value once, and
+    no row outside the window holds one of them: a hash of the window's values, probed by one column of the
+    rest. The rows outside were unique before the run and the run only deleted there (the strategy replaces
+    rows by key wherever they sit), so the whole table stays unique. Without one (a full build), the full
+    test. -#}
 {% test unique_in_partition_window(model, column_name, window_column) %}
-{%- set start = var('partition_start_date') -%}
-{%- set end = var('partition_end_date') -%}
-{%- if start and end %}
+{%- if partition_window() %}
 with window_values as (
     select {{ column_name }} as unique_field
     from {{ model }}
