@@ -1,14 +1,24 @@
-"""dbt/target/ keeps the per-invocation folders of the last 3 runs only (issue 13 item 7: 70 MB after 6 runs)."""
+"""How each dbt invocation is set up: dbt/target/ keeps the per-invocation folders of the last 3 runs only
+(issue 13 item 7: 70 MB after 6 runs), each warehouse starts from its own last parse, and the run's window
+reaches dbt's environment."""
 
 import os
+import stat
+from datetime import date
+
+import pytest
 
 from pipelines.assets.dbt import (
     PARTIAL_PARSE_FILE,
+    FinopsDbtCliResource,
+    dbt_project,
     keep_partial_parse,
     parse_store,
     prune_dbt_run_targets,
     seed_partial_parse,
+    window_environment,
 )
+from pipelines.settings import DBT_PROJECT_DIR
 
 
 def test_only_the_newest_runs_target_folders_are_kept(tmp_path):
@@ -74,3 +84,30 @@ def test_only_the_newest_parses_are_kept(tmp_path):
         os.utime(parse_store(target, {"finops_warehouse_path": f"/w{index}"}), (1_700_000_000 + index,) * 2)
     left = {path.name for path in (target / "parses").iterdir()}
     assert left == {parse_store(target, {"finops_warehouse_path": f"/w{index}"}).name for index in (2, 3, 4)}
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ((date(2026, 10, 5), date(2026, 10, 7)), {"START": "2026-10-05", "END": "2026-10-07"}),
+        (None, {"START": "", "END": ""}),  # no window: a value left in the shell never applies
+    ],
+)
+def test_the_runs_window_reaches_dbts_environment_and_only_dbts(tmp_path, monkeypatch, window, expected):
+    seen = tmp_path / "environment"
+    dbt = tmp_path / "dbt"  # stands for dbt: writes down the window it was given
+    dbt.write_text(
+        f'#!/bin/sh\necho "START=$FINOPS_PARTITION_START_DATE" > {seen}\necho "END=$FINOPS_PARTITION_END_DATE" >> {seen}\n'
+    )
+    dbt.chmod(dbt.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("FINOPS_PARTITION_START_DATE", "from-the-shell")
+    monkeypatch.delenv("FINOPS_PARTITION_END_DATE", raising=False)
+    resource = FinopsDbtCliResource(project_dir=os.fspath(DBT_PROJECT_DIR), dbt_executable=str(dbt))
+    invocation = resource.cli_in_environment(
+        ["build"], window_environment(window), manifest=dbt_project.manifest_path, target_path=tmp_path / "target"
+    )
+    assert invocation.process.wait(timeout=60) == 0
+    assert dict(line.split("=", 1) for line in seen.read_text().splitlines()) == expected
+    # this process's environment is as it was
+    assert os.environ["FINOPS_PARTITION_START_DATE"] == "from-the-shell"
+    assert "FINOPS_PARTITION_END_DATE" not in os.environ
