@@ -55,6 +55,7 @@ class FinopsDbtCliResource(DbtCliResource):
 
 @contextmanager
 def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """The only writer of os.environ (tests/unit/test_settings.py): these values, then what was there."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:

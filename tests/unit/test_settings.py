@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import threading
@@ -134,16 +135,32 @@ def test_resource_config_carries_the_settings_and_only_names_of_secrets(tmp_path
     assert "sk-live-123" not in json.dumps(run_config)
 
 
+# the one place that writes os.environ: the run's partition window, set only while dagster-dbt copies the
+# environment for a dbt subprocess (dagster-dbt takes no other; dbt re-parses everything when --vars change)
+ENVIRONMENT_WRITER = ("pipelines/assets/dbt.py", "_environment")
+
+
+def _without_function(text: str, name: str) -> str:
+    (function,) = [
+        node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef) and node.name == name
+    ]
+    return text.replace(ast.get_source_segment(text, function), "")
+
+
 def test_nothing_outside_settings_reads_finops_variables_or_writes_the_environment():
-    """Settings are read in one module; no code writes os.environ (dbt and resources get values passed)."""
+    """Settings are read in one module; no code writes os.environ (dbt and resources get values passed) but
+    ENVIRONMENT_WRITER."""
     writes = re.compile(r"os\.environ\[[^]]+\]\s*=|os\.environ\.(setdefault|update|pop)\(|os\.putenv")
     reads = re.compile(r"(os\.environ\.get|os\.getenv|os\.environ\[)\(?\s*[\"']FINOPS_")
     offenders = []
     for folder in ("ingest", "warehouse", "pipelines", "rate_cards"):
         for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            text = path.read_text()
+            relative, text = str(path.relative_to(PROJECT_ROOT)), path.read_text()
+            if relative == ENVIRONMENT_WRITER[0]:
+                assert writes.search(text), "the window's writer moved: update ENVIRONMENT_WRITER"
+                text = _without_function(text, ENVIRONMENT_WRITER[1])
             if writes.search(text) or (path.name != "settings.py" and reads.search(text)):
-                offenders.append(str(path.relative_to(PROJECT_ROOT)))
+                offenders.append(relative)
     assert offenders == []
 
 
