@@ -97,12 +97,12 @@ class FinopsDbtTranslator(DagsterDbtTranslator):
 translator = FinopsDbtTranslator()
 
 
-def dbt_vars(warehouse: WarehouseResource, **extra: str) -> dict[str, str]:
-    """The vars of one dbt invocation: the warehouse file and its DuckDB memory limit (profiles.yml reads
-    `finops_warehouse_path` and `finops_duckdb_memory_limit`, so nothing is written to os.environ) and the
-    invocation's own vars."""
+def dbt_vars(warehouse: WarehouseResource) -> dict[str, str]:
+    """The vars of every dbt invocation: the warehouse file and its DuckDB memory limit (profiles.yml reads
+    `finops_warehouse_path` and `finops_duckdb_memory_limit`). They stay the same from night to night, so dbt
+    keeps its parse; the run's window goes in the environment (window_environment)."""
     limit = {"finops_duckdb_memory_limit": warehouse.settings.memory_limit} if warehouse.settings.memory_limit else {}
-    return {"finops_warehouse_path": str(warehouse.path), **limit, **extra}
+    return {"finops_warehouse_path": str(warehouse.path), **limit}
 
 
 DBT_RUN_TARGETS_KEPT = 3

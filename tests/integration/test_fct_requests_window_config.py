@@ -7,15 +7,18 @@ re-parse the whole project), and BigQuery's partitions follow the new window."""
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
+from pipelines.assets.dbt import window_environment
 from tests.dbt_build import run_dbt
 
 pytestmark = pytest.mark.integration
 
-WINDOW = {"FINOPS_PARTITION_START_DATE": "2026-10-30", "FINOPS_PARTITION_END_DATE": "2026-11-02"}
-NEXT_NIGHT = {"FINOPS_PARTITION_START_DATE": "2026-11-02", "FINOPS_PARTITION_END_DATE": "2026-11-03"}
+# the windows as Dagster hands them to dbt: the same names on both sides, or these tests fail
+WINDOW = window_environment((date(2026, 10, 30), date(2026, 11, 2)))
+NEXT_NIGHT = window_environment((date(2026, 11, 2), date(2026, 11, 3)))
 PARTIAL_PARSE = re.compile(r"Partial parsing enabled: (\d+) files deleted, (\d+) files added, (\d+) files changed")
 
 

@@ -3,16 +3,18 @@ a request held twice in the window or held both in the window and outside it, ig
 cover, and a full build (no window) checks the whole table."""
 
 import shutil
+from datetime import date
 
 import duckdb
 import pytest
 
+from pipelines.assets.dbt import window_environment
 from tests.dbt_build import dbt_build, run_dbt
 
 pytestmark = pytest.mark.integration
 
-# the window as Dagster hands it to dbt (pipelines.assets.dbt.window_environment)
-WINDOW = {"FINOPS_PARTITION_START_DATE": "2026-10-03", "FINOPS_PARTITION_END_DATE": "2026-10-04"}
+# the window as Dagster hands it to dbt
+WINDOW = window_environment((date(2026, 10, 3), date(2026, 10, 4)))
 SELECT_TEST = ("--select", "test_name:unique_in_partition_window")
 
 # three delivery days of ten requests each; the window is the third day
