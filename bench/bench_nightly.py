@@ -535,7 +535,7 @@ def main() -> None:
     home = workdir / "dagster_home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    shutil.copyfile(ROOT / "pipelines" / "dagster_home.yaml", home / "dagster.yaml")  # as bootstrap.sh does
 
     history_landing, night_landing, ledger_days = build_landing(workdir, args.days, args.rows_per_day, world_days)
     history_db, empty_db = workdir / "history" / "finops.duckdb", workdir / "empty" / "finops.duckdb"
