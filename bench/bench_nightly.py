@@ -535,7 +535,12 @@ def main() -> None:
     home = workdir / "dagster_home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir()
-    shutil.copyfile(ROOT / "pipelines" / "dagster_home.yaml", home / "dagster.yaml")  # as bootstrap.sh does
+    # the dagster.yaml bootstrap.sh gives a new home; code older than that file (run_all --before) had telemetry only
+    config = ROOT / "pipelines" / "dagster_home.yaml"
+    if config.is_file():
+        shutil.copyfile(config, home / "dagster.yaml")
+    else:
+        (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
 
     history_landing, night_landing, ledger_days = build_landing(workdir, args.days, args.rows_per_day, world_days)
     history_db, empty_db = workdir / "history" / "finops.duckdb", workdir / "empty" / "finops.duckdb"
