@@ -556,17 +556,78 @@ def _hot_sql_execution(state: _AppState, event: _Event) -> bool:
     return _hot_seen(state, event.time)
 
 
+def _plain_ms(value: object) -> int | None | bool:
+    """`_ms(value)` for the values it passes without a check (an integer in range, <= 0, or null); False for any
+    other value (a hot handler then leaves the event to its general handler, which words the reason)."""
+    if value is None:
+        return None
+    if type(value) is not int:
+        return False
+    if _EARLIEST_MS <= value < _LATEST_MS:
+        return value
+    return None if value <= 0 else False
+
+
+def _hot_executor_added(state: _AppState, event: _Event) -> bool:
+    """`_executor_added` on the decoded attributes for plain values (4+ per log, each read through a dozen `.get`
+    calls by the general handler); False, having changed nothing, for anything else."""
+    ms = _plain_ms(event.timestamp)
+    executor_id = event.executor_id
+    if ms is False or type(executor_id) is not str:
+        return False
+    info = event.executor_info
+    host = profile = resources = None
+    if info is not None:
+        host, profile, resources = info.host, info.resource_profile_id, info.resources
+    if resources is not None and type(resources) is not dict:  # `(x or {}).get`: let the general handler judge
+        return False
+    gpu = resources.get("gpu") if resources else None
+    addresses = gpu.get("addresses") if isinstance(gpu, dict) else None
+    state.task_amounts.clear()  # as `_handle` does before any general handler: the executor's profile changes
+    if ms is not None and (state.last_ms is None or ms > state.last_ms):
+        state.last_ms = ms
+    executor = state.executors.get(executor_id)
+    if executor is None:
+        executor = state.executors[executor_id] = _Executor(executor_id)
+    executor.host = host
+    executor.added_ms = ms
+    executor.removed_ms = None
+    executor.profile_id = profile if isinstance(profile, int) else 0
+    if isinstance(addresses, list):
+        executor.address_count = len(addresses)
+    return True
+
+
+def _hot_executor_removed(state: _AppState, event: _Event) -> bool:
+    """`_executor_removed` for plain values, as `_hot_executor_added`."""
+    ms = _plain_ms(event.timestamp)
+    executor_id = event.executor_id
+    if ms is False or type(executor_id) is not str:
+        return False
+    state.task_amounts.clear()
+    if ms is not None and (state.last_ms is None or ms > state.last_ms):
+        state.last_ms = ms
+    executor = state.executors.get(executor_id)
+    if executor is not None:
+        executor.removed_ms = ms
+    return True
+
+
 def _hot_ignored(state: _AppState, event: _Event) -> bool:
     """An event nothing is read from (block managers, unpersisted RDDs, plugins): decoded, so well-formed."""
     return True
 
 
 _HotHandler = Callable[[_AppState, _Event], bool]
-_HOT_HANDLERS: dict[str, _HotHandler | None] = {
-    "SparkListenerTaskEnd": _hot_task_end,
-    "SparkListenerTaskStart": _hot_task_start,
-    **{kind: None for kind in _HANDLERS.keys() - {"SparkListenerTaskEnd", "SparkListenerTaskStart"}},
-}
+_HOT_HANDLERS: dict[str, _HotHandler | None] = {kind: None for kind in _HANDLERS}  # None: the general handler
+_HOT_HANDLERS.update(
+    {
+        "SparkListenerTaskEnd": _hot_task_end,
+        "SparkListenerTaskStart": _hot_task_start,
+        "SparkListenerExecutorAdded": _hot_executor_added,
+        "SparkListenerExecutorRemoved": _hot_executor_removed,
+    }
+)
 _MAX_HOT_HANDLERS = 4096  # event names are few; a log inventing names must not grow the table without bound
 
 

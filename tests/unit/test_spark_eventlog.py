@@ -564,3 +564,68 @@ def test_batch_decoding_judges_every_line_as_the_reference_path(chunk_size: int,
     # by hand: each joined-only line is quarantined with its number, and the version is the last good line's
     assert [r.line for r in state.malformed] == [6, 7, 8, 9, 10, 11]
     assert spark_eventlog._finish(state, "x")[0]["spark_version"] == "four"
+
+
+def _executor_probes() -> list[bytes]:
+    """ExecutorAdded / ExecutorRemoved lines with the values their hot handlers settle (plain times, text ids, an
+    info object) and every other kind, which they leave to the general handlers: times null, zero, negative, out of
+    range, float, text, boolean; ids that are not text; infos and resources that are not objects; odd addresses."""
+    info = {"Host": "h7", "Resource Profile Id": 1, "Resources": {"gpu": {"name": "gpu", "addresses": ["0", "1"]}}}
+    added = {"Event": "SparkListenerExecutorAdded", "Timestamp": T0 + 4_000, "Executor ID": "7", "Executor Info": info}
+    removed = {"Event": "SparkListenerExecutorRemoved", "Timestamp": T0 + 15_000, "Executor ID": "7"}
+    times = [None, 0, -5, 1, T0 + 5_000, 99999999999999999999, 1.79e12, str(T0), True]
+    infos = [
+        None,
+        [],
+        ["x"],
+        "x",
+        {"Host": 5, "Resource Profile Id": True},
+        {"Resource Profile Id": "1"},
+        {"Resources": []},
+        {"Resources": "x"},
+        {"Resources": {}},
+        {"Resources": {"gpu": []}},
+        {"Resources": {"gpu": {"addresses": "0,1"}}},
+        {"Resources": {"gpu": {"addresses": ["0", "1", "2"]}, "fpga": 1}},
+    ]
+    events = [added, removed]
+    for number, value in enumerate(times):
+        events.append({**added, "Executor ID": f"t{number}", "Timestamp": value})
+        events.append({**removed, "Executor ID": f"t{number}", "Timestamp": value})
+    for number, value in enumerate(infos):
+        events.append({**added, "Executor ID": f"i{number}", "Executor Info": value})
+    for value in (7, None, ["7"], "missing"):
+        events.append({**added, "Executor ID": value})
+        events.append({**removed, "Executor ID": value})
+    events.append({key: value for key, value in added.items() if key != "Timestamp"} | {"Executor ID": "8"})
+    events.append(removed)  # executor 7 removed again, later than its tasks
+    return [json.dumps(event, separators=(",", ":")).encode() for event in events]
+
+
+@pytest.mark.parametrize("chunk_size", [1 << 20, 64])
+def test_executor_events_are_read_as_the_reference_path_reads_them(chunk_size: int, monkeypatch) -> None:
+    """ExecutorAdded/Removed have hot handlers reading the decoded attributes (issue 12): with odd values they give
+    the line to the general handler, and the outcome is the reference path's, line by line."""
+    settled: list[bool] = []
+    for kind in ("SparkListenerExecutorAdded", "SparkListenerExecutorRemoved"):
+        hot = spark_eventlog._HOT_HANDLERS[kind]
+
+        def spy(state, event, hot=hot):  # noqa: ANN001, ANN202
+            settled.append(hot(state, event))
+            return settled[-1]
+
+        monkeypatch.setitem(spark_eventlog._HOT_HANDLERS, kind, spy)
+    valid = [json.dumps(event, separators=(",", ":")).encode() for event in map(json.loads, _resource_profile_log())]
+    lines = valid[:8] + _executor_probes() + valid[8:]
+    expected = _reference_parse(lines)
+    state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
+    spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
+    assert state.lines == expected.lines == len(lines)
+    assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
+        (r.line, r.reason, r.raw) for r in expected.malformed
+    ]
+    assert spark_eventlog._finish(state, "x") == spark_eventlog._finish(expected, "x")
+    assert True in settled and False in settled  # both ways were taken
+    executors = {row["executor_id"]: row for row in spark_eventlog._finish(state, "x")[1]}
+    assert executors["7"]["gpu_amount"] == 2 and executors["i11"]["gpu_amount"] == 1  # profile 1, profile 0
+    assert executors["i0"]["host"] is None and executors["i9"]["resource_profile_id"] == 0
