@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
+from ingest import spark_eventlog
 from ingest.spark_eventlog import parse_landing
 from ingest.storage import LocalStore
 
@@ -230,3 +231,23 @@ def test_a_worker_imports_the_parser_without_pyarrow() -> None:
     root = Path(__file__).resolve().parents[2]
     output = subprocess.run([sys.executable, "-c", code], cwd=root, check=True, capture_output=True, text=True)
     assert output.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("batch", [1, 2, 5])
+def test_tables_built_in_batches_are_the_tables_of_one_build(landing: Path, batch: int, monkeypatch) -> None:
+    """parse_landing builds its Arrow tables a batch of applications at a time while logs are parsed (issue 12):
+    the result is that of one build over all of them, with an application replaced by a later copy after its batch
+    was built (app-dup, with batches of 1) and rows that cannot be stored rejected in their place."""
+    (landing / "spark" / "app-50").write_bytes(
+        _log("app-50", gpus=1).replace(b'"App Name": "etl"', b'"App Name": "\\ud800"')
+    )
+    (landing / "spark" / "app-51").write_bytes(_log("app-51", gpus=2))
+
+    def snapshot(results: dict) -> dict:
+        chunks = {name: [column.num_chunks for column in result.table.columns] for name, result in results.items()}
+        return {"chunks": chunks, **_snapshot(results)}
+
+    whole = snapshot(parse_landing(LocalStore(landing), "spark", workers=1))
+    assert any("cannot be stored" in r.reason and r.source_file.endswith("app-50") for r in whole["spark_apps"][2])
+    monkeypatch.setattr(spark_eventlog, "_TABLE_BATCH", batch)
+    assert snapshot(parse_landing(LocalStore(landing), "spark", workers=1)) == whole
