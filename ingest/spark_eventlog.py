@@ -613,6 +613,43 @@ def _hot_executor_removed(state: _AppState, event: _Event) -> bool:
     return True
 
 
+def _hot_application_start(state: _AppState, event: _Event) -> bool:
+    """`_application_start` for plain values (text ids, a plain time), as `_hot_executor_added`."""
+    ms, app_id, attempt_id = _plain_ms(event.timestamp), event.app_id, event.app_attempt_id
+    if ms is False or (app_id is not None and type(app_id) is not str):
+        return False
+    if attempt_id is not None and type(attempt_id) is not str:
+        return False
+    state.task_amounts.clear()
+    state.start_ms = ms
+    if ms is not None and (state.last_ms is None or ms > state.last_ms):
+        state.last_ms = ms
+    state.app_id = app_id or state.app_id
+    state.attempt_id = attempt_id or state.attempt_id
+    state.app_name = event.app_name
+    state.user = event.user
+    return True
+
+
+def _hot_application_end(state: _AppState, event: _Event) -> bool:
+    """`_application_end` for a plain time."""
+    ms = _plain_ms(event.timestamp)
+    if ms is False:
+        return False
+    state.task_amounts.clear()
+    state.end_ms = ms
+    if ms is not None and (state.last_ms is None or ms > state.last_ms):
+        state.last_ms = ms
+    return True
+
+
+def _hot_log_start(state: _AppState, event: _Event) -> bool:
+    """`_log_start`: any value is kept as it is."""
+    state.task_amounts.clear()
+    state.spark_version = event.spark_version
+    return True
+
+
 def _hot_ignored(state: _AppState, event: _Event) -> bool:
     """An event nothing is read from (block managers, unpersisted RDDs, plugins): decoded, so well-formed."""
     return True
@@ -626,6 +663,9 @@ _HOT_HANDLERS.update(
         "SparkListenerTaskStart": _hot_task_start,
         "SparkListenerExecutorAdded": _hot_executor_added,
         "SparkListenerExecutorRemoved": _hot_executor_removed,
+        "SparkListenerApplicationStart": _hot_application_start,
+        "SparkListenerApplicationEnd": _hot_application_end,
+        "SparkListenerLogStart": _hot_log_start,
     }
 )
 _MAX_HOT_HANDLERS = 4096  # event names are few; a log inventing names must not grow the table without bound

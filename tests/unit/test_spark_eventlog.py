@@ -567,7 +567,8 @@ def test_batch_decoding_judges_every_line_as_the_reference_path(chunk_size: int,
 
 
 def _executor_probes() -> list[bytes]:
-    """ExecutorAdded / ExecutorRemoved lines with the values their hot handlers settle (plain times, text ids, an
+    """ExecutorAdded / ExecutorRemoved (and application start, end, log start) lines with the values their hot
+    handlers settle (plain times, text ids, an
     info object) and every other kind, which they leave to the general handlers: times null, zero, negative, out of
     range, float, text, boolean; ids that are not text; infos and resources that are not objects; odd addresses."""
     info = {"Host": "h7", "Resource Profile Id": 1, "Resources": {"gpu": {"name": "gpu", "addresses": ["0", "1"]}}}
@@ -599,15 +600,33 @@ def _executor_probes() -> list[bytes]:
         events.append({**removed, "Executor ID": value})
     events.append({key: value for key, value in added.items() if key != "Timestamp"} | {"Executor ID": "8"})
     events.append(removed)  # executor 7 removed again, later than its tasks
+    start = {"Event": "SparkListenerApplicationStart", "App Name": "n", "App ID": "a", "Timestamp": T0, "User": "u"}
+    for value in times:
+        events.append({**start, "Timestamp": value, "App Name": f"t{value}"})
+        events.append({"Event": "SparkListenerApplicationEnd", "Timestamp": value})
+    for value in (None, "", 5, ["a"], "application_2"):
+        events.append({**start, "App ID": value, "User": value})
+        events.append({**start, "App Attempt ID": value})
+    events.append({**start, "App Attempt ID": True})
+    events.append({key: value for key, value in start.items() if key not in ("App ID", "App Name")})
+    for value in (None, 3, {"v": 1}, "3.5.0"):
+        events.append({"Event": "SparkListenerLogStart", "Spark Version": value})
     return [json.dumps(event, separators=(",", ":")).encode() for event in events]
 
 
 @pytest.mark.parametrize("chunk_size", [1 << 20, 64])
 def test_executor_events_are_read_as_the_reference_path_reads_them(chunk_size: int, monkeypatch) -> None:
-    """ExecutorAdded/Removed have hot handlers reading the decoded attributes (issue 12): with odd values they give
-    the line to the general handler, and the outcome is the reference path's, line by line."""
+    """ExecutorAdded/Removed, ApplicationStart/End and LogStart have hot handlers reading the decoded attributes
+    (issue 12): with odd values they give the line to the general handler, and the outcome is the reference path's,
+    line by line."""
     settled: list[bool] = []
-    for kind in ("SparkListenerExecutorAdded", "SparkListenerExecutorRemoved"):
+    for kind in (
+        "SparkListenerExecutorAdded",
+        "SparkListenerExecutorRemoved",
+        "SparkListenerApplicationStart",
+        "SparkListenerApplicationEnd",
+        "SparkListenerLogStart",
+    ):
         hot = spark_eventlog._HOT_HANDLERS[kind]
 
         def spy(state, event, hot=hot):  # noqa: ANN001, ANN202
@@ -616,7 +635,8 @@ def test_executor_events_are_read_as_the_reference_path_reads_them(chunk_size: i
 
         monkeypatch.setitem(spark_eventlog._HOT_HANDLERS, kind, spy)
     valid = [json.dumps(event, separators=(",", ":")).encode() for event in map(json.loads, _resource_profile_log())]
-    lines = valid[:8] + _executor_probes() + valid[8:]
+    end_unset = b'{"Event":"SparkListenerApplicationEnd","Timestamp":null}'  # the last end read: none
+    lines = valid[:8] + _executor_probes() + valid[8:] + [end_unset]
     expected = _reference_parse(lines)
     state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
     spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
@@ -629,3 +649,4 @@ def test_executor_events_are_read_as_the_reference_path_reads_them(chunk_size: i
     executors = {row["executor_id"]: row for row in spark_eventlog._finish(state, "x")[1]}
     assert executors["7"]["gpu_amount"] == 2 and executors["i11"]["gpu_amount"] == 1  # profile 1, profile 0
     assert executors["i0"]["host"] is None and executors["i9"]["resource_profile_id"] == 0
+    assert spark_eventlog._finish(state, "x")[0]["is_complete"] is False
