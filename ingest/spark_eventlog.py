@@ -14,9 +14,12 @@ five typed fields, events nothing is read from decode their name only (the whole
 corrupt one is quarantined as before); the decoded name, not the bytes, decides what is applied.
 A chunk of ASCII lines is decoded by one call (`_feed_batch`: ~15% less per log than a call per line) when every
 line of it is one JSON object; any other line fails the chunk, which is then read line by line as above.
+Task, executor, application start/end and log start events have hot handlers reading the decoded attributes;
+each settles plain values only and leaves any other line, unchanged, to its general handler.
 A folder of many logs is parsed by several processes (`parse_landing(workers=...)`, `[sources.spark] workers`;
 by default one per CPU other work leaves idle) whose results are merged in the folder's order: tables,
-quarantine rows and totals do not depend on the count. A worker imports no pyarrow (the tables are built here).
+quarantine rows and totals do not depend on the count. A worker imports no pyarrow (the tables are built here,
+a batch of applications at a time while the workers parse, not all after the last log).
 
 - A line that is not JSON (a corrupted line, or the partial last line of a running log) is skipped, counted in
   `malformed_lines` and returned as `Rejected(file, line, reason)`; it is never fatal.
