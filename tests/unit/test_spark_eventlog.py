@@ -450,6 +450,20 @@ def _reference_parse(lines: list[bytes]) -> spark_eventlog._AppState:
     return state
 
 
+def _fed_as_the_reference(lines: list[bytes], chunk_size: int) -> spark_eventlog._AppState:
+    """`lines` through the parser in chunks of `chunk_size`, asserted to end as the reference path ends (lines,
+    quarantine rows, application and executor rows); returns the parser's state."""
+    expected = _reference_parse(lines)
+    state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
+    spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
+    assert state.lines == expected.lines == len(lines)
+    assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
+        (r.line, r.reason, r.raw) for r in expected.malformed
+    ]
+    assert spark_eventlog._finish(state, "x") == spark_eventlog._finish(expected, "x")
+    return state
+
+
 @pytest.mark.parametrize("chunk_size", [1 << 20, 7, 1])
 def test_fast_path_judges_every_line_as_the_reference_path(chunk_size: int) -> None:
     lines = _hostile_lines()
@@ -551,14 +565,7 @@ def test_batch_decoding_judges_every_line_as_the_reference_path(chunk_size: int,
     brackets = b'{"Event":"SparkListenerLogStart","Spark Version":"5"}][{"Event":"SparkListenerLogStart"}'
     for lines in (valid, hostile, valid[:5] + [brackets] + valid[5:], valid[:5] + _joined_only_lines() + valid[5:]):
         batches.clear()
-        expected = _reference_parse(lines)
-        state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
-        spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
-        assert state.lines == expected.lines == len(lines)
-        assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
-            (r.line, r.reason, r.raw) for r in expected.malformed
-        ]
-        assert spark_eventlog._finish(state, "x") == spark_eventlog._finish(expected, "x")
+        state = _fed_as_the_reference(lines, chunk_size)
         if lines is valid:
             assert batches and all(batches)  # the clean log took the batch path
     # by hand: each joined-only line is quarantined with its number, and the version is the last good line's
@@ -637,14 +644,7 @@ def test_executor_events_are_read_as_the_reference_path_reads_them(chunk_size: i
     valid = [json.dumps(event, separators=(",", ":")).encode() for event in map(json.loads, _resource_profile_log())]
     end_unset = b'{"Event":"SparkListenerApplicationEnd","Timestamp":null}'  # the last end read: none
     lines = valid[:8] + _executor_probes() + valid[8:] + [end_unset]
-    expected = _reference_parse(lines)
-    state = spark_eventlog._AppState(source_file="log", tag_prefix=spark_eventlog.DEFAULT_TAG_PREFIX)
-    spark_eventlog._feed(state, _Chunked(io.BytesIO(b"\n".join(lines)), chunk_size), "log")
-    assert state.lines == expected.lines == len(lines)
-    assert [(r.line, r.reason, r.raw) for r in state.malformed] == [
-        (r.line, r.reason, r.raw) for r in expected.malformed
-    ]
-    assert spark_eventlog._finish(state, "x") == spark_eventlog._finish(expected, "x")
+    state = _fed_as_the_reference(lines, chunk_size)
     assert True in settled and False in settled  # both ways were taken
     executors = {row["executor_id"]: row for row in spark_eventlog._finish(state, "x")[1]}
     assert executors["7"]["gpu_amount"] == 2 and executors["i11"]["gpu_amount"] == 1  # profile 1, profile 0
