@@ -46,7 +46,8 @@ def _differences(settings: Settings, work: Path) -> dict[str, tuple[int, int, in
     Every night's rebuild is the same file in the same dbt target folder: dbt then reuses its first parse (a
     profile with another path is a full parse of the project, ~10 s each night)."""
     rebuilt = work / "rebuilt.duckdb"
-    rebuilt.unlink(missing_ok=True)
+    for previous in (rebuilt, rebuilt.with_name(f"{rebuilt.name}.wal")):  # never replay last night's log on it
+        previous.unlink(missing_ok=True)
     shutil.copyfile(settings.warehouse_path, rebuilt)
     completed = run_dbt(
         "run",
