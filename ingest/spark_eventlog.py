@@ -530,14 +530,24 @@ def _task_amount(state: _AppState, key: tuple[str, int | None, int | None]) -> t
     return executor, amount
 
 
+def _plain_ms(value: object) -> int | None | bool:
+    """`_ms(value)` for the values it passes without a check (an integer in range, <= 0, or null); False for any
+    other value (a hot handler then leaves the event to its general handler, which words the reason)."""
+    if value is None:
+        return None
+    if type(value) is not int:
+        return False
+    if _EARLIEST_MS <= value < _LATEST_MS:
+        return value
+    return None if value <= 0 else False
+
+
 def _hot_seen(state: _AppState, ms: object) -> bool:
     """`state.seen(_ms(ms))` for plain values; False (nothing changed) when `_ms` might refuse it."""
-    if ms is None:
-        return True
-    if type(ms) is not int or not (ms <= 0 or _EARLIEST_MS <= ms < _LATEST_MS):
+    plain = _plain_ms(ms)
+    if plain is False:
         return False
-    if ms > 0 and (state.last_ms is None or ms > state.last_ms):
-        state.last_ms = ms
+    state.seen(plain)
     return True
 
 
@@ -559,18 +569,6 @@ def _hot_sql_execution(state: _AppState, event: _Event) -> bool:
     return _hot_seen(state, event.time)
 
 
-def _plain_ms(value: object) -> int | None | bool:
-    """`_ms(value)` for the values it passes without a check (an integer in range, <= 0, or null); False for any
-    other value (a hot handler then leaves the event to its general handler, which words the reason)."""
-    if value is None:
-        return None
-    if type(value) is not int:
-        return False
-    if _EARLIEST_MS <= value < _LATEST_MS:
-        return value
-    return None if value <= 0 else False
-
-
 def _hot_executor_added(state: _AppState, event: _Event) -> bool:
     """`_executor_added` on the decoded attributes for plain values (4+ per log, each read through a dozen `.get`
     calls by the general handler); False, having changed nothing, for anything else."""
@@ -587,8 +585,7 @@ def _hot_executor_added(state: _AppState, event: _Event) -> bool:
     gpu = resources.get("gpu") if resources else None
     addresses = gpu.get("addresses") if isinstance(gpu, dict) else None
     state.task_amounts.clear()  # as `_handle` does before any general handler: the executor's profile changes
-    if ms is not None and (state.last_ms is None or ms > state.last_ms):
-        state.last_ms = ms
+    state.seen(ms)
     executor = state.executors.get(executor_id)
     if executor is None:
         executor = state.executors[executor_id] = _Executor(executor_id)
@@ -608,8 +605,7 @@ def _hot_executor_removed(state: _AppState, event: _Event) -> bool:
     if ms is False or type(executor_id) is not str:
         return False
     state.task_amounts.clear()
-    if ms is not None and (state.last_ms is None or ms > state.last_ms):
-        state.last_ms = ms
+    state.seen(ms)
     executor = state.executors.get(executor_id)
     if executor is not None:
         executor.removed_ms = ms
@@ -625,8 +621,7 @@ def _hot_application_start(state: _AppState, event: _Event) -> bool:
         return False
     state.task_amounts.clear()
     state.start_ms = ms
-    if ms is not None and (state.last_ms is None or ms > state.last_ms):
-        state.last_ms = ms
+    state.seen(ms)
     state.app_id = app_id or state.app_id
     state.attempt_id = attempt_id or state.attempt_id
     state.app_name = event.app_name
@@ -641,8 +636,7 @@ def _hot_application_end(state: _AppState, event: _Event) -> bool:
         return False
     state.task_amounts.clear()
     state.end_ms = ms
-    if ms is not None and (state.last_ms is None or ms > state.last_ms):
-        state.last_ms = ms
+    state.seen(ms)
     return True
 
 
