@@ -106,8 +106,26 @@
     {{ return(other_versions == 0) }}
 {%- endmacro %}
 
+{#- What the kept days were built by: the model's SQL (its checksum) and, when its meta day_fingerprint names
+    `whole_inputs` (small refs every day reads, such as a registry or a rate card), a digest of every row of
+    each: a change to one of them rebuilds every day, as a change of the SQL does. -#}
 {% macro model_checksum() -%}
-    {{ return(model.checksum.checksum) }}
+    {%- set parts = [model.checksum.checksum] -%}
+    {%- for name in config.get('meta', {}).get('day_fingerprint', {}).get('whole_inputs', []) -%}
+        {%- do parts.append(run_query(relation_digest_sql(ref(name))).columns[0].values()[0]) -%}
+    {%- endfor -%}
+    {{ return(parts | join(':')) }}
+{%- endmacro %}
+
+{#- One text of a relation's row count and the sum of its rows' 64-bit hashes (the day fingerprint's rule over
+    a whole table). -#}
+{% macro relation_digest_sql(relation) -%}
+    select concat(
+        cast(count(*) as {{ dbt.type_string() }}),
+        '-',
+        cast(coalesce(sum(cast({{ row_hash(['digested']) }} as {{ wide_int_type() }})), 0) as {{ dbt.type_string() }})
+    )
+    from {{ relation }} as digested
 {%- endmacro %}
 
 {#- A 64-bit hash of one row's columns (nulls hash too). -#}
@@ -231,13 +249,16 @@
 {%- endmacro %}
 
 {#- The config of a model incremental by day (the rule above, in one place): day fingerprints of `columns` of
-    the ref `source` by `day_column`, the changed days deleted before the build and appended by it. -#}
-{% macro incremental_by_day_config(source, columns, day_column='request_date') -%}
+    the ref `source` by `day_column`, the changed days deleted before the build and appended by it; any change
+    to a ref of `whole_inputs` rebuilds every day (model_checksum). -#}
+{% macro incremental_by_day_config(source, columns, day_column='request_date', whole_inputs=[]) -%}
     {{ config(
         materialized='incremental',
         incremental_strategy=day_append_strategy(),
         on_schema_change='append_new_columns',
-        meta={'day_fingerprint': {'source': source, 'day_column': day_column, 'columns': columns}},
+        meta={'day_fingerprint': {
+            'source': source, 'day_column': day_column, 'columns': columns, 'whole_inputs': whole_inputs,
+        }},
         pre_hook='{{ delete_changed_days() }}',
         post_hook='{{ refresh_day_fingerprints() }}',
         partition_by=({'field': day_column, 'data_type': 'date'} if target.type == 'bigquery' else none),

@@ -103,7 +103,7 @@ def test_mart_contracts_use_bigquery_types(bigquery_target: Path):
 
 # The day-fingerprint hooks of the marts incremental by request day (macros/incremental.sql) run only on an
 # existing warehouse, so the project's compile never renders them: render their statements for BigQuery here,
-# both the incremental and the full-build variant.
+# both the incremental and the full-build variant, and the digest of a whole input.
 DAY_HOOKS_INLINE = """
 {%- set source = api.Relation.create(database='p', schema='d', identifier='fct_requests') -%}
 {%- set model = api.Relation.create(database='p', schema='d', identifier='rpt_model_unit_costs') -%}
@@ -114,6 +114,7 @@ DAY_HOOKS_INLINE = """
     incremental, changed_only) }};
 {{ day_fingerprints_refresh_sql(fingerprints, changes, 'checksum', changed_only) }};
 {% endfor -%}
+{{ relation_digest_sql(source) }};
 """
 
 
@@ -134,8 +135,10 @@ def test_day_fingerprint_hooks_parse_as_bigquery(bigquery_target: Path, tmp_path
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     statements = [statement for statement in sqlglot.parse(completed.stdout, read="bigquery") if statement]
-    # changes: create (+ delete on an existing model); fingerprints: delete + insert, or create; then drop
-    assert len(statements) == (2 + 3) + (2 + 2) + (1 + 2)
+    # changes: create (+ delete on an existing model); fingerprints: delete + insert, or create; then drop;
+    # then the digest of a whole input (a model's whole_inputs)
+    assert len(statements) == (2 + 3) + (2 + 2) + (1 + 2) + 1
     sql = completed.stdout.lower()
     assert "farm_fingerprint(to_json_string(struct(model, duration_ms, total_cost_usd)))" in sql
+    assert "farm_fingerprint(to_json_string(struct(digested)))" in sql
     assert "as bignumeric" in sql and "hugeint" not in sql

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -20,6 +20,7 @@ import pytest
 
 from ingest.demo import generate_landing
 from ingest.demo.world import World
+from pipelines.assets.dbt import window_environment
 from pipelines.cli import run_main_job
 from pipelines.settings import Settings
 from tests.dbt_build import run_dbt
@@ -28,7 +29,9 @@ pytestmark = pytest.mark.integration
 
 WORLD = World(start_date=date(2026, 10, 1), days=4)
 DAY1, DAY2, DAY3, DAY4 = (date(2026, 10, day) for day in (1, 2, 3, 4))
-INCREMENTAL_BY_DAY = ("int_ledger__owner_days", "rpt_model_unit_costs")
+# in service from DAY1 in the demo registry (ingest/demo/model_registry.py)
+REGISTRY_MOVED = "support-ranker-v3"
+INCREMENTAL_BY_DAY = ("int_ledger__owner_days", "rpt_model_unit_costs", "int_ledger__model_version_days")
 
 
 def _day_file(landing: Path, day: date) -> Path:
@@ -45,10 +48,7 @@ def _differences(settings: Settings, work: Path) -> dict[str, tuple[int, int, in
     """Per model and fingerprint table: (rows, rows only in the incremental build, rows only in the full rebuild).
     Every night's rebuild is the same file in the same dbt target folder: dbt then reuses its first parse (a
     profile with another path is a full parse of the project, ~10 s each night)."""
-    rebuilt = work / "rebuilt.duckdb"
-    for previous in (rebuilt, rebuilt.with_name(f"{rebuilt.name}.wal")):  # never replay last night's log on it
-        previous.unlink(missing_ok=True)
-    shutil.copyfile(settings.warehouse_path, rebuilt)
+    rebuilt = _copy_for_rebuild(settings, work)
     completed = run_dbt(
         "run",
         "--full-refresh",
@@ -75,6 +75,47 @@ def _differences(settings: Settings, work: Path) -> dict[str, tuple[int, int, in
                     ).fetchone()[0],
                 )
     return found
+
+
+def _copy_for_rebuild(settings: Settings, work: Path) -> Path:
+    """The warehouse copied to the one rebuild file of every night (dbt reuses its parse for the same path)."""
+    rebuilt = work / "rebuilt.duckdb"
+    for previous in (rebuilt, rebuilt.with_name(f"{rebuilt.name}.wal")):  # never replay last night's log on it
+        previous.unlink(missing_ok=True)
+    shutil.copyfile(settings.warehouse_path, rebuilt)
+    return rebuilt
+
+
+def _served_days(con: duckdb.DuckDBPyConnection, database: str = "") -> list[tuple]:
+    table = f"{database}{relation_schema(con, 'int_ledger__model_version_days')}.int_ledger__model_version_days"
+    return con.execute(f"select * from {table} order by request_date, model_version").fetchall()
+
+
+def _registry_moved(settings: Settings, work: Path) -> dict[str, list]:
+    """An incremental build after the registry changed (a version enters service two days later), against the
+    rows before it: the version's first two days are no longer served by it, whatever their requests'
+    fingerprints say (macros/incremental.sql: whole_inputs)."""
+    rebuilt = _copy_for_rebuild(settings, work)
+    with duckdb.connect(str(rebuilt)) as con:
+        before = _served_days(con)
+        moved = con.execute(
+            f"update raw_gpu.model_registry set service_start_date = date '{DAY3}' "
+            f"where model_version = '{REGISTRY_MOVED}' and service_start_date = date '{DAY1}'"
+        ).fetchone()[0]
+    assert moved == 1
+    # a night of DAY4 only: without the registry's digest, days 1 and 2 would keep their fingerprints and rows
+    night = window_environment((DAY4, DAY4 + timedelta(days=1)))
+    completed = run_dbt(
+        "run",
+        "--select",
+        "int_ledger__model_version_days",
+        work=work,
+        env={"FINOPS_WAREHOUSE_PATH": str(rebuilt), **night},
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    with duckdb.connect(str(rebuilt), read_only=True) as con:
+        after = _served_days(con)
+    return {"before": before, "after": after}
 
 
 def relation_schema(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -146,6 +187,7 @@ def nights(tmp_path_factory):
         night("emptied", DAY3, DAY3)
         shutil.move(held_back, landing / "ledger" / DAY4.isoformat())
         night("new_day", DAY4, DAY4)
+        result["registry_moved"] = _registry_moved(settings, rebuild)
         yield result
     finally:
         os.environ.clear()
@@ -167,3 +209,11 @@ def test_each_night_equals_the_full_rebuild(nights):
         for table, (rows, only_ours, only_rebuilt) in differences.items():
             assert rows > 0, (name, table)
             assert (only_ours, only_rebuilt) == (0, 0), (name, table)
+
+
+def test_a_registry_change_rebuilds_every_served_day(nights):
+    before, after = nights["registry_moved"]["before"], nights["registry_moved"]["after"]
+    # (request_date, model_version, ...): the moved version served days 1, 2 and 4 before (day 3 was emptied)
+    assert {row[0] for row in before if row[1] == REGISTRY_MOVED} == {DAY1, DAY2, DAY4}
+    expected = [row for row in before if not (row[1] == REGISTRY_MOVED and row[0] < DAY3)]
+    assert after == expected

@@ -3,7 +3,8 @@
     over `useful_life_months` from the service month. Cents are distributed, never lost: base =
     floor(cents / n), the first (cents mod n) months carry one more cent, so the schedule sums exactly to
     the capitalized amount and the net book value is exactly 0 after the last month. Each month's
-    depreciation is spread over that month's requests served by the version (fct_requests). -#}
+    depreciation is spread over that month's requests served by the version (their days:
+    int_ledger__model_version_days). -#}
 {%- set max_life_months = var('max_useful_life_months', 240) -%}
 
 with registry as (
@@ -14,8 +15,8 @@ jobs as (
     select * from {{ ref('fct_gpu_jobs') }}
 ),
 
-requests as (
-    select * from {{ ref('fct_requests') }}
+served_days as (
+    select * from {{ ref('int_ledger__model_version_days') }}
 ),
 
 month_offsets as (
@@ -74,18 +75,14 @@ accumulated as (
     from schedule
 ),
 
-served as (
-    {{ requests_served_by_model_versions('requests', 'registry') }}
-),
-
 monthly_requests as (
     select
         model_version,
         {{ add_months_to_month_start('request_date', 0) }} as schedule_month,
-        count(*) as requests,
-        cast(sum(total_tokens) as bigint) as total_tokens,
-        {{ sum_money('total_cost_usd') }} as inference_cost_usd
-    from served
+        {{ sum_count('requests') }} as requests,
+        {{ sum_count('total_tokens') }} as total_tokens,
+        {{ sum_money('inference_cost_usd') }} as inference_cost_usd
+    from served_days
     group by model_version, {{ add_months_to_month_start('request_date', 0) }}
 ),
 

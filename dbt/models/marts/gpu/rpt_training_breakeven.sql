@@ -1,8 +1,9 @@
 {#- Per model version x month of its depreciation schedule: the month's inference token volume against the
     training token volume, and what the same traffic would have cost at pay-as-you-go API prices of the
-    registry's `reference_api_model` (LLM rate card in force at each request; prompt tokens at the input
-    price, output tokens at the output price, batch requests at batch prices). The version breaks even
-    once the cumulative API-equivalent cost reaches the cumulative in-house cost (depreciation + inference). -#}
+    registry's `reference_api_model` (priced per request in int_ledger__model_version_days: LLM rate card in
+    force at each request; prompt tokens at the input price, output tokens at the output price, batch requests
+    at batch prices). The version breaks even once the cumulative API-equivalent cost reaches the cumulative
+    in-house cost (depreciation + inference). -#}
 with amortization as (
     select * from {{ ref('rpt_training_amortization') }}
 ),
@@ -11,45 +12,18 @@ registry as (
     select * from {{ ref('stg_gpu__model_registry') }}
 ),
 
-requests as (
-    select * from {{ ref('fct_requests') }}
-),
-
-llm_prices as (
-    select * from {{ ref('stg_rate_cards__llm_prices') }}
-),
-
-served as (
-    {{ requests_served_by_model_versions('requests', 'registry') }}
-),
-
-api_priced as (
-    select
-        served.model_version,
-        {{ add_months_to_month_start('served.request_date', 0) }} as schedule_month,
-        served.request_id,
-        llm_prices.model as reference_model,
-        {{ nano_to_money(token_cost_nano(
-            {'input': 'served.prompt_tokens', 'output': 'served.output_tokens'}, 'llm_prices', parts_beside_totals=true
-        )) }} as api_equivalent_cost_usd
-    from served
-    inner join registry on served.model_version = registry.model_version
-    left join llm_prices
-        on
-            registry.reference_api_model = llm_prices.model
-            and served.is_batch = llm_prices.is_batch
-            and llm_prices.service_tier = 'default'
-            and {{ price_in_force('llm_prices', 'served.requested_at') }}
+served_days as (
+    select * from {{ ref('int_ledger__model_version_days') }}
 ),
 
 monthly_api as (
     select
         model_version,
-        schedule_month,
-        count(*) - count(reference_model) as unpriced_requests,
+        {{ add_months_to_month_start('request_date', 0) }} as schedule_month,
+        {{ sum_count('api_unpriced_requests') }} as unpriced_requests,
         {{ sum_money('api_equivalent_cost_usd') }} as api_equivalent_cost_usd
-    from api_priced
-    group by model_version, schedule_month
+    from served_days
+    group by model_version, {{ add_months_to_month_start('request_date', 0) }}
 ),
 
 joined as (
