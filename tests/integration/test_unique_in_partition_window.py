@@ -1,6 +1,7 @@
 """fct_requests' uniqueness test on a nightly run reads the partition window, not all history: it still fails on
 a request held twice in the window or held both in the window and outside it, ignores history it does not
-cover, and a full build (no window) checks the whole table."""
+cover, and a full build (no window) checks the whole table. The same for the staging ledger's not-null test on
+request_id."""
 
 import shutil
 from datetime import date
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.integration
 
 # the window as Dagster hands it to dbt
 WINDOW = window_environment((date(2026, 10, 3), date(2026, 10, 4)))
-SELECT_TEST = ("--select", "test_name:unique_in_partition_window")
+UNIQUE_TEST = "unique_in_partition_window"
+NOT_NULL_TEST = "not_null_in_partition_window"
 
 # three delivery days of ten requests each; the window is the third day
 LEDGER = """
@@ -46,14 +48,15 @@ def built(tmp_path_factory):
     return root, path
 
 
-def _test_passes(root, warehouse, window: bool) -> bool:
+def _test_passes(root, warehouse, window: bool, test: str = UNIQUE_TEST) -> bool:
     completed = run_dbt(
         "test",
-        *SELECT_TEST,
+        "--select",
+        f"test_name:{test}",
         work=root,
         env={"FINOPS_WAREHOUSE_PATH": str(warehouse), **(WINDOW if window else {})},
     )
-    assert "unique_in_partition_window" in completed.stdout, completed.stdout[-3000:]
+    assert test in completed.stdout, completed.stdout[-3000:]
     return completed.returncode == 0
 
 
@@ -91,3 +94,30 @@ def test_history_outside_the_window_is_left_to_the_full_build(built, tmp_path):
     copy = _copy_with(built, tmp_path, "insert into fct_requests select * from fct_requests where source_line = 5")
     assert _test_passes(tmp_path, copy, window=True)  # not read on a nightly run
     assert not _test_passes(tmp_path, copy, window=False)
+
+
+def _ledger_with_a_null_id(built, tmp_path, source_line: int):
+    """A copy whose raw ledger holds the request of `source_line` again, without its request_id."""
+    return _copy_with(
+        built,
+        tmp_path,
+        "insert into raw_ledger.requests select * replace (null as request_id) from raw_ledger.requests "
+        f"where source_line = {source_line}",
+    )
+
+
+def test_not_null_passes_a_clean_ledger_nightly_and_full(built):
+    root, path = built
+    assert _test_passes(root, path, window=True, test=NOT_NULL_TEST)
+    assert _test_passes(root, path, window=False, test=NOT_NULL_TEST)
+
+
+def test_a_null_request_id_in_the_window_fails(built, tmp_path):
+    copy = _ledger_with_a_null_id(built, tmp_path, source_line=25)
+    assert not _test_passes(tmp_path, copy, window=True, test=NOT_NULL_TEST)
+
+
+def test_a_null_request_id_outside_the_window_is_left_to_the_full_build(built, tmp_path):
+    copy = _ledger_with_a_null_id(built, tmp_path, source_line=5)
+    assert _test_passes(tmp_path, copy, window=True, test=NOT_NULL_TEST)  # the raw tables' NOT NULL holds it
+    assert not _test_passes(tmp_path, copy, window=False, test=NOT_NULL_TEST)
