@@ -86,8 +86,8 @@ def _copy_for_rebuild(settings: Settings, work: Path) -> Path:
     return rebuilt
 
 
-def _served_days(con: duckdb.DuckDBPyConnection, database: str = "") -> list[tuple]:
-    table = f"{database}{relation_schema(con, 'int_ledger__model_version_days')}.int_ledger__model_version_days"
+def _served_days(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    table = f"{relation_schema(con, 'int_ledger__model_version_days')}.int_ledger__model_version_days"
     return con.execute(f"select * from {table} order by request_date, model_version").fetchall()
 
 
