@@ -11,8 +11,8 @@ Reports, in one command and one machine state:
   slice of the file and compared as rows per second; LiteLLM's `cost_per_token` in a loop, for information;
 - peak RSS of each phase (each runs in its own process): ours at most the raw copy's + 512 MB.
 
-Phases alternate (raw, fair raw, raw in our shape, ours) `--repeat` times and each keeps its fastest run, so one burst of load
-from another process does not decide a ratio. `--json-out PATH` writes the goals for bench/run_all.py.
+Phases alternate (raw, fair raw, raw in our shape, ours) `--repeat` times and each keeps its fastest run, so
+one burst of load from another process does not decide a ratio. `--json-out PATH` writes the goals for bench/run_all.py.
 
   uv run --group bench python bench/bench_ledger.py --rows 20000000 --json-out ledger.json
 """
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, bench_workdir, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, fastest, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 DAY = "2026-10-05"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5-20251001"]
@@ -250,16 +250,6 @@ def run_phase(args: list[str]) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def _fastest(runs: list[dict]) -> dict:
-    """The fastest run of a phase, with the highest peak RSS of all its runs."""
-    best = min(runs, key=lambda run: run["seconds"])
-    return {
-        **best,
-        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
-        "runs_seconds": [r["seconds"] for r in runs],
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000_000)
@@ -310,7 +300,7 @@ def main() -> None:
             db = workdir / f"{phase}.duckdb"
             db.unlink(missing_ok=True)
             runs[phase].append(run_phase(["--phase", phase, "--db", str(db), *common]))
-    raw, fair, shaped, ours = (_fastest(runs[phase]) for phase in ("raw", "fair", "shaped", "ours"))
+    raw, fair, shaped, ours = (fastest(runs[phase]) for phase in ("raw", "fair", "shaped", "ours"))
     python_loop = run_phase(["--phase", "python", "--db", str(workdir / "python_loop.parquet"), *common])
     litellm = run_phase(["--phase", "litellm", "--db", "-", *common])
 

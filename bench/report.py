@@ -51,6 +51,17 @@ def peak_rss_mb() -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
+def fastest(runs: list[dict]) -> dict:
+    """The fastest of a phase's runs (each a dict with "seconds" and "peak_rss_mb"), with the highest peak RSS
+    of them all and every run's time: one burst of load from another process does not decide a ratio."""
+    best = min(runs, key=lambda run: run["seconds"])
+    return {
+        **best,
+        "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
+        "runs_seconds": [run["seconds"] for run in runs],
+    }
+
+
 def load_averages() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
