@@ -334,30 +334,22 @@ def main() -> None:
             f"  -> ours is {litellm_speedup:,.0f}x faster (information)"
         )
     rows_note = f"{args.rows:,} rows, best of {max(1, args.repeat)}"
+
+    def throughput_goal(name: str, baseline: dict, note: str = "") -> Goal:
+        ratio = round(rate(ours) / rate(baseline), 3)
+        return Goal(name, ratio, ">=", 0.7, peak_rss_mb=ours["peak_rss_mb"], note=rows_note + note)
+
     goals = [
-        Goal(
-            "ledger P1: ours / raw copy typed as ours (throughput)",
-            round(rate(ours) / rate(fair), 3),
-            ">=",
-            0.7,
-            peak_rss_mb=ours["peak_rss_mb"],
-            note=rows_note,
-        ),
-        Goal(
+        throughput_goal("ledger P1: ours / raw copy typed as ours (throughput)", fair),
+        throughput_goal(
             "ledger P1 (information): ours / raw copy select *",
-            round(rate(ours) / rate(raw), 3),
-            ">=",
-            0.7,
-            peak_rss_mb=ours["peak_rss_mb"],
-            note=f"{rows_note}; untyped baseline (request_id as text), not the goal",
+            raw,
+            "; untyped baseline (request_id as text), not the goal",
         ),
-        Goal(
+        throughput_goal(
             "ledger P1 (information): ours / raw copy in our table's shape",
-            round(rate(ours) / rate(shaped), 3),
-            ">=",
-            0.7,
-            peak_rss_mb=ours["peak_rss_mb"],
-            note=f"{rows_note}; the typed copy plus our table's other columns, unvalidated and unpriced, not the goal",
+            shaped,
+            "; the typed copy plus our table's other columns, unvalidated and unpriced, not the goal",
         ),
         Goal(
             "ledger P2: ours / plain Python Decimal loop (rows/s)",
