@@ -10,7 +10,7 @@ that cannot be read rolls it back and leaves the previous delivery in place. The
 lines, moves the problem rows to the quarantine and writes the audit. Numbering rows in the transaction that
 inserted them made DuckDB rewrite them all at commit. A crash between the two leaves rows without a line
 (and problem rows) for one run: the step's state is unrecorded, so the next run reloads the delivery, and
-its first transaction also deletes the report's rows that have no line.
+its first transaction also deletes the report's rows that have no line or a problem.
 
 A delivery replaces (report, billing period), never the period alone: two reports of one month (two payer
 accounts, a second report with other columns) each keep their rows. Rows loaded before the report column
@@ -35,7 +35,7 @@ from ingest.aws_cur import (
     number_csv_rows,
 )
 from ingest.cloud_schema import CLOUD_COST_SCHEMA
-from ingest.common import Rejected, SourceFormatError
+from ingest.common import Rejected, SourceFormatError, sql_literal
 from ingest.tags import TagMapping
 from warehouse.duckdb_store import (
     LOAD_AUDIT_TABLE,
@@ -125,7 +125,8 @@ def _replace_period_rows(
     tag_mapping: TagMapping | None,
 ) -> tuple[list[date], dict[str, tuple[int, list[Rejected]]]]:
     """In the caller's transaction: the report's billing periods emptied (and the rows a load interrupted
-    before numbering them left behind), then every file inserted, lines not yet numbered. Returns the
+    between its transactions left behind), then every file inserted, its problem rows marked (rows outside
+    the manifest's period among them), lines not yet numbered. Returns the
     periods and, per file, the rows inserted and the CSV lines DuckDB could not split into the header's
     columns."""
     if delivery.billing_period_start is not None:
@@ -137,14 +138,24 @@ def _replace_period_rows(
             f"delete from {TABLE} where billing_period_start = ? and (cur_report = ? or cur_report is null)",
             [period, delivery.report],
         )
-    con.execute(f"delete from {TABLE} where cur_report = ? and source_line is null", [delivery.report])
+    # rows without a line or with a problem exist only between the two transactions of a load
+    con.execute(
+        f"delete from {TABLE} where cur_report = ? and (source_line is null or load_problem is not null)",
+        [delivery.report],
+    )
+    problem = "problem"
+    if delivery.billing_period_start is not None:
+        manifest_period = f"cast({sql_literal(delivery.billing_period_start.isoformat())} as date)"
+        problem = f"""coalesce(problem, case when billing_period_start <> {manifest_period}
+            then 'billing period ' || cast(billing_period_start as varchar) || ' is not the manifest''s '
+                || cast({manifest_period} as varchar) end)"""
     inserted: dict[str, tuple[int, list[Rejected]]] = {}
     for _, path, source in files:
         query = cur_file_query(con, path, source, delivery_id=delivery.delivery_id, tag_mapping=tag_mapping)
         clear_csv_rejects(con)
         try:
             (rows,) = con.execute(
-                f"insert into {TABLE} by name select * exclude (problem), problem as load_problem,"
+                f"insert into {TABLE} by name select * exclude (problem), {problem} as load_problem,"
                 f" cast(? as varchar) as cur_report from ({query})",
                 [delivery.report],
             ).fetchone()
@@ -171,14 +182,6 @@ def _settle_file(
         [delivery.report, source],
         [row.line for row in cut_rows if row.line is not None],
     )
-    if delivery.billing_period_start is not None:
-        con.execute(
-            f"""update {TABLE} set load_problem = 'billing period ' || cast(billing_period_start as varchar)
-                    || ' is not the manifest''s ' || cast(cast(? as date) as varchar)
-                where cur_report = ? and source_file = ? and load_problem is null
-                    and billing_period_start <> cast(? as date)""",
-            [delivery.billing_period_start, delivery.report, source, delivery.billing_period_start],
-        )
     bad = con.execute(
         f"select source_line, load_problem from {TABLE}"
         " where cur_report = ? and source_file = ? and load_problem is not null order by source_line",

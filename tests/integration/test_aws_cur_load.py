@@ -144,33 +144,46 @@ def test_every_row_of_a_large_gzip_csv_keeps_its_line_under_a_parallel_load(tmp_
     con.close()
 
 
-def test_a_load_interrupted_before_its_lines_are_numbered_is_undone_by_the_next(tmp_path):
-    """The rows of a delivery commit before their lines are numbered (warehouse/cur_load.py). A crash between the
-    two leaves rows without a line, and problem rows that were not yet moved to the quarantine, one of them
-    without a billing period (the period's delete cannot reach it): the next load of the report removes them."""
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
+def test_a_load_interrupted_between_its_transactions_is_undone_by_the_next(tmp_path, file_format):
+    """The rows of a delivery commit before their lines are numbered and their problem rows are quarantined
+    (warehouse/cur_load.py). A crash between the two leaves CSV rows without a line and problem rows in the
+    table: one without a billing period and one outside the manifest's period, which the period's delete
+    cannot reach. The next load of the report removes them."""
     from datetime import date
+
+    import pyarrow as pa
 
     from ingest.aws_cur import Delivery
     from warehouse.cur_load import TABLE, _replace_period_rows, ensure_cur_table, load_cur_delivery
     from warehouse.duckdb_store import connect, transaction
 
-    header = "bill/BillingPeriodStartDate,lineItem/UsageStartDate,lineItem/LineItemType,lineItem/UnblendedCost"
-    lines = [header, "2026-10-01T00:00:00Z,2026-10-02T00:00:00Z,Usage,1.50"]
-    lines += ["not a date,2026-10-02T00:00:00Z,Usage,2.25", "2026-10-01T00:00:00Z,2026-10-03T00:00:00Z,Usage,n/a"]
-    lines += ["2026-10-01T00:00:00Z,2026-10-03T00:00:00Z,Usage,4.00"]
-    path = tmp_path / "cur.csv"
-    path.write_text("\n".join(lines) + "\n")
-    delivery = Delivery("aws_cur/m.json", "assembly-1", ("aws_cur/cur.csv",), date(2026, 10, 1))
-    files = [("aws_cur/cur.csv", path, str(path))]
+    header = ["bill/BillingPeriodStartDate", "lineItem/UsageStartDate", "lineItem/LineItemType"]
+    header.append("lineItem/UnblendedCost")
+    rows = [
+        ["2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z", "Usage", "1.50"],
+        ["not a date", "2026-10-02T00:00:00Z", "Usage", "2.25"],
+        ["2026-09-01T00:00:00Z", "2026-09-03T00:00:00Z", "Usage", "7.00"],
+        ["2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z", "Usage", "4.00"],
+    ]
+    path = tmp_path / f"cur.{file_format}"
+    if file_format == "csv":
+        path.write_text("\n".join(",".join(row) for row in [header, *rows]) + "\n")
+    else:
+        pq.write_table(pa.table({name: [row[i] for row in rows] for i, name in enumerate(header)}), path)
+    key = f"aws_cur/{path.name}"
+    delivery = Delivery("aws_cur/m.json", "assembly-1", (key,), date(2026, 10, 1))
+    files = [(key, path, str(path))]
     con = connect(tmp_path / "w.duckdb")
     con.execute("set TimeZone = 'UTC'")
     ensure_cur_table(con)
     with transaction(con):  # the first transaction of a load, then the crash
         _replace_period_rows(con, delivery, files, None)
-    assert con.execute(f"select count(*), count(source_line), count(load_problem) from {TABLE}").fetchone() == (4, 0, 2)
+    assert con.execute(f"select count(*), count(load_problem) from {TABLE}").fetchone() == (4, 2)
 
     load = load_cur_delivery(con, delivery, files)
     assert (load.input_rows, load.loaded_rows, load.quarantined_rows) == (4, 2, 2)
-    rows = con.execute(f"select source_line, billed_cost, load_problem from {TABLE} order by source_line").fetchall()
-    assert rows == [(2, Decimal("1.500000000"), None), (5, Decimal("4.000000000"), None)]
+    first_line = 2 if file_format == "csv" else 1
+    loaded = con.execute(f"select source_line, billed_cost, load_problem from {TABLE} order by source_line").fetchall()
+    assert loaded == [(first_line, Decimal("1.500000000"), None), (first_line + 3, Decimal("4.000000000"), None)]
     con.close()
