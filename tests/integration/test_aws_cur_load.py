@@ -156,7 +156,7 @@ def test_a_load_interrupted_between_its_transactions_is_undone_by_the_next(tmp_p
 
     from ingest.aws_cur import Delivery
     from warehouse.cur_load import TABLE, _replace_period_rows, ensure_cur_table, load_cur_delivery
-    from warehouse.duckdb_store import connect, transaction
+    from warehouse.duckdb_store import QUARANTINE_TABLE, connect, transaction
 
     header = ["bill/BillingPeriodStartDate", "lineItem/UsageStartDate", "lineItem/LineItemType"]
     header.append("lineItem/UnblendedCost")
@@ -186,4 +186,11 @@ def test_a_load_interrupted_between_its_transactions_is_undone_by_the_next(tmp_p
     first_line = 2 if file_format == "csv" else 1
     loaded = con.execute(f"select source_line, billed_cost, load_problem from {TABLE} order by source_line").fetchall()
     assert loaded == [(first_line, Decimal("1.500000000"), None), (first_line + 3, Decimal("4.000000000"), None)]
+    reasons = con.execute(
+        f"select line, reason from {QUARANTINE_TABLE} where source = 'aws_cur' order by line"
+    ).fetchall()
+    assert reasons == [
+        (first_line + 1, "bill/BillingPeriodStartDate is not a timestamp"),
+        (first_line + 2, "billing period 2026-09-01 is not the manifest's 2026-10-01"),
+    ]
     con.close()
