@@ -126,9 +126,8 @@ def _replace_period_rows(
 ) -> tuple[list[date], dict[str, tuple[int, list[Rejected]]]]:
     """In the caller's transaction: the report's billing periods emptied (and the rows a load interrupted
     between its transactions left behind), then every file inserted, its problem rows marked (rows outside
-    the manifest's period among them), lines not yet numbered. Returns the
-    periods and, per file, the rows inserted and the CSV lines DuckDB could not split into the header's
-    columns."""
+    the manifest's period among them), lines not yet numbered. Returns the periods and, per file, the rows
+    inserted and the CSV lines DuckDB could not split into the header's columns."""
     if delivery.billing_period_start is not None:
         periods = [delivery.billing_period_start]
     else:
