@@ -33,8 +33,8 @@ from bench.report import load_averages  # noqa: E402  (after the path insert abo
 
 # bench -> (script, arguments per scale)
 SUITE: dict[str, tuple[str, dict[str, list[str]]]] = {
-    # the ratio benches alternate their phases three times and keep each phase's fastest run (one run each varied
-    # by up to 20% on a shared 2-core machine, flipping verdicts)
+    # the ratio benches alternate their phases three times and keep each phase's fastest run (one run of a phase
+    # varied by up to a third within an hour on a shared 2-core machine, flipping verdicts)
     "ledger": (
         "bench_ledger.py",
         {
