@@ -53,7 +53,11 @@ SUITE: dict[str, tuple[str, dict[str, list[str]]]] = {
     ),
     "spark": (
         "bench_spark_logs.py",
-        {"smoke": ["--logs", "500"], "standard": ["--logs", "2000"], "issue": ["--logs", "10000"]},
+        {
+            "smoke": ["--logs", "500"],
+            "standard": ["--logs", "2000", "--repeat", "3"],
+            "issue": ["--logs", "10000", "--repeat", "3"],
+        },
     ),
     "focus_export": (
         "bench_focus_export.py",
