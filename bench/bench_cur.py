@@ -16,12 +16,13 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, bench_workdir, fastest, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, fastest_alternating, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 COLUMNS = {  # legacy CUR header -> type of the raw typed read
     "identity/LineItemId": "VARCHAR",
@@ -188,13 +189,17 @@ def main() -> None:
         )
     goals, details = [], {"lines": args.lines}
     for label, path in (("CSV.gz", csv_path), ("Parquet", parquet_path)):
-        runs: dict[str, list[dict]] = {"raw": [], "ours": []}
-        for _ in range(max(1, args.repeat)):
-            for phase in runs:  # back to back, alternating, so both see the same machine state
+
+        def load_phase(phase: str, path: Path = path) -> Callable[[], dict]:
+            def run() -> dict:
                 db = workdir / f"{phase}.duckdb"
                 db.unlink(missing_ok=True)
-                runs[phase].append(run_phase(["--phase", phase, "--path", str(path), "--db", str(db)]))
-        raw, ours = fastest(runs["raw"]), fastest(runs["ours"])
+                return run_phase(["--phase", phase, "--path", str(path), "--db", str(db)])
+
+            return run
+
+        best = fastest_alternating({phase: load_phase(phase) for phase in ("raw", "ours")}, args.repeat)
+        raw, ours = best["raw"], best["ours"]
         ratio = ours["seconds"] / raw["seconds"]
         print(
             f"{path.name}: raw typed read {raw['seconds']:.1f} s (peak RSS {raw['peak_rss_mb']} MB), "

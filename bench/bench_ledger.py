@@ -25,12 +25,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, bench_workdir, fastest, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, bench_workdir, fastest_alternating, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 DAY = "2026-10-05"
 MODELS = ["gpt-4o", "gpt-4o-mini", "gpt-4o-2024-08-06", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5-20251001"]
@@ -293,13 +294,17 @@ def main() -> None:
         str(args.litellm_sample),
     ]
     load_before = load_averages()
-    runs: dict[str, list[dict]] = {"raw": [], "fair": [], "shaped": [], "ours": []}
-    for _ in range(max(1, args.repeat)):
-        for phase in runs:  # back to back, alternating, so the ratios see the same machine state
+
+    def load_phase(phase: str) -> Callable[[], dict]:
+        def run() -> dict:
             db = workdir / f"{phase}.duckdb"
             db.unlink(missing_ok=True)
-            runs[phase].append(run_phase(["--phase", phase, "--db", str(db), *common]))
-    raw, fair, shaped, ours = (fastest(runs[phase]) for phase in ("raw", "fair", "shaped", "ours"))
+            return run_phase(["--phase", phase, "--db", str(db), *common])
+
+        return run
+
+    best = fastest_alternating({phase: load_phase(phase) for phase in ("raw", "fair", "shaped", "ours")}, args.repeat)
+    raw, fair, shaped, ours = best["raw"], best["fair"], best["shaped"], best["ours"]
     python_loop = run_phase(["--phase", "python", "--db", str(workdir / "python_loop.parquet"), *common])
     litellm = run_phase(["--phase", "litellm", "--db", "-", *common])
 

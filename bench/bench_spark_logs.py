@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.report import Goal, fastest, load_averages, peak_rss_mb, write_results  # noqa: E402
+from bench.report import Goal, fastest_alternating, load_averages, peak_rss_mb, write_results  # noqa: E402
 
 RATIO_GOAL = 0.3
 
@@ -238,12 +238,15 @@ def main() -> None:
             f"generated {args.logs} logs: {raw_bytes / 1e6:.1f} MB decompressed, {compressed / 1e6:.1f} MB zstd "
             f"in {time.perf_counter() - started:.1f}s"
         )
-        runs: dict[str, list[dict]] = {"baseline": [], "ours": [], "sequential": []}
-        for _ in range(max(1, args.repeat)):  # back to back, alternating, so the ratio sees one machine state
-            runs["baseline"].append(_run_phase("baseline", folder))
-            runs["ours"].append(_run_phase("ours", folder, args.workers))
-            runs["sequential"].append(_run_phase("ours", folder, 1))
-        baseline, ours, sequential = (fastest(runs[phase]) for phase in ("baseline", "ours", "sequential"))
+        best = fastest_alternating(
+            {
+                "baseline": lambda: _run_phase("baseline", folder),
+                "ours": lambda: _run_phase("ours", folder, args.workers),
+                "sequential": lambda: _run_phase("ours", folder, 1),
+            },
+            args.repeat,
+        )
+    baseline, ours, sequential = best["baseline"], best["ours"], best["sequential"]
     mb = raw_bytes / 1e6
     phases = (
         ("decompress+read", baseline),

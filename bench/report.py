@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,6 +50,16 @@ def peak_rss_mb() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def fastest_alternating(phases: dict[str, Callable[[], dict]], repeat: int) -> dict[str, dict]:
+    """Run every phase `repeat` times, alternating them back to back so each sees the same machine state, and
+    keep each phase's fastest run (`fastest`): name -> result."""
+    runs: dict[str, list[dict]] = {name: [] for name in phases}
+    for _ in range(max(1, repeat)):
+        for name, run in phases.items():
+            runs[name].append(run())
+    return {name: fastest(results) for name, results in runs.items()}
 
 
 def fastest(runs: list[dict]) -> dict:
