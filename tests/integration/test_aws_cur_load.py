@@ -158,8 +158,12 @@ def test_a_load_interrupted_between_its_transactions_is_undone_by_the_next(tmp_p
     from warehouse.cur_load import TABLE, _replace_period_rows, ensure_cur_table, load_cur_delivery
     from warehouse.duckdb_store import QUARANTINE_TABLE, connect, transaction
 
-    header = ["bill/BillingPeriodStartDate", "lineItem/UsageStartDate", "lineItem/LineItemType"]
-    header.append("lineItem/UnblendedCost")
+    header = [
+        "bill/BillingPeriodStartDate",
+        "lineItem/UsageStartDate",
+        "lineItem/LineItemType",
+        "lineItem/UnblendedCost",
+    ]
     rows = [
         ["2026-10-01T00:00:00Z", "2026-10-02T00:00:00Z", "Usage", "1.50"],
         ["not a date", "2026-10-02T00:00:00Z", "Usage", "2.25"],
